@@ -1,0 +1,178 @@
+"""Tables of the engine: authorities, users, definitions, cases, user tasks.
+
+Every row that holds case data carries ``authority_id``: an authority
+(*Behörde*) only ever sees its own cases, tasks and users. Process
+definitions may be shared by all authorities (``authority_id`` NULL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, new_id, utcnow
+
+ROLES = ("admin", "modeller", "clerk", "supervisor")
+
+
+class Authority(Base):
+    """A public authority (tenant), e.g. a city or district office."""
+
+    __tablename__ = "engine_authorities"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person working in one authority, with roles and candidate groups."""
+
+    __tablename__ = "engine_users"
+    __table_args__ = (UniqueConstraint("authority_id", "username"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list] = mapped_column(default=list)
+    groups: Mapped[list] = mapped_column(default=list)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    authority: Mapped[Authority] = relationship(lazy="joined")
+
+    def has_role(self, *roles: str) -> bool:
+        """Tell whether the user holds any of ``roles`` (admins hold all)."""
+        return "admin" in self.roles or any(role in self.roles for role in roles)
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API; only its SHA-256 is stored."""
+
+    __tablename__ = "engine_api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a BPMN process (key = process id)."""
+
+    __tablename__ = "engine_process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"), UniqueConstraint("key", "content_hash"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    authority_id: Mapped[str | None] = mapped_column(ForeignKey("engine_authorities.id"))
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by: Mapped[str | None] = mapped_column(String(200))
+    user_tasks: Mapped[list] = mapped_column(default=list)
+
+    files: Mapped[list[DefinitionFile]] = relationship(
+        back_populates="definition", order_by="DefinitionFile.filename", lazy="selectin"
+    )
+
+    def file_contents(self) -> dict[str, bytes]:
+        """Return the deployed files as a mapping of file name to bytes."""
+        return {f.filename: f.content for f in self.files}
+
+
+class DefinitionFile(Base):
+    """A BPMN or DMN file belonging to a process definition version."""
+
+    __tablename__ = "engine_definition_files"
+    __table_args__ = (UniqueConstraint("definition_id", "filename"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("engine_process_definitions.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    definition: Mapped[ProcessDefinition] = relationship(back_populates="files")
+
+
+CASE_STATUSES = ("running", "completed", "cancelled", "suspended")
+
+
+class Case(Base):
+    """A running or finished process instance with its serialized workflow state."""
+
+    __tablename__ = "engine_cases"
+    __table_args__ = (Index("ix_engine_cases_authority_status", "authority_id", "status", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"))
+    definition_id: Mapped[str] = mapped_column(ForeignKey("engine_process_definitions.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict] = mapped_column(default=dict)
+    data_versions: Mapped[dict] = mapped_column(default=dict)
+    data_counter: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by: Mapped[str | None] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None]
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+TASK_STATUSES = ("open", "completed", "cancelled")
+
+
+class UserTask(Base):
+    """A human task projected from the workflow state, queryable for inboxes.
+
+    Rows are kept after completion: created -> claimed is waiting time,
+    claimed -> completed is working time (the KPIs need both).
+    """
+
+    __tablename__ = "engine_user_tasks"
+    __table_args__ = (
+        Index("ix_engine_user_tasks_inbox_group", "authority_id", "status", "candidate_group", "due_at"),
+        Index("ix_engine_user_tasks_inbox_assignee", "assignee_id", "status", "due_at"),
+        Index("ix_engine_user_tasks_case", "case_id", "status"),
+        UniqueConstraint("case_id", "spiff_task_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("engine_cases.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    process_key: Mapped[str] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    candidate_group: Mapped[str | None] = mapped_column(String(200))
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("engine_users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    due_at: Mapped[datetime | None]
+    follow_up_at: Mapped[datetime | None]
+    business_key: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(ForeignKey("engine_users.id"))
+
+    case: Mapped[Case] = relationship(lazy="raise")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
