@@ -70,7 +70,7 @@ class ProcessDefinition(Base):
     """One deployed version of a BPMN process (key = process id)."""
 
     __tablename__ = "engine_process_definitions"
-    __table_args__ = (UniqueConstraint("key", "version"), UniqueConstraint("key", "content_hash"))
+    __table_args__ = (UniqueConstraint("key", "version"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     key: Mapped[str] = mapped_column(String(200), index=True)
@@ -83,7 +83,7 @@ class ProcessDefinition(Base):
     user_tasks: Mapped[list] = mapped_column(default=list)
 
     files: Mapped[list[DefinitionFile]] = relationship(
-        back_populates="definition", order_by="DefinitionFile.filename", lazy="selectin"
+        back_populates="definition", order_by="DefinitionFile.filename", lazy="select"
     )
 
     def file_contents(self) -> dict[str, bytes]:

@@ -1,0 +1,27 @@
+"""The Flask application: REST API under /api/v1 (and later the German UI)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from flask_smorest import Api
+
+from web import config, database, engine_context
+from web.api import cases, definitions, errors, tasks
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Create the app. No side effects: no migrations, no network calls."""
+    app = Flask(__name__)
+    app.config.update(config.load(overrides))
+    if not app.config["SECRET_KEY"]:
+        # Without a configured key, UI sessions do not survive a restart; the API uses tokens.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    database.init_app(app)
+    engine_context.init_app(app)
+    errors.init_app(app)
+    api = Api(app)
+    for blueprint in (definitions.blp, cases.blp, tasks.blp):
+        api.register_blueprint(blueprint)
+    return app

@@ -62,7 +62,6 @@ def upgrade() -> None:
     sa.Column('user_tasks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['authority_id'], ['engine_authorities.id'], name=op.f('fk_engine_process_definitions_authority_id_engine_authorities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_engine_process_definitions')),
-    sa.UniqueConstraint('key', 'content_hash', name=op.f('uq_engine_process_definitions_key_content_hash')),
     sa.UniqueConstraint('key', 'version', name=op.f('uq_engine_process_definitions_key_version'))
     )
     with op.batch_alter_table('engine_process_definitions', schema=None) as batch_op:

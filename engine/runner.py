@@ -1,0 +1,313 @@
+"""The engine's core loop: start a case, complete a human task, advance.
+
+Every public function works inside the caller's transaction and never
+commits. The sequence is always: lock the case row -> restore the workflow ->
+run SpiffWorkflow until it waits -> write state, task rows and audit events ->
+flush. If the process dies at any point before the caller commits, the
+database rolls the whole transaction back: the case keeps its previous state,
+the human task stays open, and no audit event claims something that did not
+happen. Spiff runs one task at a time; ``CaseData`` keeps one consistent data
+set per case across parallel branches, and ``compact`` drops finished history
+so a long case costs the same per step as a short one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Protocol
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import serializer
+from engine.case_data import CaseData
+from engine.compaction import compact
+from engine.db import new_id, utcnow
+from engine.definitions import model_of
+from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
+from engine.forms import FormRegistry, validate_task_data
+from engine.models import Case, ProcessDefinition, User, UserTask
+from engine.registry import ServiceRegistry
+from engine.script_engine import SandboxedScriptEngine
+
+
+class EventSink(Protocol):
+    """Receives what happens to a case, inside the same transaction (the audit log)."""
+
+    def __call__(self, session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None: ...
+
+
+@dataclass
+class EngineContext:
+    """Everything the engine needs that is configured outside it."""
+
+    events: EventSink
+    registry: ServiceRegistry = field(default_factory=ServiceRegistry)
+    forms: FormRegistry = field(default_factory=FormRegistry)
+    clock: Callable[[], datetime] = utcnow
+    script_time_limit: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.script_engine = SandboxedScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
+
+
+def start_case(
+    session: Session,
+    ctx: EngineContext,
+    definition: ProcessDefinition,
+    *,
+    authority_id: str,
+    actor: str | None,
+    data: dict[str, Any] | None = None,
+    business_key: str | None = None,
+    subject: str | None = None,
+) -> Case:
+    """Create a case of ``definition`` and run it until it waits."""
+    model = model_of(definition)
+    workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=ctx.script_engine)
+    case = Case(
+        id=new_id(),
+        authority_id=authority_id,
+        definition=definition,
+        definition_id=definition.id,
+        business_key=business_key,
+        subject=subject,
+        started_by=actor,
+        started_at=ctx.clock(),
+    )
+    case_data = CaseData()
+    _apply_external_data(case_data, data or {})
+    _save(case, workflow, case_data)  # a valid state before anything ran
+    session.add(case)
+    ctx.events(session, case, "case.started", actor, {"process": definition.key, "version": definition.version, "data": data or {}})
+    _advance(session, ctx, case, workflow, case_data, actor)
+    return case
+
+
+def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User, data: dict[str, Any]) -> Case:
+    """Complete an open human task with ``data`` and run the case until it waits.
+
+    Raises:
+        NotFound: no such task in the user's authority.
+        Conflict: the task is no longer open, or the case is not running.
+        Forbidden: the task is claimed by someone else or not in the user's groups.
+        InvalidData: ``data`` does not match the task's form.
+        ExecutionFailed: a following automatic step failed; nothing was changed.
+    """
+    task_row = _load_task(session, task_id, user.authority_id)
+    case = _lock_case(session, task_row.case_id)
+    session.refresh(task_row)  # re-read after the lock: a concurrent completion is visible now
+    if task_row.status != "open":
+        raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
+    if case.status != "running":
+        raise Conflict(f"case is {case.status}; its tasks cannot be completed")
+    _check_may_work_on(task_row, user)
+    schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
+    validate_task_data(data, schema)
+
+    workflow, case_data = _restore(ctx, case)
+    spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
+    now = ctx.clock()
+    if task_row.claimed_at is None:
+        task_row.claimed_at, task_row.assignee_id = now, user.id
+    task_row.status, task_row.completed_at, task_row.completed_by = "completed", now, user.id
+
+    case_data.refresh(spiff_task)
+    spiff_task.update_data(json.loads(json.dumps(data)))
+    _run_task(spiff_task)
+    changes = case_data.absorb(spiff_task)
+    ctx.events(
+        session, case, "task.completed", user.username,
+        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data, "changes": changes},
+    )
+    _advance(session, ctx, case, workflow, case_data, user.username)
+    return case
+
+
+def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, assignee: User | None = None) -> UserTask:
+    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others."""
+    assignee = assignee or user
+    task_row = _load_task(session, task_id, user.authority_id, for_update=True)
+    if task_row.status != "open":
+        raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
+    if assignee.authority_id != user.authority_id:
+        raise NotFound("no such user in your authority")
+    if assignee.id != user.id and not user.has_role("supervisor"):
+        raise Forbidden("only supervisors may assign tasks to others")
+    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
+        raise Conflict("task is already claimed by someone else")
+    _check_may_work_on(task_row, assignee, claiming=True)
+    if task_row.assignee_id != assignee.id:
+        task_row.assignee_id, task_row.claimed_at = assignee.id, ctx.clock()
+        case = session.get(Case, task_row.case_id)
+        ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name, "assignee": assignee.username})
+    session.flush()
+    return task_row
+
+
+def unclaim_task(session: Session, ctx: EngineContext, task_id: str, user: User) -> UserTask:
+    """Give a claimed task back to its candidate group."""
+    task_row = _load_task(session, task_id, user.authority_id, for_update=True)
+    if task_row.status != "open":
+        raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
+    if task_row.assignee_id is None:
+        raise Conflict("task is not claimed")
+    if task_row.assignee_id != user.id and not user.has_role("supervisor"):
+        raise Forbidden("only the assignee or a supervisor may unclaim this task")
+    task_row.assignee_id, task_row.claimed_at = None, None
+    case = session.get(Case, task_row.case_id)
+    ctx.events(session, case, "task.unclaimed", user.username, {"task_id": task_row.id, "name": task_row.name})
+    session.flush()
+    return task_row
+
+
+# --- internals -------------------------------------------------------------
+
+
+def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData, actor: str | None) -> None:
+    """Run automatic steps until the case waits, then persist everything."""
+
+    def did_complete(task) -> None:
+        changes = case_data.absorb(task)
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id is not None:
+            ctx.events(
+                session, case, "step.completed", actor,
+                {"bpmn_id": bpmn_id, "name": task.task_spec.bpmn_name, "type": type(task.task_spec).__name__, "changes": changes},
+            )
+
+    try:
+        workflow.do_engine_steps(will_complete_task=case_data.refresh, did_complete_task=did_complete)
+    except WorkflowException as exc:
+        raise ExecutionFailed(_describe_failure(exc)) from exc
+    compact(workflow)
+    _save(case, workflow, case_data)
+    if workflow.is_completed():
+        case.status, case.ended_at = "completed", ctx.clock()
+        ctx.events(session, case, "case.completed", actor, {})
+    session.flush()
+    _project_user_tasks(session, ctx, case, workflow)
+
+
+def _describe_failure(exc: WorkflowException) -> str:
+    task_spec = getattr(exc, "task_spec", None)
+    where = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", None)
+    return f"step '{where}' failed: {exc}" if where else f"process step failed: {exc}"
+
+
+def _run_task(spiff_task) -> None:
+    try:
+        spiff_task.run()
+    except WorkflowException as exc:
+        raise ExecutionFailed(_describe_failure(exc)) from exc
+
+
+def _apply_external_data(case_data: CaseData, data: dict) -> None:
+    case_data.values.update(json.loads(json.dumps(data)))
+    for key in data:
+        case_data.counter += 1
+        case_data.versions[key] = case_data.counter
+
+
+def _restore(ctx: EngineContext, case: Case) -> tuple[BpmnWorkflow, CaseData]:
+    model = model_of(case.definition)
+    workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
+    workflow.script_engine = ctx.script_engine
+    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
+    return workflow, case_data
+
+
+def _save(case: Case, workflow: BpmnWorkflow, case_data: CaseData) -> None:
+    case.state = json.dumps(serializer.serialize(workflow), separators=(",", ":"))
+    case.serializer_version = serializer.SERIALIZER_VERSION
+    saved = case_data.to_dict()
+    case.data, case.data_versions, case.data_counter = saved["values"], saved["versions"], saved["counter"]
+
+
+def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow) -> None:
+    """Make the open task rows match the workflow's ready human tasks."""
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = {
+        row.spiff_task_id: row
+        for row in session.scalars(select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open"))
+    }
+    for spiff_id, row in open_rows.items():
+        if spiff_id not in ready:  # interrupted, e.g. by a boundary event or cancellation
+            row.status, row.completed_at = "cancelled", ctx.clock()
+            ctx.events(session, case, "task.cancelled", None, {"task_id": row.id, "name": row.name})
+    for spiff_id, spiff_task in ready.items():
+        if spiff_id not in open_rows:
+            row = _new_task_row(ctx, case, spiff_task)
+            session.add(row)
+            session.flush()
+            ctx.events(
+                session, case, "task.created", None,
+                {"task_id": row.id, "bpmn_id": row.bpmn_id, "name": row.name, "candidate_group": row.candidate_group},
+            )
+    session.flush()
+
+
+def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> UserTask:
+    spec = spiff_task.task_spec
+    properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
+    now = ctx.clock()
+    return UserTask(
+        authority_id=case.authority_id,
+        case_id=case.id,
+        spiff_task_id=str(spiff_task.id),
+        process_key=case.definition.key,
+        bpmn_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        candidate_group=properties.get("candidateGroup") or spec.lane,
+        priority=_int_property(properties, "priority", 50),
+        due_at=now + timedelta(days=_int_property(properties, "dueInDays", 0)) if "dueInDays" in properties else None,
+        business_key=case.business_key,
+        subject=case.subject,
+        created_at=now,
+    )
+
+
+def _int_property(properties: dict, name: str, default: int) -> int:
+    try:
+        return int(properties.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def _find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str):
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        if str(task.id) == spiff_task_id:
+            return task
+    raise Conflict("task is no longer waiting in the process (it was interrupted)")
+
+
+def _load_task(session: Session, task_id: str, authority_id: str, for_update: bool = False) -> UserTask:
+    query = select(UserTask).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.scalar(query)
+    if row is None:
+        raise NotFound(f"no task with id '{task_id}'")
+    return row
+
+
+def _lock_case(session: Session, case_id: str) -> Case:
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True))
+    if case is None:
+        raise NotFound(f"no case with id '{case_id}'")
+    return case
+
+
+def _check_may_work_on(task_row: UserTask, user: User, claiming: bool = False) -> None:
+    if task_row.assignee_id is not None and task_row.assignee_id != user.id and not claiming:
+        raise Forbidden("task is claimed by someone else")
+    if task_row.assignee_id == user.id and not claiming:
+        return
+    if task_row.candidate_group and task_row.candidate_group not in user.groups and not user.has_role("supervisor"):
+        raise Forbidden(f"task belongs to group '{task_row.candidate_group}', which you are not a member of")

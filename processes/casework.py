@@ -1,0 +1,108 @@
+"""Application services: the engine wired to the E-Akte's audit log.
+
+These are the functions the REST API, the UI and the CLI call. Each takes a
+session first, flushes and never commits: the request or command owns the
+transaction, so the case change and its audit events commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eakte import audit
+from engine import definitions, runner
+from engine.db import utcnow
+from engine.errors import Forbidden, NotFound
+from engine.forms import FormRegistry
+from engine.models import Case, ProcessDefinition, User, UserTask
+from engine.registry import ServiceRegistry
+from engine.runner import EngineContext
+from processes import register_all
+
+
+def record_case_event(session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
+    """Write one case event into the case's audit chain (the engine's event sink)."""
+    audit.record(
+        session, audit.case_stream(case.id), kind,
+        actor=actor, authority_id=case.authority_id, case_id=case.id, data=data,
+    )
+
+
+def build_context(clock: Callable[[], datetime] = utcnow, script_time_limit: float = 1.0) -> EngineContext:
+    """Create the engine context with every bundled procedure registered."""
+    registry, forms = ServiceRegistry(), FormRegistry()
+    register_all(registry, forms)
+    return EngineContext(
+        events=record_case_event, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit
+    )
+
+
+def deploy(session: Session, ctx: EngineContext, files: dict[str, bytes], user: User, shared: bool = False) -> definitions.Deployment:
+    """Deploy a model for the user's authority (or for all, if ``shared`` and admin)."""
+    if shared and not user.has_role("admin"):
+        raise Forbidden("only administrators may deploy models shared by all authorities")
+    authority_id = None if shared else user.authority_id
+    deployment = definitions.deploy(
+        session, files, authority_id=authority_id, deployed_by=user.username, known_operations=ctx.registry.names()
+    )
+    if deployment.created:
+        definition = deployment.definition
+        audit.record(
+            session, f"definition/{definition.key}", "definition.deployed",
+            actor=user.username, authority_id=authority_id,
+            data={"definition_id": definition.id, "version": definition.version, "content_hash": definition.content_hash,
+                  "files": sorted(files)},
+        )
+    return deployment
+
+
+def start_case(
+    session: Session, ctx: EngineContext, user: User, process_key: str, data: dict[str, Any],
+    business_key: str | None = None, subject: str | None = None,
+) -> Case:
+    """Start the newest visible version of ``process_key`` for the user's authority."""
+    definition = definitions.latest_definition(session, process_key, user.authority_id)
+    return runner.start_case(
+        session, ctx, definition, authority_id=user.authority_id, actor=user.username,
+        data=data, business_key=business_key, subject=subject,
+    )
+
+
+def get_case(session: Session, user: User, case_id: str) -> Case:
+    """Return a case of the user's authority, or raise NotFound."""
+    case = session.scalar(select(Case).where(Case.id == case_id, Case.authority_id == user.authority_id))
+    if case is None:
+        raise NotFound(f"no case with id '{case_id}'")
+    return case
+
+
+def open_tasks_of(session: Session, case: Case) -> list[UserTask]:
+    """Return the open human tasks of a case."""
+    return list(session.scalars(
+        select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open").order_by(UserTask.created_at)
+    ))
+
+
+def get_task(session: Session, user: User, task_id: str) -> UserTask:
+    """Return a task of the user's authority, or raise NotFound."""
+    task = session.scalar(select(UserTask).where(UserTask.id == task_id, UserTask.authority_id == user.authority_id))
+    if task is None:
+        raise NotFound(f"no task with id '{task_id}'")
+    return task
+
+
+def find_user(session: Session, authority_id: str, username: str) -> User:
+    """Return an active user of the authority by name, or raise NotFound."""
+    user = session.scalar(select(User).where(User.authority_id == authority_id, User.username == username, User.active))
+    if user is None:
+        raise NotFound(f"no user '{username}' in your authority")
+    return user
+
+
+def get_definition(session: Session, user: User, definition_id: str) -> ProcessDefinition:
+    """Return a definition visible to the user's authority."""
+    return definitions.get_definition(session, definition_id, user.authority_id)

@@ -1,0 +1,51 @@
+"""REST resource: cases (start, show, history)."""
+
+from flask_smorest import Blueprint
+
+from eakte import audit
+from processes import casework
+from web.api.schemas.cases import CaseCreateSchema, CaseSchema, HistoryPageSchema, HistoryQuerySchema
+from web.auth import api_auth, current_user
+from web.database import get_session
+from web.engine_context import engine_context
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Start cases and read their history")
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+@api_auth("clerk", "supervisor")
+def start_case(body):
+    """Start a case of the newest version of a process."""
+    session = get_session()
+    case = casework.start_case(
+        session, engine_context(), current_user(), body["process_key"], body["data"],
+        business_key=body.get("business_key"), subject=body.get("subject"),
+    )
+    case.open_tasks = casework.open_tasks_of(session, case)
+    return case
+
+
+@blp.route("/<case_id>", methods=["GET"])
+@blp.response(200, CaseSchema)
+@api_auth()
+def get_case(case_id):
+    """Show a case with its data and open tasks."""
+    session = get_session()
+    case = casework.get_case(session, current_user(), case_id)
+    case.open_tasks = casework.open_tasks_of(session, case)
+    return case
+
+
+@blp.route("/<case_id>/history", methods=["GET"])
+@blp.arguments(HistoryQuerySchema, location="query")
+@blp.response(200, HistoryPageSchema)
+@api_auth()
+def get_history(query, case_id):
+    """Page through everything that happened to a case, oldest first."""
+    session = get_session()
+    case = casework.get_case(session, current_user(), case_id)
+    page, per_page = query["page"], query["per_page"]
+    events, total = audit.history(session, case.id, offset=(page - 1) * per_page, limit=per_page)
+    return {"items": events, "page": page, "per_page": per_page, "total": total}

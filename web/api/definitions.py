@@ -1,0 +1,76 @@
+"""REST resource: process definitions (deploy and list models)."""
+
+from flask import request
+from flask_smorest import Blueprint, abort
+
+from engine import definitions
+from processes import casework
+from web.api.schemas.definitions import DefinitionQuerySchema, DeployQuerySchema, ProcessDefinitionSchema
+from web.auth import api_auth, current_user
+from web.database import get_session
+from web.engine_context import engine_context
+
+blp = Blueprint("process_definitions", __name__, url_prefix="/api/v1/process-definitions",
+                description="Deploy BPMN/DMN models and list their versions")
+
+_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
+            },
+            "application/xml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(DeployQuerySchema, location="query")
+@blp.response(201, ProcessDefinitionSchema, description="a new version was deployed")
+@blp.alt_response(200, schema=ProcessDefinitionSchema, description="identical content: the existing version")
+@blp.doc(**_UPLOAD_DOC)
+@api_auth("modeller")
+def deploy(options):
+    """Deploy a model: one BPMN file plus optional DMN files (multipart field 'file'), or one BPMN file as the body."""
+    files = _uploaded_files()
+    deployment = casework.deploy(get_session(), engine_context(), files, current_user(), shared=options["shared"])
+    return deployment.definition, 201 if deployment.created else 200
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(DefinitionQuerySchema, location="query")
+@blp.response(200, ProcessDefinitionSchema(many=True))
+@api_auth()
+def list_definitions(query):
+    """List the definition versions visible to my authority, newest first."""
+    return definitions.list_definitions(get_session(), current_user().authority_id, key=query.get("key"))
+
+
+@blp.route("/<definition_id>", methods=["GET"])
+@blp.response(200, ProcessDefinitionSchema)
+@api_auth()
+def get_definition(definition_id):
+    """Show one definition version."""
+    return casework.get_definition(get_session(), current_user(), definition_id)
+
+
+def _uploaded_files() -> dict[str, bytes]:
+    if request.files:
+        files = {}
+        for upload in request.files.getlist("file"):
+            name = (upload.filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+            if not name:
+                abort(400, message="every uploaded file needs a file name")
+            if name in files:
+                abort(400, message=f"file '{name}' was uploaded twice")
+            files[name] = upload.read()
+        if not files:
+            abort(400, message="send the model files in the multipart field 'file'")
+        return files
+    body = request.get_data()
+    if not body:
+        abort(400, message="no model sent: upload files in the multipart field 'file' or send one BPMN file as the body")
+    name = request.args.get("filename", "model.bpmn")
+    return {name: body}

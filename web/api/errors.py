@@ -1,0 +1,34 @@
+"""Turn domain errors into JSON answers (same shape as flask-smorest's)."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.http import HTTP_STATUS_CODES
+
+from engine.errors import EngineError
+from engine.loader import ModelValidationError
+
+
+def error_response(status: int, message: str, errors: dict | list | None = None):
+    """Build a JSON error response."""
+    body = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(EngineError)
+    def _engine_error(exc: EngineError):
+        return error_response(exc.status, exc.message, exc.details or None)
+
+    @app.errorhandler(ModelValidationError)
+    def _model_error(exc: ModelValidationError):
+        problems = [
+            {"message": p.message, "element_id": p.element_id, "line": p.line, "file": p.file} for p in exc.problems
+        ]
+        return error_response(422, f"the model is not valid: {len(problems)} problem(s) found", problems)

@@ -1,0 +1,70 @@
+"""Schemas of human tasks."""
+
+from marshmallow import Schema, fields, validate
+
+from engine.inbox import SORT_COLUMNS
+from web.api.schemas.common import PageQuerySchema, PageSchema
+
+_SORTS = [*SORT_COLUMNS, *(f"-{name}" for name in SORT_COLUMNS)]
+
+
+class TaskSchema(Schema):
+    """A human task."""
+
+    id = fields.String()
+    case_id = fields.String()
+    process_key = fields.String()
+    bpmn_id = fields.String()
+    name = fields.String()
+    lane = fields.String(allow_none=True)
+    candidate_group = fields.String(allow_none=True)
+    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    status = fields.String()
+    priority = fields.Integer()
+    due_at = fields.DateTime(allow_none=True)
+    follow_up_at = fields.DateTime(allow_none=True)
+    business_key = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    claimed_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    """A human task with its form schema."""
+
+    form_schema = fields.Dict(allow_none=True, dump_only=True)
+
+
+class TaskQuerySchema(PageQuerySchema):
+    """Inbox filters."""
+
+    scope = fields.String(
+        load_default="all_mine",
+        validate=validate.OneOf(["mine", "groups", "all_mine", "authority"]),
+        metadata={"description": "mine: assigned to me; groups: unassigned in my groups; all_mine: both; "
+                                 "authority: all tasks of my authority (supervisors)"},
+    )
+    procedure = fields.String(metadata={"description": "process key"})
+    overdue = fields.Boolean(load_default=False)
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "text in file number or subject"})
+    sort = fields.String(load_default="due_at", validate=validate.OneOf(_SORTS))
+
+
+class TaskPageSchema(PageSchema):
+    """A page of tasks."""
+
+    items = fields.List(fields.Nested(TaskSchema))
+
+
+class TaskClaimSchema(Schema):
+    """Claim a task for oneself or (supervisors) for a colleague."""
+
+    assignee = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class TaskCompleteSchema(Schema):
+    """Complete a task with the form's data."""
+
+    data = fields.Dict(keys=fields.String(), load_default=dict)

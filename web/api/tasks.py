@@ -1,0 +1,77 @@
+"""REST resource: human tasks (inbox, claim, unclaim, complete)."""
+
+from flask_smorest import Blueprint, abort
+
+from engine import inbox, runner
+from engine.inbox import TaskFilter
+from processes import casework
+from web.api.schemas.cases import CaseSchema
+from web.api.schemas.tasks import (
+    TaskClaimSchema, TaskCompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema,
+)
+from web.auth import api_auth, current_user
+from web.database import get_session
+from web.engine_context import engine_context
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="The task inbox")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(TaskQuerySchema, location="query")
+@blp.response(200, TaskPageSchema)
+@api_auth()
+def list_tasks(query):
+    """List my tasks and my groups' tasks, with filters, sorting and paging."""
+    user = current_user()
+    if query["scope"] == "authority" and not user.has_role("supervisor"):
+        abort(403, message="only supervisors may list all tasks of the authority")
+    flt = TaskFilter(
+        scope=query["scope"], process_key=query.get("procedure"), overdue=query["overdue"],
+        status=query["status"], text=query.get("q"),
+    )
+    ctx = engine_context()
+    rows, total = inbox.list_tasks(
+        get_session(), user, flt, ctx.clock(), sort=query["sort"], page=query["page"], per_page=query["per_page"]
+    )
+    return {"items": rows, "page": query["page"], "per_page": query["per_page"], "total": total}
+
+
+@blp.route("/<task_id>", methods=["GET"])
+@blp.response(200, TaskDetailSchema)
+@api_auth()
+def get_task(task_id):
+    """Show a task with its form schema."""
+    task = casework.get_task(get_session(), current_user(), task_id)
+    task.form_schema = engine_context().forms.get(task.process_key, task.bpmn_id)
+    return task
+
+
+@blp.route("/<task_id>/claim", methods=["POST"])
+@blp.arguments(TaskClaimSchema)
+@blp.response(200, TaskSchema)
+@api_auth("clerk", "supervisor")
+def claim(body, task_id):
+    """Claim a task (supervisors may name a colleague as assignee)."""
+    session, user = get_session(), current_user()
+    assignee = casework.find_user(session, user.authority_id, body["assignee"]) if body.get("assignee") else None
+    return runner.claim_task(session, engine_context(), task_id, user, assignee)
+
+
+@blp.route("/<task_id>/unclaim", methods=["POST"])
+@blp.response(200, TaskSchema)
+@api_auth("clerk", "supervisor")
+def unclaim(task_id):
+    """Give a task back to its group."""
+    return runner.unclaim_task(get_session(), engine_context(), task_id, current_user())
+
+
+@blp.route("/<task_id>/complete", methods=["POST"])
+@blp.arguments(TaskCompleteSchema)
+@blp.response(200, CaseSchema)
+@api_auth("clerk", "supervisor")
+def complete(body, task_id):
+    """Complete a task with the form's data; answers with the case as it is afterwards."""
+    session = get_session()
+    case = runner.complete_task(session, engine_context(), task_id, current_user(), body["data"])
+    case.open_tasks = casework.open_tasks_of(session, case)
+    return case
