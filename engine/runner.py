@@ -114,11 +114,11 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
     now = ctx.clock()
     if task_row.claimed_at is None:
-        task_row.claimed_at, task_row.assignee_id = now, user.id
+        task_row.claimed_at, task_row.assignee = now, user
     task_row.status, task_row.completed_at, task_row.completed_by = "completed", now, user.id
 
     case_data.refresh(spiff_task)
-    spiff_task.update_data(json.loads(json.dumps(data)))
+    spiff_task.data.update(json.loads(json.dumps(data)))
     _run_task(spiff_task)
     changes = case_data.absorb(spiff_task)
     ctx.events(
@@ -143,7 +143,7 @@ def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, a
         raise Conflict("task is already claimed by someone else")
     _check_may_work_on(task_row, assignee, claiming=True)
     if task_row.assignee_id != assignee.id:
-        task_row.assignee_id, task_row.claimed_at = assignee.id, ctx.clock()
+        task_row.assignee, task_row.claimed_at = assignee, ctx.clock()
         case = session.get(Case, task_row.case_id)
         ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name, "assignee": assignee.username})
     session.flush()
@@ -159,7 +159,7 @@ def unclaim_task(session: Session, ctx: EngineContext, task_id: str, user: User)
         raise Conflict("task is not claimed")
     if task_row.assignee_id != user.id and not user.has_role("supervisor"):
         raise Forbidden("only the assignee or a supervisor may unclaim this task")
-    task_row.assignee_id, task_row.claimed_at = None, None
+    task_row.assignee, task_row.claimed_at = None, None
     case = session.get(Case, task_row.case_id)
     ctx.events(session, case, "task.unclaimed", user.username, {"task_id": task_row.id, "name": task_row.name})
     session.flush()

@@ -180,3 +180,26 @@ def _run(work) -> None:
     except EngineError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks (they print measured figures and the targets)."""
+
+
+@bench.command("engine")
+@click.option("--lifecycles", default=300, show_default=True, help="lifecycles per measurement")
+@click.option("--steps", default=1000, show_default=True, help="steps of the long-running case")
+def bench_engine(lifecycles: int, steps: int) -> None:
+    """Engine vs bare SpiffWorkflow, and step cost of a long case (writes into the configured database)."""
+    from web.bench.engine import run
+
+    url = _settings()["DATABASE_URL"]
+    result = run(url, lifecycles=lifecycles, long_steps=steps)
+    click.echo(f"database: {url.split('@')[-1]}")
+    click.echo(f"bare SpiffWorkflow (memory): {result.bare_per_second:8.1f} lifecycles/s")
+    click.echo(f"Aktenfluss (database):       {result.engine_per_second:8.1f} lifecycles/s")
+    click.echo(f"ratio engine/bare:           {result.ratio:8.3f}   (target >= 0.4 on PostgreSQL)")
+    click.echo(f"step 10 of a long case:      {result.step_ms_early:8.2f} ms")
+    click.echo(f"step {steps} of a long case:    {result.step_ms_late:8.2f} ms")
+    click.echo(f"late/early:                  {result.late_vs_early:8.2f}   (target <= 1.5)")

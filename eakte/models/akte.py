@@ -1,0 +1,51 @@
+"""The case file (Akte) and its transactions (Vorgänge)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, new_id, utcnow
+
+AKTE_STATUSES = ("open", "closed", "disposed")
+
+
+class Akte(Base):
+    """A case file with a unique, never reused Aktenzeichen."""
+
+    __tablename__ = "eakte_akten"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("eakte_file_plan_units.id"))
+    aktenzeichen: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    confidentiality: Mapped[str] = mapped_column(String(20), default="intern")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]  # zdA
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    # Snapshotted at zdA from the file plan unit (rules on the type, result on the instance).
+    retention_years: Mapped[int | None] = mapped_column(Integer)
+    disposal_code: Mapped[str | None] = mapped_column(String(1))
+    retention_until: Mapped[date | None] = mapped_column(Date)
+
+    vorgaenge: Mapped[list[Vorgang]] = relationship(back_populates="akte", order_by="Vorgang.created_at")
+
+
+class Vorgang(Base):
+    """One run of a procedure inside a file, linked to the engine's case."""
+
+    __tablename__ = "eakte_vorgaenge"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    akte_id: Mapped[str] = mapped_column(ForeignKey("eakte_akten.id"), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    akte: Mapped[Akte] = relationship(back_populates="vorgaenge")

@@ -1,0 +1,1 @@
+"""Benchmarks run by `aktenfluss bench ...`; they print measured figures."""
