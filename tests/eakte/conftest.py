@@ -1,0 +1,55 @@
+"""Storage fixtures: a local and an S3 document store per test.
+
+The S3 store talks to a real S3 server: ``AKTENFLUSS_TEST_S3_URL`` if set,
+otherwise one SeaweedFS gateway started for the test session. Every test gets
+its own bucket, so listings only show what the test stored.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from eakte.storage import FileStore, S3Store, open_store
+from tests.support.services import running_seaweed
+
+
+@pytest.fixture(scope="session")
+def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of an S3 server for the session; its credentials may create buckets."""
+    configured = os.environ.get("AKTENFLUSS_TEST_S3_URL")
+    if configured:
+        yield configured
+        return
+    with running_seaweed(tmp_path_factory.mktemp("seaweed")) as url:
+        yield url
+
+
+@pytest.fixture
+def file_store(tmp_path: Path) -> FileStore:
+    """An empty ``FileStore`` in a temporary directory."""
+    return FileStore(tmp_path / "documents")
+
+
+@pytest.fixture
+def s3_store(s3_url: str) -> Iterator[S3Store]:
+    """An ``S3Store`` on a fresh bucket, emptied and removed afterwards."""
+    session_store = open_store(s3_url)
+    assert isinstance(session_store, S3Store)
+    store = S3Store(session_store.client, f"test-{uuid.uuid4().hex}")
+    store.ensure_bucket()
+    yield store
+    client = store.client
+    for obj in client.list_objects(store.bucket, recursive=True):
+        client.remove_object(store.bucket, obj.object_name)
+    client.remove_bucket(store.bucket)
+
+
+@pytest.fixture(params=["file", "s3"])
+def store(request: pytest.FixtureRequest) -> FileStore | S3Store:
+    """Each document store backend in turn, for the contract tests."""
+    return request.getfixturevalue(f"{request.param}_store")
