@@ -1,0 +1,60 @@
+"""Registry of service operations that BPMN service tasks may call.
+
+A service task names an operation (``spiffworkflow:serviceTaskOperator id``,
+by convention ``<verfahren>.<verb>``). The script engine looks the operation
+up here and calls its handler with the evaluated operation parameters as
+keyword arguments; the handler's return value becomes the task's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class UnknownOperation(LookupError):
+    """Raised when a service operation is not registered."""
+
+
+class ServiceRegistry:
+    """Maps operation names to handler callables."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Callable[..., Any]] = {}
+
+    def register(self, operation: str, handler: Callable[..., Any]) -> None:
+        """Register ``handler`` under the name ``operation``.
+
+        Args:
+            operation: Operation name as used in the BPMN model.
+            handler: Callable invoked as ``handler(**params)``.
+
+        Raises:
+            ValueError: If the name is empty or already registered.
+        """
+        if not operation:
+            raise ValueError("operation name must not be empty")
+        if operation in self._handlers:
+            raise ValueError(f"service operation '{operation}' is already registered")
+        self._handlers[operation] = handler
+
+    def get(self, operation: str) -> Callable[..., Any]:
+        """Return the handler registered for ``operation``.
+
+        Raises:
+            UnknownOperation: If no handler is registered under that name.
+        """
+        try:
+            return self._handlers[operation]
+        except KeyError:
+            known = ", ".join(sorted(self._handlers)) or "none"
+            raise UnknownOperation(
+                f"unknown service operation '{operation}' (registered: {known})"
+            ) from None
+
+    def __contains__(self, operation: object) -> bool:
+        return operation in self._handlers
+
+    def names(self) -> list[str]:
+        """Return the registered operation names, sorted."""
+        return sorted(self._handlers)
