@@ -3,10 +3,11 @@
 Every stream (``case/<id>``, ``definition/<key>``, ``authority/<id>``) is a
 chain: each event stores the hash of its predecessor and its own hash over
 all its fields. ``verify_all`` recomputes every chain and names the first
-broken event. Appends lock the stream's head row, so concurrent writers to
-the same stream queue up instead of forking the chain; the event is written
-in the caller's transaction, so it exists exactly when the change it
-describes was committed.
+broken event. Events are queued on the session and written in one batch
+right before the transaction commits: the head row of each stream is locked
+once, so concurrent writers to the same stream queue up instead of forking
+the chain, and an event exists exactly when the change it describes was
+committed (if the process dies before the commit, neither exists).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from eakte.models.audit import AuditEvent, AuditHead
 from engine.db import is_postgres, utcnow
 
 GENESIS_HASH = "0" * 64
+_PENDING = "eakte_audit_pending"
 
 
 def case_stream(case_id: str) -> str:
@@ -52,22 +54,6 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(payload).encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session, stream: str) -> AuditHead:
-    if is_postgres(session):
-        session.execute(
-            pg_insert(AuditHead)
-            .values(stream=stream, seq=0, hash=GENESIS_HASH)
-            .on_conflict_do_nothing(index_elements=["stream"])
-        )
-    else:
-        session.execute(
-            AuditHead.__table__.insert().prefix_with("OR IGNORE").values(stream=stream, seq=0, hash=GENESIS_HASH)
-        )
-    return session.execute(
-        select(AuditHead).where(AuditHead.stream == stream).with_for_update()
-    ).scalar_one()
-
-
 def record(
     session: Session,
     stream: str,
@@ -78,27 +64,66 @@ def record(
     case_id: str | None = None,
     data: dict | None = None,
     occurred_at: datetime | None = None,
-) -> AuditEvent:
-    """Append an event to ``stream`` inside the caller's transaction."""
-    head = _lock_head(session, stream)
+) -> None:
+    """Queue an event for ``stream``; it is written in the caller's transaction.
+
+    Events are buffered on the session and written, chained and hashed, right
+    before the transaction commits (or when ``write_pending`` is called), one
+    head lock per stream. A rollback discards them together with the change
+    they describe.
+    """
     # JSON round trip: the hash must be computed over exactly what the database returns.
     clean_data = json.loads(_canonical(data or {}))
-    event = AuditEvent(
-        stream=stream,
-        seq=head.seq + 1,
-        authority_id=authority_id,
-        case_id=case_id,
-        kind=kind,
-        actor=actor,
-        occurred_at=occurred_at or utcnow(),
-        data=clean_data,
-        prev_hash=head.hash,
+    pending = session.info.setdefault(_PENDING, [])
+    pending.append(
+        {"stream": stream, "kind": kind, "actor": actor, "authority_id": authority_id, "case_id": case_id,
+         "data": clean_data, "occurred_at": occurred_at or utcnow()}
     )
-    event.hash = compute_hash(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
-    session.flush()
-    return event
+
+
+def write_pending(session: Session) -> None:
+    """Write the queued events of this session (called automatically before commit)."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    by_stream: dict[str, list[dict]] = {}
+    for item in pending:
+        by_stream.setdefault(item["stream"], []).append(item)
+    rows = []
+    for stream in sorted(by_stream):  # a fixed lock order avoids deadlocks between transactions
+        seq, prev_hash = _lock_head(session, stream)
+        for item in by_stream[stream]:
+            seq += 1
+            event = AuditEvent(seq=seq, prev_hash=prev_hash, **item)
+            event.hash = prev_hash = compute_hash(event)
+            rows.append({**item, "seq": seq, "prev_hash": event.prev_hash, "hash": event.hash})
+        session.execute(
+            update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev_hash)
+        )
+    session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+def _lock_head(session: Session, stream: str) -> tuple[int, str]:
+    """Create the stream's head if needed and lock it; return its (seq, hash)."""
+    if is_postgres(session):
+        # ON CONFLICT DO UPDATE locks the existing row and returns it in one round trip.
+        statement = (
+            pg_insert(AuditHead)
+            .values(stream=stream, seq=0, hash=GENESIS_HASH)
+            .on_conflict_do_update(index_elements=["stream"], set_={"stream": stream})
+            .returning(AuditHead.seq, AuditHead.hash)
+        )
+        return tuple(session.execute(statement).one())
+    # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
+    session.execute(
+        AuditHead.__table__.insert().prefix_with("OR IGNORE").values(stream=stream, seq=0, hash=GENESIS_HASH)
+    )
+    return tuple(session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.stream == stream)).one())
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
 
 
 @dataclass(frozen=True)
@@ -132,6 +157,7 @@ def verify_stream(events: list[AuditEvent], head: AuditHead | None) -> ChainBrea
 
 def iter_breaks(session: Session, stream: str | None = None) -> Iterator[ChainBreak]:
     """Verify all streams (or one) and yield the first break of each broken stream."""
+    write_pending(session)
     heads = {h.stream: h for h in session.scalars(select(AuditHead))}
     query = select(AuditEvent).order_by(AuditEvent.stream, AuditEvent.seq)
     if stream is not None:
@@ -156,6 +182,7 @@ def iter_breaks(session: Session, stream: str | None = None) -> Iterator[ChainBr
 
 def history(session: Session, case_id: str, offset: int = 0, limit: int = 50) -> tuple[list[AuditEvent], int]:
     """Return one page of a case's events (oldest first) and the total count."""
+    write_pending(session)
     stream = case_stream(case_id)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.stream == stream))
     events = session.scalars(

@@ -130,7 +130,7 @@ class Case(Base):
     started_by: Mapped[str | None] = mapped_column(String(200))
     ended_at: Mapped[datetime | None]
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": revision}
 

@@ -99,9 +99,8 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
         InvalidData: ``data`` does not match the task's form.
         ExecutionFailed: a following automatic step failed; nothing was changed.
     """
-    task_row = _load_task(session, task_id, user.authority_id)
-    case = _lock_case(session, task_row.case_id)
-    session.refresh(task_row)  # re-read after the lock: a concurrent completion is visible now
+    case = _lock_case_of_task(session, task_id, user.authority_id)
+    task_row = _load_task(session, task_id, user.authority_id)  # read after the lock: sees a concurrent completion
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
     if case.status != "running":
@@ -244,7 +243,6 @@ def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workfl
         if spiff_id not in open_rows:
             row = _new_task_row(ctx, case, spiff_task)
             session.add(row)
-            session.flush()
             ctx.events(
                 session, case, "task.created", None,
                 {"task_id": row.id, "bpmn_id": row.bpmn_id, "name": row.name, "candidate_group": row.candidate_group},
@@ -257,6 +255,7 @@ def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> UserTask:
     properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
     now = ctx.clock()
     return UserTask(
+        id=new_id(),
         authority_id=case.authority_id,
         case_id=case.id,
         spiff_task_id=str(spiff_task.id),
@@ -290,17 +289,22 @@ def _find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str):
 def _load_task(session: Session, task_id: str, authority_id: str, for_update: bool = False) -> UserTask:
     query = select(UserTask).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
     if for_update:
-        query = query.with_for_update()
-    row = session.scalar(query)
+        query = query.with_for_update(of=UserTask)
+    row = session.scalar(query.execution_options(populate_existing=True))
     if row is None:
         raise NotFound(f"no task with id '{task_id}'")
     return row
 
 
-def _lock_case(session: Session, case_id: str) -> Case:
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True))
+def _lock_case_of_task(session: Session, task_id: str, authority_id: str) -> Case:
+    """Lock the case row of a task; concurrent completions of its tasks queue up here."""
+    task_case = select(UserTask.case_id).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+    case = session.scalar(
+        select(Case).where(Case.id == task_case.scalar_subquery()).with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    )
     if case is None:
-        raise NotFound(f"no case with id '{case_id}'")
+        raise NotFound(f"no task with id '{task_id}'")
     return case
 
 
