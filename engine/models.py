@@ -119,6 +119,7 @@ class Case(Base):
     definition_id: Mapped[str] = mapped_column(ForeignKey("engine_process_definitions.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     subject: Mapped[str | None] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(20), default="api", server_default="api")  # intake channel: api, portal, xbau, paper
     status: Mapped[str] = mapped_column(String(20), default="running")
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
@@ -176,3 +177,30 @@ class UserTask(Base):
 
     case: Mapped[Case] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+
+class Substitution(Base):
+    """While active, ``substitute_id`` also sees and works the tasks of ``user_id`` (Vertretung)."""
+
+    __tablename__ = "engine_substitutions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
+    substitute_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginAttempt(Base):
+    """A login attempt, kept to rate-limit failed logins across all web processes."""
+
+    __tablename__ = "engine_login_attempts"
+    __table_args__ = (Index("ix_engine_login_attempts_lookup", "username", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(200))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
