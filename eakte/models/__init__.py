@@ -1,11 +1,11 @@
 """Tables of the E-Akte, one module per aggregate."""
 
-from eakte.models.akte import Akte, Vorgang
+from eakte.models.akte import Akte, ArchiveHandover, Vorgang
 from eakte.models.aktenplan import FileNumberCounter, FilePlanUnit, ProcessUnitMapping
 from eakte.models.audit import AuditEvent, AuditHead
 from eakte.models.dokument import Dokument, DokumentVersion
 
 __all__ = [
-    "Akte", "AuditEvent", "AuditHead", "Dokument", "DokumentVersion",
+    "Akte", "ArchiveHandover", "AuditEvent", "AuditHead", "Dokument", "DokumentVersion",
     "FileNumberCounter", "FilePlanUnit", "ProcessUnitMapping", "Vorgang",
 ]

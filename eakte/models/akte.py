@@ -31,6 +31,7 @@ class Akte(Base):
     retention_years: Mapped[int | None] = mapped_column(Integer)
     disposal_code: Mapped[str | None] = mapped_column(String(1))
     retention_until: Mapped[date | None] = mapped_column(Date)
+    disposed_at: Mapped[datetime | None]
 
     vorgaenge: Mapped[list[Vorgang]] = relationship(back_populates="akte", order_by="Vorgang.created_at")
 
@@ -49,3 +50,19 @@ class Vorgang(Base):
     closed_at: Mapped[datetime | None]
 
     akte: Mapped[Akte] = relationship(back_populates="vorgaenge")
+
+
+class ArchiveHandover(Base):
+    """An xdomea hand-over (0503) of a closed file to the archive, and its confirmation."""
+
+    __tablename__ = "eakte_archive_handovers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    akte_id: Mapped[str] = mapped_column(ForeignKey("eakte_akten.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(36))  # xdomea ProzessID of the 0503 message
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    exported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    exported_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    archive_reference: Mapped[str | None] = mapped_column(String(200))

@@ -1,8 +1,8 @@
-"""eakte file structure
+"""E-Akte: file plan, files (Akten), Vorgänge, documents and versions, archive hand-overs.
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-24 04:19:30.107629
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-24 04:24:48.334282
 """
 
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('retention_years', sa.Integer(), nullable=True),
     sa.Column('disposal_code', sa.String(length=1), nullable=True),
     sa.Column('retention_until', sa.Date(), nullable=True),
+    sa.Column('disposed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['authority_id'], ['engine_authorities.id'], name=op.f('fk_eakte_akten_authority_id_engine_authorities')),
     sa.ForeignKeyConstraint(['unit_id'], ['eakte_file_plan_units.id'], name=op.f('fk_eakte_akten_unit_id_eakte_file_plan_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_eakte_akten')),
@@ -71,6 +72,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_eakte_process_units')),
     sa.UniqueConstraint('authority_id', 'process_key', name=op.f('uq_eakte_process_units_authority_id_process_key'))
     )
+    op.create_table('eakte_archive_handovers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('akte_id', sa.String(length=36), nullable=False),
+    sa.Column('process_id', sa.String(length=36), nullable=False),
+    sa.Column('package_sha256', sa.String(length=64), nullable=False),
+    sa.Column('exported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('exported_by', sa.String(length=200), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=200), nullable=True),
+    sa.Column('archive_reference', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['akte_id'], ['eakte_akten.id'], name=op.f('fk_eakte_archive_handovers_akte_id_eakte_akten')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eakte_archive_handovers'))
+    )
+    with op.batch_alter_table('eakte_archive_handovers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eakte_archive_handovers_akte_id'), ['akte_id'], unique=False)
+
     op.create_table('eakte_vorgaenge',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('akte_id', sa.String(length=36), nullable=False),
@@ -149,6 +166,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_eakte_vorgaenge_akte_id'))
 
     op.drop_table('eakte_vorgaenge')
+    with op.batch_alter_table('eakte_archive_handovers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eakte_archive_handovers_akte_id'))
+
+    op.drop_table('eakte_archive_handovers')
     op.drop_table('eakte_process_units')
     with op.batch_alter_table('eakte_akten', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_eakte_akten_authority_id'))

@@ -1,7 +1,7 @@
 """Substitutions (Vertretung), login attempts for rate limiting, intake channel of cases.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0002
+Revises: 0001
 Create Date: 2026-11-24 04:23:44.271298
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0002'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 
