@@ -183,6 +183,11 @@ def _run(work) -> None:
 
 
 @main.group()
+def eakte() -> None:
+    """Electronic case files: file plan, verification, retention, archive."""
+
+
+@main.group()
 def bench() -> None:
     """Benchmarks (they print measured figures and the targets)."""
 
