@@ -202,7 +202,9 @@ def _children(obj: pikepdf.Object) -> Iterator[pikepdf.Object]:
     if isinstance(obj, pikepdf.Array):
         values = iter(obj)
     else:
-        # Back links lead to the page tree; pages are searched on their own.
+        # Back links (page tree, parent field, annotation's page) lead to objects
+        # searched on their own; following them would file findings under the
+        # wrong location. Viewers run no action found under these keys.
         values = (obj[key] for key in obj.keys() if key not in ("/Parent", "/P"))
     return (value for value in values if isinstance(value, _CONTAINERS))
 
