@@ -25,6 +25,9 @@ class TaskFilter:
     ``scope`` is ``mine`` (assigned to me), ``groups`` (unassigned, in my
     groups), ``all_mine`` (both) or ``authority`` (everything in my
     authority; supervisors only, checked by the caller).
+    ``substituted_ids`` are users I stand in for (*Vertretung*): their
+    assigned tasks count as mine. ``due_before`` keeps tasks due before
+    that moment (e.g. the end of this week).
     """
 
     scope: str = "all_mine"
@@ -32,12 +35,14 @@ class TaskFilter:
     overdue: bool = False
     status: str = "open"
     text: str | None = None
+    substituted_ids: tuple[str, ...] = ()
+    due_before: datetime | None = None
 
 
 def build_query(user: User, flt: TaskFilter, now: datetime) -> Select:
     """Return the SELECT for the user's tasks matching ``flt`` (authority-scoped)."""
     query = select(UserTask).where(UserTask.authority_id == user.authority_id, UserTask.status == flt.status)
-    mine = UserTask.assignee_id == user.id
+    mine = UserTask.assignee_id.in_((user.id, *flt.substituted_ids)) if flt.substituted_ids else UserTask.assignee_id == user.id
     in_groups = (UserTask.assignee_id.is_(None)) & UserTask.candidate_group.in_(user.groups or [""])
     if flt.scope == "mine":
         query = query.where(mine)
@@ -49,6 +54,8 @@ def build_query(user: User, flt: TaskFilter, now: datetime) -> Select:
         query = query.where(UserTask.process_key == flt.process_key)
     if flt.overdue:
         query = query.where(UserTask.due_at < now)
+    if flt.due_before is not None:
+        query = query.where(UserTask.due_at < flt.due_before)
     if flt.text:
         pattern = f"%{flt.text.lower()}%"
         query = query.where(or_(func.lower(UserTask.business_key).like(pattern), func.lower(UserTask.subject).like(pattern)))

@@ -7,8 +7,8 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import config, database, engine_context
-from web.api import cases, definitions, errors, tasks
+from web import config, database, engine_context, ui
+from web.api import cases, definitions, errors, files, tasks
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -22,6 +22,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     engine_context.init_app(app)
     errors.init_app(app)
     api = Api(app)
-    for blueprint in (definitions.blp, cases.blp, tasks.blp):
+    api_blueprints = (definitions.blp, cases.blp, tasks.blp, files.blp)
+    for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
+    ui.init_app(app, api_blueprints=api_blueprints)
     return app

@@ -1,0 +1,76 @@
+"""Login with authority, user name and password; logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from engine.identity import check_password
+from engine.models import Authority, User
+from web.database import get_session
+from web.engine_context import engine_context
+from web.ui import throttle
+from web.ui.common import safe_next, ui_user
+
+bp = Blueprint("ui_auth", __name__, url_prefix="/ui")
+
+
+@bp.get("/", endpoint="root")
+def root():
+    """Send visitors to their inbox (or to the login)."""
+    return redirect(url_for("ui_inbox.inbox"))
+
+
+@bp.route("/anmelden", methods=["GET", "POST"])
+def login():
+    """Show the login form; check the password and rate-limit failures."""
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if ui_user() is not None:
+            return redirect(next_url)
+        return _form(next_url)
+    slug = request.form.get("behoerde", "").strip().lower()
+    username = request.form.get("benutzername", "").strip()
+    password = request.form.get("passwort", "")
+    db, now = get_session(), engine_context().clock()
+    key = throttle.login_key(slug, username)
+    if throttle.is_blocked(db, key, request.remote_addr, now):
+        return _form(next_url, slug, username,
+                     "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten.", 429)
+    user = _find_user(db, slug, username)
+    ok = user is not None and check_password(user, password)
+    throttle.record_attempt(db, key, request.remote_addr, ok, now)
+    if not ok:
+        # 200 keeps the transaction: the failed attempt must be stored to count towards the limit.
+        return _form(next_url, slug, username, "Behörde, Benutzername oder Passwort sind falsch.", 200)
+    start_session(user)
+    return redirect(next_url)
+
+
+@bp.post("/abmelden")
+def logout():
+    """End the session."""
+    session.clear()
+    return redirect(url_for("ui_auth.login"))
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in: a fresh session (no fixation) that expires after the configured lifetime."""
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["authority_id"] = user.authority_id
+
+
+def _find_user(db, slug: str, username: str) -> User | None:
+    return db.scalar(
+        select(User).join(Authority, User.authority_id == Authority.id)
+        .where(Authority.slug == slug, User.username == username, User.active)
+    )
+
+
+def _form(next_url: str, slug: str = "", username: str = "", error: str | None = None, status: int = 200):
+    return render_template(
+        "ui/login.html", title="Anmelden", next_url=next_url, slug=slug or current_app.config.get("DEFAULT_AUTHORITY", ""),
+        username=username, error=error, oidc=bool(current_app.config.get("OIDC_ISSUER")),
+    ), status

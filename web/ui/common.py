@@ -1,0 +1,85 @@
+"""Shared pieces of the UI blueprints: the logged-in user, role checks, error pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from engine.errors import EngineError
+from engine.models import User
+from web.database import get_session
+
+ERROR_TITLES = {
+    400: "Ungültige Anfrage",
+    403: "Keine Berechtigung",
+    404: "Nicht gefunden",
+    409: "Konflikt",
+    422: "Eingaben prüfen",
+}
+
+
+def ui_user() -> User | None:
+    """Return the user logged in to the UI in this request, or None."""
+    if "ui_user" not in g:
+        user = None
+        user_id = session.get("user_id")
+        if user_id:
+            user = get_session().get(User, user_id)
+            if user is None or not user.active or user.authority_id != session.get("authority_id"):
+                session.clear()
+                user = None
+        g.ui_user = user
+    return g.ui_user
+
+
+def login_required(*roles: str):
+    """Require a UI login and, if given, one of ``roles`` (admin passes all)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = ui_user()
+            if user is None:
+                return redirect(url_for("ui_auth.login", next=request.full_path.rstrip("?")))
+            if roles and not user.has_role(*roles):
+                return error_page(403, "Für diese Seite fehlt Ihnen die nötige Rolle.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a local path, else the inbox (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("ui_inbox.inbox")
+
+
+def error_page(status: int, message: str):
+    """Render the German error page with ``status``."""
+    return render_template("ui/error.html", title=ERROR_TITLES.get(status, "Fehler"), message=message), status
+
+
+_MESSAGES = {404: "Das gesuchte Objekt gibt es nicht (oder es gehört zu einer anderen Behörde).",
+             403: "Diese Aktion ist Ihnen nicht erlaubt."}
+
+
+def register_error_pages(blueprint: Blueprint) -> None:
+    """Show domain errors of ``blueprint``'s views as German HTML pages."""
+
+    @blueprint.errorhandler(EngineError)
+    def _engine_error(exc: EngineError):
+        return error_page(exc.status, _MESSAGES.get(exc.status, exc.message))
+
+
+def page_args(default_per_page: int = 25) -> tuple[int, int]:
+    """Read ``seite`` (page, from 1) and ``pro_seite`` from the query string."""
+    page = request.args.get("seite", 1, type=int) or 1
+    per_page = request.args.get("pro_seite", default_per_page, type=int) or default_per_page
+    return max(page, 1), min(max(per_page, 5), 100)

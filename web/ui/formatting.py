@@ -1,0 +1,27 @@
+"""German display of dates and numbers in templates (times shown in the authority's time zone)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_ZONE = ZoneInfo("Europe/Berlin")
+
+
+def datum(value: datetime | None) -> str:
+    """Format a moment as ``TT.MM.JJJJ`` in German local time."""
+    return value.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y") if value else "–"
+
+
+def datumzeit(value: datetime | None) -> str:
+    """Format a moment as ``TT.MM.JJJJ HH:MM`` in German local time."""
+    return value.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y %H:%M") if value else "–"
+
+
+def zahl(value: float | int | None, digits: int = 1) -> str:
+    """Format a number with a decimal comma."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return f"{value:,.{digits}f}".replace(",", "X").replace(".", ",").replace("X", ".")

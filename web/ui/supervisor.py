@@ -1,0 +1,51 @@
+"""Supervisors' case search (Aktenzeichen, procedure, status, date range, clerk)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import Blueprint, render_template, request
+
+from web.database import get_session
+from web.ui import services
+from web.ui.cases import STATUS_LABELS
+from web.ui.common import login_required, page_args, register_error_pages, ui_user
+
+bp = Blueprint("ui_supervisor", __name__, url_prefix="/ui/aufsicht")
+register_error_pages(bp)
+
+
+@bp.get("/akten")
+@login_required("supervisor")
+def search():
+    """Search the authority's cases."""
+    db, user, args = get_session(), ui_user(), request.args
+    errors: dict[str, str] = {}
+    started_from = _day(args.get("von"), "von", errors)
+    started_until = _day(args.get("bis"), "bis", errors)
+    query = services.CaseQuery(
+        business_key=(args.get("aktenzeichen") or "").strip() or None,
+        process_key=args.get("verfahren") or None,
+        status=args.get("status") if args.get("status") in STATUS_LABELS else None,
+        started_from=started_from,
+        started_until=started_until + timedelta(days=1) if started_until else None,
+        clerk=(args.get("bearbeitung") or "").strip() or None,
+    )
+    page, per_page = page_args()
+    cases, total = ([], 0) if errors else services.search_cases(db, user, query, page, per_page)
+    return render_template(
+        "ui/case_search.html", title="Aktensuche", cases=cases, total=total, page=page, per_page=per_page,
+        pages=max(1, -(-total // per_page)), errors=errors, args=args, status_labels=STATUS_LABELS,
+        procedures=services.procedures(db, user), clerks=services.colleagues(db, user),
+        params={k: v for k, v in args.items() if k != "seite"},
+    ), 422 if errors else 200
+
+
+def _day(raw: str | None, name: str, errors: dict[str, str]) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=timezone.utc)
+    except ValueError:
+        errors[name] = "Bitte ein gültiges Datum eingeben."
+        return None

@@ -1,0 +1,134 @@
+"""The task page: the step's form, case summary, notes, follow-up date; claim, unclaim, hand over, complete."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from engine import runner
+from engine.errors import InvalidData
+from processes import casework
+from web.database import get_session
+from web.engine_context import engine_context
+from web.ui import schema_forms, services
+from web.ui.common import login_required, register_error_pages, ui_user
+
+bp = Blueprint("ui_tasks", __name__, url_prefix="/ui/aufgaben")
+register_error_pages(bp)
+
+
+@bp.get("/<task_id>")
+@login_required()
+def show(task_id):
+    """Show a task with its form."""
+    return _page(task_id)
+
+
+@bp.post("/<task_id>/uebernehmen")
+@login_required("clerk", "supervisor")
+def claim(task_id):
+    """Claim the task for myself."""
+    runner.claim_task(get_session(), engine_context(), task_id, ui_user())
+    flash("Sie haben die Aufgabe übernommen.")
+    return redirect(url_for(".show", task_id=task_id))
+
+
+@bp.post("/<task_id>/zurueckgeben")
+@login_required("clerk", "supervisor")
+def unclaim(task_id):
+    """Give the task back to its group."""
+    runner.unclaim_task(get_session(), engine_context(), task_id, ui_user())
+    flash("Die Aufgabe ist wieder für die Gruppe offen.")
+    return redirect(url_for("ui_inbox.inbox"))
+
+
+@bp.post("/<task_id>/zuweisen")
+@login_required("supervisor")
+def assign(task_id):
+    """Hand the task to a colleague or to a group (supervisors)."""
+    db, user = get_session(), ui_user()
+    username, group = request.form.get("kollege", "").strip(), request.form.get("gruppe", "").strip()
+    if username:
+        assignee = casework.find_user(db, user.authority_id, username)
+        runner.claim_task(db, engine_context(), task_id, user, assignee)
+        flash(f"Die Aufgabe ist jetzt {assignee.display_name} zugewiesen.")
+    elif group:
+        services.hand_to_group(db, user, casework.get_task(db, user, task_id), group)
+        flash(f"Die Aufgabe liegt jetzt offen bei der Gruppe {group}.")
+    else:
+        return _page(task_id, form_errors={"_zuweisen": ["Bitte eine Kollegin, einen Kollegen oder eine Gruppe wählen."]},
+                     status=422)
+    return redirect(url_for(".show", task_id=task_id))
+
+
+@bp.post("/<task_id>/wiedervorlage")
+@login_required("clerk", "supervisor")
+def follow_up(task_id):
+    """Set or clear the follow-up date."""
+    db, user = get_session(), ui_user()
+    raw = request.form.get("wiedervorlage", "").strip()
+    try:
+        moment = datetime.combine(date.fromisoformat(raw), time(7, 0), tzinfo=timezone.utc) if raw else None
+    except ValueError:
+        return _page(task_id, form_errors={"wiedervorlage": ["Bitte ein gültiges Datum eingeben."]}, status=422)
+    services.set_follow_up(db, user, casework.get_task(db, user, task_id), moment)
+    flash("Wiedervorlage gespeichert." if moment else "Wiedervorlage entfernt.")
+    return redirect(url_for(".show", task_id=task_id))
+
+
+@bp.post("/<task_id>/notiz")
+@login_required("clerk", "supervisor")
+def note(task_id):
+    """Add a note to the task's case."""
+    db, user = get_session(), ui_user()
+    task = casework.get_task(db, user, task_id)
+    try:
+        services.add_note(db, user, casework.get_case(db, user, task.case_id), request.form.get("notiz", ""), task)
+    except InvalidData as exc:
+        return _page(task_id, form_errors=exc.details.get("fields", {}), status=422)
+    flash("Notiz gespeichert.")
+    return redirect(url_for(".show", task_id=task_id))
+
+
+@bp.post("/<task_id>/erledigen")
+@login_required("clerk", "supervisor")
+def complete(task_id):
+    """Complete the task with the submitted form."""
+    db, user, ctx = get_session(), ui_user(), engine_context()
+    task = casework.get_task(db, user, task_id)
+    schema = ctx.forms.get(task.process_key, task.bpmn_id)
+    data, problems = (schema_forms.parse_submission(schema, request.form) if schema else ({}, {}))
+    if schema and not problems:
+        problems = schema_forms.german_errors(schema, data)
+    if problems:
+        return _page(task_id, submitted=data, form_errors=problems, status=422)
+    try:
+        runner.complete_task(db, ctx, task_id, user, data)
+    except InvalidData as exc:  # the engine checks the form again, with the same schema
+        fields = {k: [str(m) for m in v] for k, v in exc.details.get("fields", {}).items()}
+        return _page(task_id, submitted=data, form_errors=fields or {"_form": [exc.message]}, status=422)
+    flash(f"Aufgabe „{task.name}“ erledigt.")
+    return redirect(url_for("ui_inbox.inbox"))
+
+
+def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None = None, status: int = 200):
+    db, user, ctx = get_session(), ui_user(), engine_context()
+    task = casework.get_task(db, user, task_id)
+    case = casework.get_case(db, user, task.case_id)
+    schema = ctx.forms.get(task.process_key, task.bpmn_id)
+    form_errors = form_errors or {}
+    fields = schema_forms.fields_of(schema, submitted if submitted is not None else case.data) if schema else []
+    for f in fields:
+        f.errors = form_errors.get(f.name, [])
+    known = {f.name for f in fields}
+    general_errors = [m for k, msgs in form_errors.items() if k not in known | {"notiz", "wiedervorlage", "_zuweisen"}
+                      for m in msgs]
+    may_work = task.status == "open" and task.assignee_id == user.id
+    return render_template(
+        "ui/task.html", title=task.name, task=task, case=case, fields=fields, schema=schema,
+        form_errors=form_errors, general_errors=general_errors, may_work=may_work,
+        notes=services.notes_of(db, case, limit=20), now=ctx.clock(),
+        colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
+        groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
+    ), status
