@@ -21,7 +21,9 @@ from engine.forms import FormRegistry
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.registry import ServiceRegistry
 from engine.runner import EngineContext
+from eakte.storage import DocumentStore
 from processes import register_all
+from processes.filing import CaseFiler
 
 
 def record_case_event(session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
@@ -32,13 +34,21 @@ def record_case_event(session: Session, case: Case, kind: str, actor: str | None
     )
 
 
-def build_context(clock: Callable[[], datetime] = utcnow, script_time_limit: float = 1.0) -> EngineContext:
-    """Create the engine context with every bundled procedure registered."""
+def build_context(
+    store: Callable[[], DocumentStore] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    script_time_limit: float = 1.0,
+) -> EngineContext:
+    """Create the engine context with every bundled procedure registered.
+
+    With a document store, every case is filed into the E-Akte (see
+    processes/filing.py); without one, only the audit log is written (the
+    engine benchmark measures that configuration).
+    """
     registry, forms = ServiceRegistry(), FormRegistry()
     register_all(registry, forms)
-    return EngineContext(
-        events=record_case_event, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit
-    )
+    events = CaseFiler(store, clock) if store is not None else record_case_event
+    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
 
 
 def deploy(session: Session, ctx: EngineContext, files: dict[str, bytes], user: User, shared: bool = False) -> definitions.Deployment:

@@ -93,14 +93,17 @@ class Actor:
 
 
 class TestAuthority:
-    """An authority created for one test, with a helper to add users."""
+    """An authority created for one test (with a standard file plan), with a helper to add users."""
 
     def __init__(self, session_factory, slug: str):
         from engine.identity import create_authority
 
+        from eakte.aktenplan import load_file_plan
+
         self._sessions = session_factory
         with transaction(session_factory) as session:
             self.id = create_authority(session, slug, f"Testbehörde {slug}").id
+            load_file_plan(session, self.id, STANDARD_PLAN)
         self.slug = slug
 
     def user(self, username: str, roles=("clerk",), groups=()) -> Actor:
@@ -128,3 +131,12 @@ def other_authority(session_factory) -> TestAuthority:
 def unique_key(prefix: str = "p") -> str:
     """Return a process key no other test uses."""
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+STANDARD_PLAN = {
+    "units": [
+        {"code": "00.01", "title": "Allgemeine Verwaltung", "retention_years": 10, "disposal": "V"},
+        {"code": "63.01", "title": "Baugenehmigungen", "retention_years": 30, "disposal": "A"},
+    ],
+    "processes": {"*": "00.01"},
+}

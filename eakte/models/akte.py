@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, new_id, utcnow
@@ -13,14 +13,15 @@ AKTE_STATUSES = ("open", "closed", "disposed")
 
 
 class Akte(Base):
-    """A case file with a unique, never reused Aktenzeichen."""
+    """A case file with an Aktenzeichen that is unique in its authority and never reused."""
 
     __tablename__ = "eakte_akten"
+    __table_args__ = (UniqueConstraint("authority_id", "aktenzeichen"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"), index=True)
     unit_id: Mapped[str] = mapped_column(ForeignKey("eakte_file_plan_units.id"))
-    aktenzeichen: Mapped[str] = mapped_column(String(80), unique=True)
+    aktenzeichen: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), default="open")
     confidentiality: Mapped[str] = mapped_column(String(20), default="intern")

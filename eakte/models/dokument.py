@@ -42,7 +42,7 @@ class Dokument(Base):
 
 
 class DokumentVersion(Base):
-    """An immutable version: the primary file as received, plus an optional safe rendition."""
+    """An immutable version: the primary file as received, plus an optional rendition."""
 
     __tablename__ = "eakte_dokument_versionen"
     __table_args__ = (UniqueConstraint("dokument_id", "version"),)
@@ -55,8 +55,10 @@ class DokumentVersion(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     storage_key: Mapped[str] = mapped_column(String(200))
+    # What clerks open: a cleaned copy of a PDF with active content, or a readable PDF/A of structured data.
     rendition_key: Mapped[str | None] = mapped_column(String(200))
     rendition_sha256: Mapped[str | None] = mapped_column(String(64))
+    rendition_media_type: Mapped[str | None] = mapped_column(String(120))
     findings: Mapped[list] = mapped_column(default=list)  # e.g. active content found in a PDF
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200))

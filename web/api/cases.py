@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 
 from eakte import audit
-from processes import casework
+from processes import casefile, casework
 from web.api.schemas.cases import CaseCreateSchema, CaseSchema, HistoryPageSchema, HistoryQuerySchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -31,9 +31,9 @@ def start_case(body):
 @blp.response(200, CaseSchema)
 @api_auth()
 def get_case(case_id):
-    """Show a case with its data and open tasks."""
+    """Show a case with its data and open tasks (the view is logged: case data is personal data)."""
     session = get_session()
-    case = casework.get_case(session, current_user(), case_id)
+    case = casefile.view_case(session, current_user(), case_id)
     case.open_tasks = casework.open_tasks_of(session, case)
     return case
 

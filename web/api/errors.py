@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
+from eakte.errors import EakteError
+from eakte.storage import StorageUnavailable
 from engine.errors import EngineError
 from engine.loader import ModelValidationError
 
@@ -25,6 +27,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(exc: EngineError):
         return error_response(exc.status, exc.message, exc.details or None)
+
+    @app.errorhandler(EakteError)
+    def _eakte_error(exc: EakteError):
+        return error_response(exc.status, exc.message, exc.details or None)
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage_down(exc: StorageUnavailable):
+        return error_response(503, "the document storage is not available; nothing was changed, please retry later")
 
     @app.errorhandler(ModelValidationError)
     def _model_error(exc: ModelValidationError):

@@ -57,7 +57,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['authority_id'], ['engine_authorities.id'], name=op.f('fk_eakte_akten_authority_id_engine_authorities')),
     sa.ForeignKeyConstraint(['unit_id'], ['eakte_file_plan_units.id'], name=op.f('fk_eakte_akten_unit_id_eakte_file_plan_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_eakte_akten')),
-    sa.UniqueConstraint('aktenzeichen', name=op.f('uq_eakte_akten_aktenzeichen'))
+    sa.UniqueConstraint('authority_id', 'aktenzeichen', name=op.f('uq_eakte_akten_authority_id_aktenzeichen'))
     )
     with op.batch_alter_table('eakte_akten', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_eakte_akten_authority_id'), ['authority_id'], unique=False)
@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('storage_key', sa.String(length=200), nullable=False),
     sa.Column('rendition_key', sa.String(length=200), nullable=True),
     sa.Column('rendition_sha256', sa.String(length=64), nullable=True),
+    sa.Column('rendition_media_type', sa.String(length=120), nullable=True),
     sa.Column('findings', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=True),

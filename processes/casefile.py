@@ -1,0 +1,107 @@
+"""Application services for the case file: upload, read, close, reopen.
+
+Each checks who may do what (roles, authority, confidentiality) and calls the
+E-Akte; the caller's transaction commits the change with its audit events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterator
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from eakte import akten, audit, dokumente
+from eakte.errors import EakteError
+from eakte.intake import check_content
+from eakte.models import Akte, Dokument, DokumentVersion, Vorgang
+from eakte.storage import DocumentStore
+from engine.errors import Conflict, Forbidden
+from engine.models import Case, User, UserTask
+from processes.casework import get_case
+
+
+def file_of_case(session: Session, user: User, case_id: str) -> Akte:
+    """Return the file a case of the user's authority is recorded in."""
+    case = get_case(session, user, case_id)
+    vorgang = akten.vorgang_of_case(session, case.id)
+    if vorgang is None:
+        raise EakteError(f"case '{case_id}' has no case file")
+    return session.get(Akte, vorgang.akte_id)
+
+
+def view_case(session: Session, user: User, case_id: str) -> Case:
+    """Return a case for display and log that its (personal) data was viewed."""
+    case = get_case(session, user, case_id)
+    audit.record(session, audit.case_stream(case.id), "case.viewed", actor=user.username,
+                 authority_id=case.authority_id, case_id=case.id, data={})
+    return case
+
+
+def upload_document(
+    session: Session, store: DocumentStore, user: User, case_id: str, *, data: bytes, filename: str | None,
+    subject: str, doc_type: str, direction: str, now: datetime, task_id: str | None = None,
+    confidentiality: str | None = None,
+) -> DokumentVersion:
+    """Check uploaded content and file it as a new document of the case."""
+    case = get_case(session, user, case_id)
+    task_name = None
+    if task_id is not None:
+        task = session.scalar(select(UserTask).where(UserTask.id == task_id, UserTask.case_id == case.id))
+        if task is None:
+            raise EakteError(f"task '{task_id}' does not belong to this case")
+        task_name = task.name
+    content = check_content(data, filename)
+    vorgang = akten.vorgang_of_case(session, case.id)
+    return dokumente.store_document(
+        session, store, vorgang, content, subject=subject, doc_type=doc_type, direction=direction,
+        actor=user.username, now=now, task_id=task_id, task_name=task_name, confidentiality=confidentiality,
+    )
+
+
+def upload_version(
+    session: Session, store: DocumentStore, user: User, dokument_id: str, *, data: bytes, filename: str | None,
+    now: datetime,
+) -> DokumentVersion:
+    """File new content as the next version of a document."""
+    current = dokumente.get_version(session, user.authority_id, dokument_id)
+    return dokumente.add_version(session, store, current.dokument, check_content(data, filename),
+                                 actor=user.username, now=now)
+
+
+def read_document(
+    session: Session, store: DocumentStore, user: User, dokument_id: str, version: int | None, original: bool,
+) -> tuple[DokumentVersion, Iterator[bytes]]:
+    """Return a version and its content stream; the read is logged."""
+    found = dokumente.get_version(session, user.authority_id, dokument_id, version)
+    stream = dokumente.read_content(
+        session, store, found, actor=user.username, roles=user.roles,
+        works_on_case=_works_on_case(session, user, found.dokument),
+        original=original,
+    )
+    return found, stream
+
+
+def _works_on_case(session: Session, user: User, dokument: Dokument) -> bool:
+    case_id = session.scalar(select(Vorgang.case_id).where(Vorgang.id == dokument.vorgang_id))
+    return bool(session.scalar(select(exists().where(
+        UserTask.case_id == case_id, (UserTask.assignee_id == user.id) | (UserTask.completed_by == user.id)
+    ))))
+
+
+def close_file(session: Session, user: User, akte_id: str, now: datetime) -> Akte:
+    """Close a file (zdA); all its cases must have ended."""
+    akte = akten.get_akte(session, user.authority_id, akte_id=akte_id)
+    running = [v.case_id for v in akte.vorgaenge if v.case_id and session.get(Case, v.case_id).status == "running"]
+    if running:
+        raise Conflict(f"file {akte.aktenzeichen} still has {len(running)} running case(s); finish them first")
+    return akten.close_akte(session, akte, now=now, actor=user.username)
+
+
+def reopen_file(session: Session, user: User, akte_id: str, reason: str) -> Akte:
+    """Reopen a closed file; supervisors only, with a reason."""
+    if not user.has_role("supervisor"):
+        raise Forbidden("only supervisors may reopen a closed file")
+    akte = akten.get_akte(session, user.authority_id, akte_id=akte_id)
+    return akten.reopen_akte(session, akte, actor=user.username, reason=reason)

@@ -1,0 +1,92 @@
+"""Filing what happens in a case into its E-Akte.
+
+The engine reports every event to a sink inside the case's transaction. The
+``CaseFiler`` writes the event into the audit chain and files documents:
+
+- ``case.started``: opens the file (new Aktenzeichen under the process's file
+  plan unit, or the existing file named by the case's business key), adds a
+  Vorgang for this run and files the application data as an incoming Antrag;
+- ``task.completed``: files what the clerk entered as a Protokoll (the data as
+  JSON, with a readable PDF/A rendition);
+- ``service.called``: files the specialist system's answer as an Auskunft.
+
+All of this happens in the same transaction as the engine step; see
+eakte/dokumente.py for what a crash between object and row means.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from eakte import akten, audit
+from eakte.aktenplan import unit_for_process
+from eakte.intake import CheckedContent
+from eakte.dokumente import store_document
+from eakte.models import Akte, Vorgang
+from eakte.rendering import DocumentMeta, render_pdf
+from eakte.storage import DocumentStore
+from engine.models import Authority, Case
+
+
+class CaseFiler:
+    """The engine's event sink: audit chain plus documents in the case file."""
+
+    def __init__(self, store: Callable[[], DocumentStore], clock: Callable[[], datetime]):
+        self._store = store
+        self._clock = clock
+
+    def __call__(self, session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
+        if kind == "case.started":
+            self._open_file(session, case, actor)
+        audit.record(session, audit.case_stream(case.id), kind, actor=actor, authority_id=case.authority_id,
+                     case_id=case.id, data=data)
+        if kind == "case.started" and data.get("data"):
+            self._file_json(session, case, actor, data["data"], subject="Antrag", doc_type="Antrag",
+                            direction="incoming")
+        elif kind == "task.completed":
+            self._file_task_protocol(session, case, actor, data)
+        elif kind == "service.called":
+            self._file_json(session, case, actor, data, subject=f"Auskunft: {data.get('operation', 'Fachverfahren')}",
+                            doc_type="Auskunft", direction="incoming")
+
+    def _open_file(self, session: Session, case: Case, actor: str | None) -> Vorgang:
+        now = self._clock()
+        if case.business_key:
+            akte = akten.get_akte(session, case.authority_id, aktenzeichen=case.business_key)
+        else:
+            unit = unit_for_process(session, case.authority_id, case.definition.key)
+            title = case.subject or case.definition.name or case.definition.key
+            akte = akten.open_akte(session, authority_id=case.authority_id, unit=unit, title=title, now=now, actor=actor)
+            case.business_key = akte.aktenzeichen
+        return akten.add_vorgang(session, akte, case_id=case.id, title=case.definition.name or case.definition.key,
+                                 now=now)
+
+    def _file_json(self, session, case, actor, payload: dict, *, subject, doc_type, direction, task=None, rendition=None):
+        vorgang = akten.vorgang_of_case(session, case.id)
+        content = CheckedContent(
+            data=json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"),
+            filename=f"{doc_type.lower()}.json", media_type="application/json",
+            rendition=rendition, rendition_media_type="application/pdf" if rendition else None,
+        )
+        store_document(
+            session, self._store(), vorgang, content, subject=subject, doc_type=doc_type, direction=direction,
+            actor=actor, now=self._clock(), task_id=task and task.get("task_id"), task_name=task and task.get("name"),
+        )
+
+    def _file_task_protocol(self, session, case, actor, data: dict) -> None:
+        now = self._clock()
+        akte = session.get(Akte, akten.vorgang_of_case(session, case.id).akte_id)
+        authority = session.get(Authority, case.authority_id)
+        meta = DocumentMeta(title=f"Protokoll: {data['name']}", aktenzeichen=akte.aktenzeichen, author=actor or "",
+                            authority=authority.name, created_at=now)
+        entries = sorted(data.get("submitted", {}).items())
+        pdf = render_pdf("task_protocol.html", {"task_name": data["name"], "completed_by": actor or "",
+                                                "completed_at": now, "entries": entries}, meta)
+        payload = {"task": data["name"], "bpmn_id": data.get("bpmn_id"), "completed_by": actor,
+                   "completed_at": now.isoformat(), "data": data.get("submitted", {})}
+        self._file_json(session, case, actor, payload, subject=f"Protokoll: {data['name']}", doc_type="Protokoll",
+                        direction="internal", task=data, rendition=pdf)
