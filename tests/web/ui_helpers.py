@@ -77,7 +77,7 @@ def deploy_and_start(app, session_factory, user_id: str, process_key: str, count
         ids = []
         for number in range(count):
             case = casework.start_case(session, ctx, user, process_key, {"antragsteller": "Erika Mustermann"},
-                                       business_key=f"{prefix}-{number + 1:04d}", subject=f"Bauantrag {number + 1}")
+                                       subject=f"Vorhaben {prefix}-{number + 1:04d}")
             case.channel = channel
             ids.append(case.id)
         return ids
