@@ -51,23 +51,29 @@ def build_context(
     return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
 
 
-def deploy(session: Session, ctx: EngineContext, files: dict[str, bytes], user: User, shared: bool = False) -> definitions.Deployment:
-    """Deploy a model for the user's authority (or for all, if ``shared`` and admin)."""
-    if shared and not user.has_role("admin"):
-        raise Forbidden("only administrators may deploy models shared by all authorities")
-    authority_id = None if shared else user.authority_id
+def deploy_model(
+    session: Session, ctx: EngineContext, files: dict[str, bytes], *, authority_id: str | None, actor: str
+) -> definitions.Deployment:
+    """Deploy a model for one authority (or for all, with ``authority_id`` None) and log a new version."""
     deployment = definitions.deploy(
-        session, files, authority_id=authority_id, deployed_by=user.username, known_operations=ctx.registry.names()
+        session, files, authority_id=authority_id, deployed_by=actor, known_operations=ctx.registry.names()
     )
     if deployment.created:
         definition = deployment.definition
         audit.record(
             session, f"definition/{definition.key}", "definition.deployed",
-            actor=user.username, authority_id=authority_id,
+            actor=actor, authority_id=authority_id,
             data={"definition_id": definition.id, "version": definition.version, "content_hash": definition.content_hash,
                   "files": sorted(files)},
         )
     return deployment
+
+
+def deploy(session: Session, ctx: EngineContext, files: dict[str, bytes], user: User, shared: bool = False):
+    """Deploy a model for the user's authority, or for all authorities (admins only)."""
+    if shared and not user.has_role("admin"):
+        raise Forbidden("only administrators may deploy models shared by all authorities")
+    return deploy_model(session, ctx, files, authority_id=None if shared else user.authority_id, actor=user.username)
 
 
 def start_case(

@@ -48,20 +48,17 @@ def db_upgrade() -> None:
 @click.option("--user", "username", default="cli", show_default=True, help="recorded as the deployer")
 def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> None:
     """Deploy one BPMN file (plus its DMN files) as a process definition."""
-    from engine import definitions
     from engine.identity import get_authority
     from engine.loader import ModelValidationError
     from processes.casework import build_context
+    from processes.casework import deploy_model
 
     ctx = build_context()
     contents = {path.name: path.read_bytes() for path in files}
     try:
         with transaction(_sessions()) as session:
             authority_id = get_authority(session, authority).id if authority else None
-            deployment = definitions.deploy(
-                session, contents, authority_id=authority_id, deployed_by=username,
-                known_operations=ctx.registry.names(),
-            )
+            deployment = deploy_model(session, ctx, contents, authority_id=authority_id, actor=username)
             d = deployment.definition
             state = "deployed" if deployment.created else "unchanged, already deployed"
             click.echo(f"{d.key} version {d.version}: {state} (id {d.id})")
@@ -174,17 +171,124 @@ def audit_verify() -> None:
 
 
 def _run(work) -> None:
+    """Run ``work(session)`` in one transaction; user errors exit with code 2 and a message."""
+    _or_exit(lambda: _in_transaction(work))
+
+
+def _in_transaction(work) -> None:
+    with transaction(_sessions()) as session:
+        work(session)
+
+
+def _or_exit(call):
+    from eakte.errors import EakteError
+    from eakte.storage import StorageError
+
     try:
-        with transaction(_sessions()) as session:
-            work(session)
-    except EngineError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
+        return call()
+    except (EngineError, EakteError) as exc:
+        _fail(exc.message)
+    except StorageError as exc:
+        _fail(f"document storage: {exc}")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
 
 
 @main.group()
 def eakte() -> None:
     """Electronic case files: file plan, verification, retention, archive."""
+
+
+@eakte.command("load-plan")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--authority", required=True, help="slug of the authority")
+def eakte_load_plan(plan_file: Path, authority: str) -> None:
+    """Load or update an authority's file plan (YAML or JSON) and its process mappings."""
+    from eakte.aktenplan import load_file_plan, read_plan_file
+    from engine.identity import get_authority
+
+    plan = _or_exit(lambda: read_plan_file(plan_file))
+    _run(lambda s: click.echo(f"{len(load_file_plan(s, get_authority(s, authority).id, plan))} file plan units loaded"))
+
+
+@eakte.command("plan")
+@click.option("--authority", required=True, help="slug of the authority")
+def eakte_show_plan(authority: str) -> None:
+    """Print an authority's file plan."""
+    from eakte.aktenplan import list_units
+    from engine.identity import get_authority
+
+    def work(session):
+        for unit in list_units(session, get_authority(session, authority).id):
+            years = "dauernd" if unit.retention_years is None else f"{unit.retention_years} Jahre"
+            click.echo(f"{unit.code:10} {unit.disposal_code} {years:12} {unit.title}")
+
+    _run(work)
+
+
+@eakte.command("verify")
+@click.argument("aktenzeichen", required=False)
+@click.option("--authority", help="slug of the authority (required with AKTENZEICHEN)")
+def eakte_verify(aktenzeichen: str | None, authority: str | None) -> None:
+    """Re-read every stored object of one file (or all files) and compare its SHA-256."""
+    from eakte.akten import get_akte
+    from eakte.storage import open_store
+    from eakte.verify import verify_objects
+    from engine.identity import get_authority
+
+    if aktenzeichen and not authority:
+        _fail("--authority is required when naming a file")
+    store = open_store(_settings()["STORAGE_URL"])
+    problems = []
+
+    def work(session):
+        akte = get_akte(session, get_authority(session, authority).id, aktenzeichen=aktenzeichen) if aktenzeichen else None
+        problems.extend(verify_objects(session, store, akte))
+
+    _run(work)
+    for p in problems:
+        click.echo(f"{p.aktenzeichen} document {p.document_id} version {p.version}: {p.problem} ({p.key})", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("all stored objects verified")
+
+
+@eakte.command("due")
+@click.option("--authority", help="only this authority (slug)")
+def eakte_due(authority: str | None) -> None:
+    """List closed files whose retention period has ended, with their disposal code (A/B/V)."""
+    from eakte.aussonderung import due_for_disposal
+    from engine.db import utcnow
+    from engine.identity import get_authority
+
+    def work(session):
+        authority_id = get_authority(session, authority).id if authority else None
+        rows = due_for_disposal(session, authority_id, utcnow().date())
+        for row in rows:
+            click.echo(f"{row.aktenzeichen}\t{row.disposal_code}\t{row.retention_until}\t{row.title}")
+        click.echo(f"{len(rows)} file(s) due for disposal", err=True)
+
+    _run(work)
+
+
+@eakte.command("sweep")
+@click.option("--grace-hours", default=24, show_default=True, type=click.IntRange(min=1),
+              help="only objects older than this are removed")
+def eakte_sweep(grace_hours: int) -> None:
+    """Remove stored objects that no document references (left behind by interrupted writes)."""
+    from datetime import timedelta
+
+    from eakte.storage import open_store
+    from eakte.verify import sweep_orphans
+    from engine.db import utcnow
+
+    store = open_store(_settings()["STORAGE_URL"])
+    removed = []
+    _run(lambda s: removed.extend(sweep_orphans(s, store, now=utcnow(), grace=timedelta(hours=grace_hours))))
+    click.echo(f"{len(removed)} orphaned object(s) removed")
 
 
 @main.group()
