@@ -74,28 +74,41 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
 
 
 @main.command()
+def demo() -> None:
+    """Create demo authorities, users (printed), file plans, the bundled models and a few cases."""
+    from eakte.storage import open_store
+    from processes.casework import build_context
+    from processes.demo import DEMO_PASSWORD, seed
+
+    store = open_store(_settings()["STORAGE_URL"])
+    logins = []
+    _run(lambda session: logins.extend(seed(session, build_context(store=lambda: store))))
+    click.echo("Demo-Zugänge (Passwort für alle: %s):" % DEMO_PASSWORD)
+    for login in logins:
+        click.echo(f"  Behörde {login.authority:22} Benutzer {login.username:18} Rollen {', '.join(login.roles)}")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the web application and API (waitress-style threads via gunicorn if available)."""
-    from web import create_app
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="web processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web UI and the REST API with gunicorn (stateless processes; scale by adding more)."""
+    from gunicorn.app.base import BaseApplication
 
-    app = create_app()
-    try:
-        from gunicorn.app.base import BaseApplication
-    except ImportError:  # pragma: no cover - gunicorn is a dependency
-        app.run(host=host, port=port)
-        return
+    from web import create_app
 
     class _Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", 2)
+            self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
 
         def load(self):
-            return app
+            return create_app()  # in each worker process: no connection pool crosses a fork
 
+    click.echo(f"Aktenfluss läuft auf http://{host}:{port}/ (API: http://{host}:{port}/api/v1/openapi.json)")
     _Server().run()
 
 
