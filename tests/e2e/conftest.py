@@ -1,0 +1,63 @@
+"""Browser tests: the app on a real HTTP server on 127.0.0.1, driven by Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """Serve the test app on a free port of 127.0.0.1; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium (Debian's package; Playwright's own download is not used)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (scripts/test installs the Debian package)")
+    if not AXE.exists():
+        pytest.skip("node_modules/axe-core is missing (scripts/test runs npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run",
+        ])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh browser context and page (own cookies) per test."""
+    context = browser.new_context(locale="de-DE")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def assert_accessible(tab) -> None:
+    """Run axe-core (WCAG 2.1 A/AA) on the current page and fail on any violation."""
+    tab.add_script_tag(path=str(AXE))
+    result = tab.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+    ]
+    assert not problems, f"axe found violations on {tab.url}:\n" + "\n".join(problems)

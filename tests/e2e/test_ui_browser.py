@@ -1,0 +1,91 @@
+"""End-to-end: clerk, modeller and supervisor work in a real browser; every page passes axe-core."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible
+from tests.web.ui_helpers import PASSWORD, deploy_and_start, new_key, open_task_ids, ui_user
+from tests.web.test_ui_modeller_supervisor import BROKEN
+
+
+def log_in(tab, base: str, authority, username: str) -> None:
+    tab.goto(f"{base}/ui/anmelden")
+    assert_accessible(tab)
+    tab.get_by_label("Behörde (Kürzel)").fill(authority.slug)
+    tab.get_by_label("Benutzername").fill(username)
+    tab.get_by_label("Passwort").fill(PASSWORD)
+    tab.get_by_role("button", name="Anmelden").click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text("Aufgaben")
+
+
+def test_clerk_claims_and_completes_a_task_which_leaves_the_inbox(app, live_server, page, authority, session_factory):
+    clerk = ui_user(session_factory, authority, "sabine", display_name="Sabine Sorge")
+    [case_id] = deploy_and_start(app, session_factory, clerk, new_key(), prefix="E2E")
+    log_in(page, live_server, authority, "sabine")
+    assert_accessible(page)
+    row = page.get_by_role("row").filter(has_text="Vorhaben E2E-0001")
+    row.get_by_role("button", name=re.compile("Übernehmen")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Antrag prüfen")
+    assert_accessible(page)
+    page.get_by_label("Neue Notiz").fill("Unterlagen geprüft")
+    page.get_by_role("button", name="Notiz speichern").click()
+    expect(page.get_by_text("Notiz gespeichert.")).to_be_visible()
+    page.get_by_role("button", name="Erledigen").click()
+    expect(page.get_by_text("Aufgabe „Antrag prüfen“ erledigt.")).to_be_visible()
+    assert_accessible(page)
+    expect(page.get_by_role("link", name="Antrag prüfen")).to_have_count(0)
+    expect(page.get_by_role("link", name="Bescheid erstellen")).to_have_count(1)
+    assert len(open_task_ids(session_factory, case_id)) == 1
+
+
+def test_modeller_uploads_a_broken_model_and_sees_the_problems(live_server, page, authority, session_factory, tmp_path):
+    ui_user(session_factory, authority, "mona", roles=("modeller",), groups=())
+    log_in(page, live_server, authority, "mona")
+    page.get_by_role("link", name="Prozessmodelle").click()
+    assert_accessible(page)
+    broken = tmp_path / "kaputt.bpmn"
+    broken.write_bytes(BROKEN)
+    page.get_by_label("BPMN-Datei und zugehörige DMN-Dateien").set_input_files(str(broken))
+    page.get_by_role("button", name="Hochladen und prüfen").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("nicht bereitgestellt")
+    expect(alert).to_contain_text("gibt_es_nicht")
+    assert_accessible(page)
+
+
+def test_supervisor_opens_history_and_diagram(app, live_server, page, authority, session_factory):
+    boss = ui_user(session_factory, authority, "leitung", roles=("supervisor", "clerk", "modeller"))
+    deploy_and_start(app, session_factory, boss, new_key(), prefix="SUP")
+    log_in(page, live_server, authority, "leitung")
+    page.get_by_role("link", name="Aktensuche").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"\d")).first.click()
+    expect(page.get_by_role("heading", name="Historie")).to_be_visible()
+    expect(page.get_by_text("Vorgang begonnen")).to_be_visible()
+    diagram = page.locator("#diagramm")
+    expect(diagram).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#diagramm .djs-element.done")).to_have_count(2)  # start, eingang
+    expect(page.locator("#diagramm .djs-element.active")).to_have_count(1)  # pruefen
+    assert_accessible(page)
+    page.get_by_role("link", name="Kennzahlen").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Prozessmodelle").click()
+    page.get_by_role("link", name=re.compile("^ui_")).first.click()
+    expect(page.locator("#diagramm")).to_have_attribute("data-rendered", "true")
+    assert_accessible(page)
+
+
+def test_clerk_of_another_authority_cannot_open_the_case(app, live_server, page, authority, other_authority,
+                                                         session_factory):
+    owner = ui_user(session_factory, authority, "anna")
+    [case_id] = deploy_and_start(app, session_factory, owner, new_key())
+    ui_user(session_factory, other_authority, "bert")
+    log_in(page, live_server, other_authority, "bert")
+    response = page.goto(f"{live_server}/ui/akten/{case_id}")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nicht gefunden")
+    assert_accessible(page)
+    assert page.goto(f"{live_server}/ui/akten/{case_id}/diagramm.bpmn").status == 404
