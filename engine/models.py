@@ -204,3 +204,7 @@ class LoginAttempt(Base):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(default=False)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Background execution (jobs, incidents, kept messages) lives in its own module.
+from engine.models_jobs import CaseMessage, Incident, Job, JobEvent  # noqa: E402,F401

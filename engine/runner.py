@@ -2,13 +2,22 @@
 
 Every public function works inside the caller's transaction and never
 commits. The sequence is always: lock the case row -> restore the workflow ->
-run SpiffWorkflow until it waits -> write state, task rows and audit events ->
-flush. If the process dies at any point before the caller commits, the
-database rolls the whole transaction back: the case keeps its previous state,
-the human task stays open, and no audit event claims something that did not
-happen. Spiff runs one task at a time; ``CaseData`` keeps one consistent data
-set per case across parallel branches, and ``compact`` drops finished history
-so a long case costs the same per step as a short one.
+run SpiffWorkflow until it waits -> write state, task rows, audit events and
+the jobs for what happens next (service calls, timers) -> flush. If the
+process dies at any point before the caller commits, the database rolls the
+whole transaction back: the case keeps its previous state, the human task
+stays open, no job is queued or finished, and no audit event claims something
+that did not happen. A worker that dies in the middle of a job has not
+committed either; its job's lease expires and another worker runs it again
+from the unchanged case (see engine.jobs).
+
+Spiff runs one task at a time; ``CaseData`` keeps one consistent data set per
+case across parallel branches, and ``compact`` drops finished history so a
+long case costs the same per step as a short one. Service tasks are not run
+here: the case waits at them and a ``service`` job calls the operation in the
+background worker (engine.service_tasks). Waiting timers become ``timer`` jobs
+(engine.timers); messages kept for the case are delivered as soon as it
+waits for them (engine.messages).
 """
 
 from __future__ import annotations
@@ -18,13 +27,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import serializer
+from engine import jobs, serializer
 from engine.case_data import CaseData
 from engine.compaction import compact
 from engine.db import new_id, utcnow
@@ -32,8 +42,10 @@ from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
 from engine.forms import FormRegistry, validate_task_data
 from engine.models import Case, ProcessDefinition, User, UserTask
+from engine.models_jobs import CaseMessage, Job
 from engine.registry import ServiceRegistry
-from engine.script_engine import SandboxedScriptEngine
+from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result, service_job_payload
+from engine.timers import pending_timers
 
 
 class EventSink(Protocol):
@@ -51,9 +63,11 @@ class EngineContext:
     forms: FormRegistry = field(default_factory=FormRegistry)
     clock: Callable[[], datetime] = utcnow
     script_time_limit: float = 1.0
+    service_max_attempts: int = 5
+    message_ttl: timedelta = timedelta(days=30)
 
     def __post_init__(self) -> None:
-        self.script_engine = SandboxedScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
+        self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
 
 
 def start_case(
@@ -165,6 +179,151 @@ def unclaim_task(session: Session, ctx: EngineContext, task_id: str, user: User)
     return task_row
 
 
+def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_task_id: str, result: Any,
+                     call: dict[str, Any]) -> Case | None:
+    """Complete a waiting service task with the result the worker obtained, and advance.
+
+    Args:
+        case_id: The case (locked here).
+        spiff_task_id: The service task the job was queued for.
+        result: The operation's result (JSON); stored under the task's result variable.
+        call: Summary of the call (operation, request, response) for the audit log.
+
+    Returns:
+        The case, or None if the task no longer waits (interrupted meanwhile): nothing is changed then.
+
+    Raises:
+        Conflict: the case is not running.
+        ExecutionFailed: the task or a following automatic step failed; nothing was changed.
+    """
+    case = lock_case(session, case_id)
+    if case.status != "running":
+        raise Conflict(f"case is {case.status}; its service tasks cannot complete")
+    workflow, case_data = _restore(ctx, case)
+    task = _find_waiting_service_task(workflow, spiff_task_id)
+    if task is None:
+        ctx.events(session, case, "service.discarded", None, {**call, "reason": "the task no longer waits"})
+        return None
+    ctx.events(session, case, "service.called", None, call)
+    case_data.refresh(task)
+    with prepared_result(spiff_task_id, result):
+        _run_task(task)
+    changes = case_data.absorb(task)
+    ctx.events(
+        session, case, "step.completed", None,
+        {"bpmn_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "type": type(task.task_spec).__name__,
+         "changes": changes},
+    )
+    _advance(session, ctx, case, workflow, case_data, None)
+    return case
+
+
+def advance_case(session: Session, ctx: EngineContext, case_id: str) -> Case:
+    """Reload a case and run it until it waits (timer jobs: fires what is due)."""
+    case = lock_case(session, case_id)
+    if case.status != "running":
+        return case
+    workflow, case_data = _restore(ctx, case)
+    _advance(session, ctx, case, workflow, case_data, None)
+    return case
+
+
+def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, data: dict[str, Any],
+                 actor: str | None) -> CaseMessage:
+    """Store a message for a case and deliver it at once if the case waits for it.
+
+    The case must be locked by the caller (``lock_case``). A message the case
+    does not wait for yet is kept until ``ctx.message_ttl`` has passed and is
+    delivered as soon as the case reaches a matching catch event.
+    """
+    now = ctx.clock()
+    message = CaseMessage(
+        authority_id=case.authority_id, case_id=case.id, name=name, data=json.loads(json.dumps(data)),
+        status="pending", received_at=now, expires_at=now + ctx.message_ttl, sent_by=actor,
+    )
+    session.add(message)
+    session.flush()
+    ctx.events(session, case, "message.received", actor, {"message_id": message.id, "name": name, "data": message.data})
+    if case.status == "running":
+        workflow, case_data = _restore(ctx, case)
+        _advance(session, ctx, case, workflow, case_data, actor)
+    return message
+
+
+def waits_for_message(ctx: EngineContext, case: Case, name: str) -> bool:
+    """Tell whether the case currently waits at a catch event for message ``name``."""
+    workflow, _ = _restore(ctx, case)
+    return any(e.name == name for e in workflow.waiting_events() if "Message" in e.event_type)
+
+
+def start_event_messages(definition: ProcessDefinition) -> set[str]:
+    """Return the names of the messages that start a case of ``definition``."""
+    start = model_of(definition).spec.start
+    names = set()
+    for spec in start.outputs:
+        definition_ = getattr(spec, "event_definition", None)
+        if definition_ is not None and "Message" in type(definition_).__name__:
+            names.add(definition_.name)
+    return names
+
+
+def suspend_case(session: Session, ctx: EngineContext, case_id: str, user: User, reason: str) -> Case:
+    """Suspend a running case: its tasks cannot be completed and its jobs wait."""
+    case = _case_for_operation(session, case_id, user, "suspend")
+    if case.status != "running":
+        raise Conflict(f"only running cases can be suspended; this case is {case.status}")
+    case.status = "suspended"
+    ctx.events(session, case, "case.suspended", user.username, {"reason": reason})
+    session.flush()
+    return case
+
+
+def resume_case(session: Session, ctx: EngineContext, case_id: str, user: User, reason: str) -> Case:
+    """Resume a suspended case; its waiting jobs run again."""
+    case = _case_for_operation(session, case_id, user, "resume")
+    if case.status != "suspended":
+        raise Conflict(f"only suspended cases can be resumed; this case is {case.status}")
+    case.status = "running"
+    ctx.events(session, case, "case.resumed", user.username, {"reason": reason})
+    session.flush()
+    return case
+
+
+def cancel_case(session: Session, ctx: EngineContext, case_id: str, user: User, reason: str) -> Case:
+    """Cancel a running or suspended case: open tasks, waiting jobs and kept messages end."""
+    case = _case_for_operation(session, case_id, user, "cancel")
+    if case.status not in ("running", "suspended"):
+        raise Conflict(f"only running or suspended cases can be cancelled; this case is {case.status}")
+    now = ctx.clock()
+    case.status, case.ended_at = "cancelled", now
+    ctx.events(session, case, "case.cancelled", user.username, {"reason": reason})
+    for row in session.scalars(select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open")):
+        row.status, row.completed_at = "cancelled", now
+        ctx.events(session, case, "task.cancelled", user.username, {"task_id": row.id, "name": row.name})
+    jobs.cancel_waiting(session, case.id, now=now)
+    session.execute(
+        update(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.status == "pending")
+        .values(status="expired").execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return case
+
+
+def lock_case(session: Session, case_id: str, authority_id: str | None = None) -> Case:
+    """Lock and return a case row (fresh from the database).
+
+    Raises:
+        NotFound: no such case (in the given authority).
+    """
+    query = select(Case).where(Case.id == case_id)
+    if authority_id is not None:
+        query = query.where(Case.authority_id == authority_id)
+    case = session.scalar(query.with_for_update(of=Case).execution_options(populate_existing=True))
+    if case is None:
+        raise NotFound(f"no case with id '{case_id}'")
+    return case
+
+
 # --- internals -------------------------------------------------------------
 
 
@@ -181,7 +340,9 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWor
             )
 
     try:
-        workflow.do_engine_steps(will_complete_task=case_data.refresh, did_complete_task=did_complete)
+        _engine_steps(workflow, case_data.refresh, did_complete)
+        while _deliver_kept_message(session, ctx, case, workflow):
+            _engine_steps(workflow, case_data.refresh, did_complete)
     except WorkflowException as exc:
         raise ExecutionFailed(_describe_failure(exc)) from exc
     compact(workflow)
@@ -191,6 +352,42 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWor
         ctx.events(session, case, "case.completed", actor, {})
     session.flush()
     _project_user_tasks(session, ctx, case, workflow)
+    _schedule_jobs(session, ctx, case, workflow, case_data)
+
+
+def _engine_steps(workflow: BpmnWorkflow, will_complete: Callable, did_complete: Callable) -> None:
+    """``BpmnWorkflow.do_engine_steps`` of Spiff 3.2.0, except that service tasks are left READY.
+
+    Due timers are refreshed before each round (Spiff only refreshes them at the
+    end), so a timer job's advance runs what the timer released.
+    """
+
+    def run_ready(wf) -> int:
+        count = 0
+        for task in wf.get_tasks(state=TaskState.READY):
+            if task.task_spec.manual or is_service_task(task) or not task.has_state(TaskState.READY):
+                continue
+            will_complete(task)
+            task.run()
+            count += 1
+            did_complete(task)
+        return count
+
+    while True:
+        workflow.refresh_timers()
+        active = workflow.get_active_subprocesses()
+        ran = 0
+        for subprocess in sorted(active, key=lambda sp: sp.depth, reverse=True):
+            count = None
+            while count is None or count > 0:
+                count = run_ready(subprocess)
+                ran += count
+            if subprocess.parent_task_id is not None:
+                task = workflow.get_task_from_id(subprocess.parent_task_id)
+                task.task_spec._update(task)
+        ran += run_ready(workflow)
+        if ran == 0 and len(workflow.get_active_subprocesses()) <= len(active):
+            break
 
 
 def _describe_failure(exc: WorkflowException) -> str:
@@ -230,7 +427,7 @@ def _save(case: Case, workflow: BpmnWorkflow, case_data: CaseData) -> None:
 
 def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow) -> None:
     """Make the open task rows match the workflow's ready human tasks."""
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if not is_service_task(t)}
     open_rows = {
         row.spiff_task_id: row
         for row in session.scalars(select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open"))
@@ -315,3 +512,68 @@ def _check_may_work_on(task_row: UserTask, user: User, claiming: bool = False) -
         return
     if task_row.candidate_group and task_row.candidate_group not in user.groups and not user.has_role("supervisor"):
         raise Forbidden(f"task belongs to group '{task_row.candidate_group}', which you are not a member of")
+
+
+def _case_for_operation(session: Session, case_id: str, user: User, action: str) -> Case:
+    if not user.has_role("supervisor"):
+        raise Forbidden(f"only supervisors may {action} cases")
+    return lock_case(session, case_id, user.authority_id)
+
+
+def _find_waiting_service_task(workflow: BpmnWorkflow, spiff_task_id: str):
+    for task in workflow.get_tasks(state=TaskState.READY):
+        if str(task.id) == spiff_task_id and is_service_task(task):
+            return task
+    return None
+
+
+def _deliver_kept_message(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow) -> bool:
+    """Deliver the oldest kept message the workflow waits for; tell whether one was delivered."""
+    waiting = {}
+    for task in workflow.event_manager.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if definition is not None and "Message" in type(definition).__name__:
+            waiting.setdefault(definition.name, definition)
+    if not waiting:
+        return False
+    now = ctx.clock()
+    message = session.scalar(
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id, CaseMessage.status == "pending", CaseMessage.name.in_(waiting),
+               CaseMessage.expires_at > now)
+        .order_by(CaseMessage.received_at, CaseMessage.id).limit(1)
+    )
+    if message is None:
+        return False
+    workflow.catch(BpmnEvent(waiting[message.name], payload=message.data))
+    message.status, message.delivered_at = "delivered", now
+    ctx.events(session, case, "message.delivered", None, {"message_id": message.id, "name": message.name})
+    return True
+
+
+def _schedule_jobs(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData) -> None:
+    """Queue jobs for READY service tasks and waiting timers; cancel timer jobs that no longer apply."""
+    now = ctx.clock()
+    if case.status != "running":
+        jobs.cancel_waiting(session, case.id, now=now)
+        return
+    services = [t for t in workflow.get_tasks(state=TaskState.READY) if is_service_task(t)]
+    if services:
+        queued = set(session.scalars(
+            select(Job.dedupe_key).where(Job.case_id == case.id, Job.kind == "service",
+                                         Job.status.in_(("todo", "doing", "failed")))
+        ))
+        for task in services:
+            key = f"service:{task.id}"
+            if key in queued:
+                continue
+            case_data.refresh(task)
+            jobs.enqueue(session, "service", now=now, payload=service_job_payload(task), case_id=case.id,
+                         authority_id=case.authority_id, dedupe_key=key, max_attempts=ctx.service_max_attempts)
+    timers = pending_timers(workflow, now)
+    keys = {timer.dedupe_key for timer in timers}
+    jobs.cancel_waiting(session, case.id, now=now, kinds=("timer",), keep_dedupe_keys=keys)
+    for timer in timers:
+        jobs.enqueue(session, "timer", now=now, payload={"task_id": timer.task_id, "bpmn_id": timer.bpmn_id},
+                     case_id=case.id, authority_id=case.authority_id, run_at=timer.due, dedupe_key=timer.dedupe_key)
+    session.flush()

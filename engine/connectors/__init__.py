@@ -1,0 +1,1 @@
+"""Connectors to specialist systems (Fachverfahren): configuration and the HTTP/JSON client."""

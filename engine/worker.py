@@ -1,0 +1,217 @@
+"""The background worker: claim a job, do its work, commit effect and completion together.
+
+One loop per thread (``run_workers`` starts several); any number of worker
+processes on any number of machines can share one PostgreSQL database.
+
+For each job:
+
+1. claim it (own transaction, see engine.jobs) and start a heartbeat thread
+   that extends the lease while the job runs;
+2. *prepare* outside any transaction: a service job calls the operation (a
+   Python handler or the HTTP connector); a timer job has nothing to prepare;
+3. *apply* in one transaction: lock the case, advance it, write audit events,
+   ``jobs.finish`` — committed together, or not at all;
+4. on an error: roll back, then ``jobs.fail`` schedules a retry with exponential
+   backoff and jitter, or, with no attempts left, opens an incident (written
+   into the case's audit log in the same transaction).
+
+Graceful stop: ``stop`` (set by SIGTERM in the CLI) is checked between jobs, so
+the current job is finished before the loop exits. A worker killed outright
+leaves its job ``doing``; once the lease has expired, any worker's periodic
+``reclaim_expired`` puts it back and it runs again from the unchanged case.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import jobs, runner
+from engine.connectors.http import ConnectorOperation
+from engine.db import transaction
+from engine.models import Authority, Case
+from engine.models_jobs import Incident
+from engine.runner import EngineContext
+
+log = logging.getLogger(__name__)
+
+Effect = Callable[[Session], None]
+
+
+class JobError(Exception):
+    """A job cannot do its work (the message goes into the retry record or incident)."""
+
+
+def worker_name() -> str:
+    """Return a name unique to this worker thread: host, process id and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Processes jobs one at a time.
+
+    Args:
+        factory: Session factory of the database.
+        ctx: The engine context (registry, audit sink, clock).
+        lease: How long a claim lasts without heartbeat; a dead worker's job waits this long.
+        poll_interval: Seconds to sleep when no job is due.
+        backoff: Retry delays.
+        reclaim_interval: Seconds between checks for expired leases.
+    """
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        ctx: EngineContext,
+        *,
+        lease: timedelta = timedelta(seconds=30),
+        poll_interval: float = 0.2,
+        backoff: jobs.Backoff = jobs.Backoff(),
+        reclaim_interval: float = 5.0,
+    ) -> None:
+        self.factory, self.ctx = factory, ctx
+        self.lease, self.poll_interval, self.backoff = lease, poll_interval, backoff
+        self.reclaim_interval = reclaim_interval
+        self.name = worker_name()
+        self._last_reclaim = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Process jobs until ``stop`` is set; the job in progress is finished first."""
+        while not stop.is_set():
+            try:
+                self._reclaim_if_due()
+                worked = self.run_once()
+            except Exception:  # the database went away, ...: keep the worker alive
+                log.exception("worker %s: error outside a job", self.name)
+                worked = False
+            if not worked:
+                stop.wait(self.poll_interval)
+
+    def run_once(self) -> bool:
+        """Claim and process one due job; return False if none was due."""
+        job = jobs.claim(self.factory, self.name, now=self.ctx.clock(), lease=self.lease)
+        if job is None:
+            return False
+        with _Heartbeat(self, job):
+            self._process(job)
+        return True
+
+    def _process(self, job: jobs.ClaimedJob) -> None:
+        try:
+            effect = _HANDLERS[job.kind](self, job)
+            with transaction(self.factory) as session:
+                effect(session)
+                jobs.finish(session, job, now=self.ctx.clock())
+        except jobs.LeaseLost:
+            log.warning("worker %s lost job %s (lease expired); its work was rolled back", self.name, job.id)
+        except Exception as exc:  # noqa: BLE001 - every failure of a job is retried, then an incident
+            error = _describe(exc)
+            outcome = jobs.fail(
+                self.factory, job, error, now=self.ctx.clock(), backoff=self.backoff,
+                task_bpmn_id=job.payload.get("bpmn_id"), on_incident=self._record_incident,
+            )
+            log.info("job %s (%s) attempt %d failed (%s): %s", job.id, job.kind, job.attempt, outcome, error)
+
+    def _record_incident(self, session: Session, incident: Incident) -> None:
+        if incident.case_id is None:
+            return
+        case = session.get(Case, incident.case_id)
+        self.ctx.events(
+            session, case, "incident.opened", None,
+            {"incident_id": incident.id, "job_id": incident.job_id, "bpmn_id": incident.task_bpmn_id,
+             "error": incident.error, "attempts": incident.attempts},
+        )
+
+    def _reclaim_if_due(self) -> None:
+        if time.monotonic() - self._last_reclaim >= self.reclaim_interval:
+            self._last_reclaim = time.monotonic()
+            count = jobs.reclaim_expired(self.factory, now=self.ctx.clock())
+            if count:
+                log.warning("reclaimed %d job(s) whose worker stopped", count)
+
+
+def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    payload = job.payload
+    if "error" in payload:
+        raise JobError(payload["error"])
+    operation, params = payload["operation"], payload.get("params", {})
+    handler = worker.ctx.registry.get(operation)
+    if isinstance(handler, ConnectorOperation):
+        with transaction(worker.factory) as session:
+            authority = session.get(Authority, job.authority_id) if job.authority_id else None
+            slug = authority.slug if authority else None
+        outcome = handler.call(slug, params, idempotency_key=job.id)
+        result, summary = outcome.result, outcome.summary
+    else:
+        result = json.loads(json.dumps(handler(**params)))
+        summary = {"operation": operation, "request": params, "response": result}
+    summary = {**summary, "job_id": job.id, "bpmn_id": payload.get("bpmn_id")}
+
+    def apply(session: Session) -> None:
+        runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
+
+    return apply
+
+
+def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    def apply(session: Session) -> None:
+        runner.advance_case(session, worker.ctx, job.case_id)
+
+    return apply
+
+
+_HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {
+    "service": _prepare_service,
+    "timer": _prepare_timer,
+}
+
+
+def _describe(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {message}"[:4000]
+
+
+class _Heartbeat:
+    """Extends the job's lease every third of the lease while the job runs."""
+
+    def __init__(self, worker: Worker, job: jobs.ClaimedJob):
+        self.worker, self.job = worker, job
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job.id[:8]}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        interval = self.worker.lease.total_seconds() / 3
+        while not self._done.wait(interval):
+            try:
+                if not jobs.heartbeat(self.worker.factory, self.job, now=self.worker.ctx.clock(), lease=self.worker.lease):
+                    return
+            except Exception:  # noqa: BLE001 - a missed beat only risks a reclaim, which is safe
+                log.exception("heartbeat of job %s failed", self.job.id)
+
+
+def run_workers(factory: sessionmaker[Session], ctx: EngineContext, stop: threading.Event, *, concurrency: int = 1,
+                **options) -> None:
+    """Run ``concurrency`` worker loops in threads until ``stop`` is set; return when all finished."""
+    workers = [Worker(factory, ctx, **options) for _ in range(concurrency)]
+    threads = [threading.Thread(target=w.run, args=(stop,), name=f"worker-{i}") for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
