@@ -325,3 +325,98 @@ def bench_engine(lifecycles: int, steps: int) -> None:
     click.echo(f"step 10 of a long case:      {result.step_ms_early:8.2f} ms")
     click.echo(f"step {steps} of a long case:    {result.step_ms_late:8.2f} ms")
     click.echo(f"late/early:                  {result.late_vs_early:8.2f}   (target <= 1.5)")
+
+
+@eakte.command("export-xdomea")
+@click.argument("aktenzeichen")
+@click.option("--authority", required=True, help="slug of the authority")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="ZIP file to write")
+@click.option("--archive", "archive_name", envvar="AKTENFLUSS_XDOMEA_ARCHIVE", show_default=True,
+              default="Landesarchiv Mecklenburg-Vorpommern", help="name of the receiving archive")
+@click.option("--sender-key", envvar="AKTENFLUSS_XDOMEA_SENDER_KEY", help="Behördenschlüssel of the authority")
+@click.option("--user", "username", default="cli", show_default=True, help="recorded as the exporter")
+def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, username) -> None:
+    """Write the xdomea 3.0.0 hand-over package (0503) of a closed file and record the hand-over."""
+    from eakte.akten import get_akte
+    from eakte.storage import open_store
+    from eakte.xdomea import export_0503
+    from engine.identity import get_authority
+
+    if not archive_name.strip():
+        _fail("--archive must name the receiving archive")
+    store = open_store(_settings()["STORAGE_URL"])
+
+    def work(session):
+        owner = get_authority(session, authority)
+        sender = {"name": owner.name, "short_name": owner.slug}
+        if sender_key:
+            sender["behoerdenschluessel"] = sender_key
+        try:
+            result = export_0503(session, store, get_akte(session, owner.id, aktenzeichen=aktenzeichen),
+                                 sender=sender, recipient={"name": archive_name}, actor=username, out=out)
+        except FileNotFoundError as exc:  # the xdomea schema is needed to validate every export
+            _fail(str(exc))
+        click.echo(f"{result.path}: {len(result.files)} document file(s), process {result.process_id}")
+        click.echo(f"hand-over {result.handover_id}, package SHA-256 {result.package_sha256}")
+
+    _run(work)
+
+
+@eakte.command("confirm-archive")
+@click.argument("handover_id")
+@click.option("--reference", required=True, help="the archive's reference for the received file")
+@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person confirming")
+def eakte_confirm_archive(handover_id: str, reference: str, username: str) -> None:
+    """Record the archive's confirmation of a hand-over (allows destroying A/B files)."""
+    from eakte.aussonderung import confirm_archive
+
+    _run(lambda s: click.echo(f"hand-over {confirm_archive(s, handover_id, actor=username, archive_reference=reference).id} "
+                              f"confirmed ({reference})"))
+
+
+@eakte.command("destroy")
+@click.argument("aktenzeichen")
+@click.option("--authority", required=True, help="slug of the authority")
+@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person ordering it")
+@click.confirmation_option(prompt="Destroy the content of this file irreversibly?")
+def eakte_destroy(aktenzeichen: str, authority: str, username: str) -> None:
+    """Destroy a file due for disposal (V, or A/B after the archive confirmed); re-run to finish an interrupted run."""
+    from eakte.akten import get_akte
+    from eakte.aussonderung import destroy_akte, purge_destroyed_objects
+    from eakte.storage import open_store
+    from engine.identity import get_authority
+
+    store = open_store(_settings()["STORAGE_URL"])
+    akte_ids = []
+
+    def mark(session):  # step 1: rows and tombstones, committed before any object is deleted
+        akte = get_akte(session, get_authority(session, authority).id, aktenzeichen=aktenzeichen)
+        akte_ids.append(akte.id)
+        if akte.status == "disposed":
+            click.echo(f"{aktenzeichen} was already destroyed; removing objects left over")
+        else:
+            click.echo(f"{aktenzeichen}: {destroy_akte(session, akte, actor=username)} document version(s) destroyed")
+
+    _run(mark)
+    _run(lambda s: click.echo(f"{purge_destroyed_objects(s, store, akte_id=akte_ids[0])} stored object(s) deleted"))
+
+
+@bench.command("eakte")
+@click.option("--documents", default=50, show_default=True, type=click.IntRange(min=5), help="documents per side")
+def bench_eakte(documents: int) -> None:
+    """Documents stored per second through the E-Akte vs raw S3 PUTs (needs an s3:// storage URL)."""
+    from web.bench.eakte import run
+
+    settings = _settings()
+    result = _or_exit(lambda: _bench_or_fail(run, settings["DATABASE_URL"], settings["STORAGE_URL"], documents))
+    click.echo(f"1 MB PDFs, {result.documents} per side")
+    click.echo(f"E-Akte (check, hash, store, row, audit): {result.eakte_per_second:8.1f} documents/s")
+    click.echo(f"raw S3 PUT (minio client):               {result.raw_put_per_second:8.1f} documents/s")
+    click.echo(f"ratio E-Akte/raw:                        {result.ratio:8.3f}   (target >= 0.8)")
+
+
+def _bench_or_fail(run, *args):
+    try:
+        return run(*args)
+    except ValueError as exc:
+        _fail(str(exc))
