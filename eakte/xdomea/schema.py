@@ -1,0 +1,80 @@
+"""Validation of xdomea messages against the official 3.0.0 XML schema.
+
+The schema files are not part of the product: they are read from
+``AKTENFLUSS_XDOMEA_XSD`` or, by default, from the standards folder next to
+the repository (``../shared/standards/xdomea-3.0.0/xdomea.xsd``). The schema
+is loaded from its file path so that its relative imports
+(``../xoev/code/1_0/xoev-code.xsd``) resolve, and every document is read by a
+parser that never touches the network, never loads DTDs and never expands
+entities.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+DEFAULT_XSD = Path(__file__).resolve().parents[3] / "shared" / "standards" / "xdomea-3.0.0" / "xdomea.xsd"
+
+
+class _LocalOnlyResolver(etree.Resolver):
+    """Refuse every URL that is not a local file (schema imports included)."""
+
+    def resolve(self, url, pubid, context):
+        if url and "://" in url and not url.startswith("file://"):
+            raise etree.XMLSchemaParseError(f"refusing to load {url!r}: only local files are read")
+        return None
+
+
+def _parser() -> etree.XMLParser:
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False)
+    parser.resolvers.add(_LocalOnlyResolver())
+    return parser
+
+
+def schema_path() -> Path:
+    """Return the path of ``xdomea.xsd``: ``AKTENFLUSS_XDOMEA_XSD`` or the default."""
+    configured = os.environ.get("AKTENFLUSS_XDOMEA_XSD")
+    return Path(configured) if configured else DEFAULT_XSD
+
+
+@lru_cache(maxsize=4)
+def load_schema(path: Path) -> etree.XMLSchema:
+    """Load (once per path) the xdomea schema from a local file.
+
+    Raises:
+        FileNotFoundError: There is no schema file at ``path``.
+        lxml.etree.XMLSchemaParseError: The schema cannot be compiled.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"xdomea schema not found at {path}: set AKTENFLUSS_XDOMEA_XSD to the path of xdomea.xsd (3.0.0)"
+        )
+    document = etree.parse(str(path), _parser())
+    return etree.XMLSchema(document)
+
+
+def validate_xdomea(xml_bytes: bytes, xsd: Path | None = None) -> list[str]:
+    """Validate an xdomea message against the 3.0.0 schema.
+
+    Args:
+        xml_bytes: The message as bytes (encoding declared in the document).
+        xsd: Path of ``xdomea.xsd``; default: ``schema_path()``.
+
+    Returns:
+        The schema errors as ``"line N: message"``; empty if the message is valid.
+
+    Raises:
+        FileNotFoundError: The schema file is missing.
+    """
+    schema = load_schema(xsd or schema_path())
+    try:
+        document = etree.fromstring(xml_bytes, _parser())
+    except etree.XMLSyntaxError as error:
+        return [f"not well-formed XML: {error}"]
+    if schema.validate(document):
+        return []
+    return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]
