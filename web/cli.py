@@ -420,3 +420,105 @@ def _bench_or_fail(run, *args):
         return run(*args)
     except ValueError as exc:
         _fail(str(exc))
+
+
+@bench.command("inbox")
+@click.option("--tasks", "open_tasks", default=1_000_000, show_default=True, help="open tasks to generate")
+@click.option("--repeats", default=100, show_default=True, help="measurements per query variant")
+def bench_inbox(open_tasks: int, repeats: int) -> None:
+    """Inbox query and page with many open tasks (PostgreSQL; writes into the configured database)."""
+    from web.bench.inbox import run
+
+    url = _settings()["DATABASE_URL"]
+    timings, page = run(url, open_tasks=open_tasks, repeats=repeats)
+    click.echo(f"database: {url.split('@')[-1]}, {open_tasks:,} open tasks")
+    for timing in timings:
+        click.echo(f"{timing.name:40s} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms  ({timing.total:,} matches)")
+    click.echo("target: p95 <= 50 ms for the inbox query at 1,000,000 open tasks")
+    if page is not None:
+        click.echo(f"{page.name:40s} p50 {page.p50:7.2f} ms  p95 {page.p95:7.2f} ms")
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="worker threads in this process (SQLite: 1); start more processes to use more cores")
+@click.option("--lease", default=30.0, show_default=True, help="seconds a claimed job stays ours without heartbeat")
+@click.option("--poll", default=0.2, show_default=True, help="seconds to wait when no job is due")
+@click.option("--retry-base", default=5.0, show_default=True, help="seconds before the first retry (doubles each time)")
+def worker(concurrency: int, lease: float, poll: float, retry_base: float) -> None:
+    """Run background jobs (service tasks, timers) until SIGTERM or Ctrl-C; the current job is finished first."""
+    import logging
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from engine.jobs import Backoff
+    from engine.worker import run_workers
+    from processes.casework import build_context
+
+    url = _settings()["DATABASE_URL"]
+    if url.startswith("sqlite") and concurrency > 1:
+        click.echo("SQLite supports one worker; using --concurrency 1", err=True)
+        concurrency = 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"worker started ({concurrency} thread(s)) on {url.split('@')[-1]}")
+    run_workers(_sessions(), build_context(), stop, concurrency=concurrency,
+                lease=timedelta(seconds=lease), poll_interval=poll, backoff=Backoff(base_seconds=retry_base))
+    click.echo("worker stopped")
+
+
+@main.group()
+def connectors() -> None:
+    """Connector endpoints of specialist systems (file: AKTENFLUSS_CONNECTORS_FILE)."""
+
+
+@connectors.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+def connectors_check(path: str | None) -> None:
+    """Validate a connector file (default: AKTENFLUSS_CONNECTORS_FILE) and list its operations."""
+    from engine.connectors.config import ConnectorConfig, ConnectorConfigError
+
+    try:
+        config = ConnectorConfig.from_file(path) if path else ConnectorConfig.from_env()
+        for name in sorted(config.operations()):
+            for slug in ["*", *sorted(config.authorities)]:
+                try:
+                    endpoint = config.endpoint(None if slug == "*" else slug, name)
+                except ConnectorConfigError:
+                    continue
+                endpoint.resolved_headers()
+                click.echo(f"{name:40} {slug:24} {endpoint.method:6} {endpoint.url}{endpoint.path}")
+    except ConnectorConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@bench.command("worker")
+@click.option("--jobs", "job_count", default=500, show_default=True, help="service jobs per measurement")
+def bench_worker(job_count: int) -> None:
+    """Job throughput with 1 and with 2 worker processes (writes into the configured database)."""
+    from web.bench.worker import run
+
+    url = _settings()["DATABASE_URL"]
+    result = run(url, job_count)
+    click.echo(f"database: {url.split('@')[-1]}")
+    click.echo(f"1 worker process:   {result.one:8.1f} jobs/s")
+    click.echo(f"2 worker processes: {result.two:8.1f} jobs/s")
+    click.echo(f"ratio 2/1:          {result.two / result.one:8.2f}")
+
+
+@bench.command("timers")
+@click.option("--pending", default=10_000, show_default=True, help="timers waiting in the database")
+@click.option("--firing", default=200, show_default=True, help="timers that come due during the measurement")
+def bench_timers(pending: int, firing: int) -> None:
+    """Lateness of timers with many pending ones (target: p99 <= 1 s; writes into the configured database)."""
+    from web.bench.timers import run
+
+    url = _settings()["DATABASE_URL"]
+    result = run(url, pending=pending, firing=firing)
+    click.echo(f"database: {url.split('@')[-1]}")
+    click.echo(f"pending timers: {pending}, fired: {result.fired}")
+    click.echo(f"lateness p50: {result.p50:6.3f} s   p99: {result.p99:6.3f} s   max: {result.max:6.3f} s   (target p99 <= 1 s)")
