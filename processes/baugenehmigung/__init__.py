@@ -1,0 +1,1 @@
+"""Building permit procedure (Baugenehmigungsverfahren): XBau intake and, later, services and forms."""

@@ -1,0 +1,150 @@
+"""Intake of applications: a case with its documents, answered with a receipt.
+
+One call creates the case of the procedure, files the applicant's documents
+into its E-Akte (incoming) and returns what an XBau Eingangsbestätigung
+(1120/1121) carries: Aktenzeichen, case, time of receipt, stored documents.
+Every document is checked before anything is started or stored, so a bad
+attachment leaves no case; the caller's transaction commits the whole intake
+or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from eakte import akten, dokumente
+from eakte.errors import EakteError, UnsupportedContent
+from eakte.intake import CheckedContent, check_content
+from eakte.models import DokumentVersion
+from eakte.storage import DocumentStore
+from engine.models import Case, User
+from engine.runner import EngineContext
+from processes import casework
+from processes.baugenehmigung import xbau
+
+PROCESS_KEY = "baugenehmigung"
+CHANNELS = ("api", "portal", "xbau", "paper")
+
+
+@dataclass(frozen=True)
+class IncomingDocument:
+    """A document sent with an application."""
+
+    data: bytes
+    filename: str | None
+    subject: str
+    doc_type: str = "Bauvorlage"
+
+
+@dataclass
+class Receipt:
+    """The confirmation of receipt (Eingangsbestätigung)."""
+
+    case: Case
+    channel: str
+    received_at: datetime
+    message_id: str | None
+    documents: list[DokumentVersion] = field(default_factory=list)
+
+    @property
+    def aktenzeichen(self) -> str | None:
+        """The file number the applicant quotes from now on."""
+        return self.case.business_key
+
+
+def receive_application(
+    session: Session, ctx: EngineContext, store: DocumentStore, user: User, *, data: dict,
+    documents: list[IncomingDocument], channel: str, subject: str, message_id: str | None = None,
+    process_key: str = PROCESS_KEY,
+) -> Receipt:
+    """Start the procedure's case with ``data`` and file ``documents`` into its file.
+
+    Raises:
+        UnsupportedContent: a document is not acceptable (named in the message); nothing is created.
+        NotFound: the procedure is not deployed for the user's authority.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown intake channel '{channel}'")
+    checked = [(document, _check(document)) for document in documents]
+    received_at = ctx.clock()
+    case = casework.start_case(session, ctx, user, process_key, data, subject=subject)
+    case.channel = channel
+    vorgang = akten.vorgang_of_case(session, case.id)
+    if vorgang is None:
+        raise EakteError("the case was not filed: the application has no document store configured")
+    stored = [
+        dokumente.store_document(session, store, vorgang, content, subject=document.subject,
+                                 doc_type=document.doc_type, direction="incoming", actor=user.username,
+                                 now=received_at)
+        for document, content in checked
+    ]
+    session.flush()
+    return Receipt(case=case, channel=channel, received_at=received_at, message_id=message_id, documents=stored)
+
+
+def receive_xbau(
+    session: Session, ctx: EngineContext, store: DocumentStore, user: User, message: bytes,
+    attachments: dict[str, bytes], schema_directory: Path | None = None,
+) -> Receipt:
+    """Accept an XBau 0200 message with its attachments (file name -> bytes).
+
+    Every attachment the message announces as sent (``anhang``, not following
+    later) must be present, and every part sent must be announced. The
+    message itself is filed as the Antrag's original.
+
+    Raises:
+        XBauRejected: the message or the attachment set is not acceptable.
+        UnsupportedContent: an attachment is not an acceptable file.
+    """
+    antrag = xbau.read_antrag(message, schema_directory)
+    expected = {a.filename: a for a in antrag.anlagen if a.transported}
+    problems = [{"line": None, "message": f"attachment '{name}' is announced in the message but was not sent"}
+                for name in expected if name not in attachments]
+    problems += [{"line": None, "message": f"part '{name}' is not announced as an anlage in the message"}
+                 for name in attachments if name not in expected]
+    problems += [{"line": None, "message": f"attachment '{name}' has {len(attachments[name])} bytes, "
+                                           f"the message says {anlage.filesize}"}
+                 for name, anlage in expected.items()
+                 if name in attachments and anlage.filesize is not None and anlage.filesize != len(attachments[name])]
+    if problems:
+        raise xbau.XBauRejected("the attachments do not match the message", problems)
+    documents = [IncomingDocument(message, f"{xbau.MESSAGE_TYPE}.xml", f"XBau-Nachricht {xbau.MESSAGE_TYPE}",
+                                  doc_type="Antrag")]
+    documents += [IncomingDocument(attachments[name], name, anlage.title) for name, anlage in expected.items()]
+    data = antrag.case_data
+    return receive_application(
+        session, ctx, store, user, data=data, documents=documents, channel="xbau",
+        subject=_subject(data), message_id=antrag.message_id,
+    )
+
+
+def receive_portal(
+    session: Session, ctx: EngineContext, store: DocumentStore, user: User, application: dict,
+    documents: list[IncomingDocument],
+) -> Receipt:
+    """Accept a portal form (applicant, project, parcel) with its documents."""
+    data = {
+        "intake": {"channel": "portal"},
+        **application,
+        "attachments": [{"title": d.subject, "filename": d.filename, "kind": None, "status": "received",
+                         "link": None} for d in documents],
+    }
+    return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
+                               subject=_subject(data))
+
+
+def _check(document: IncomingDocument) -> CheckedContent:
+    try:
+        return check_content(document.data, document.filename)
+    except UnsupportedContent as exc:
+        raise UnsupportedContent(f"attachment '{document.filename}': {exc.message}") from exc
+
+
+def _subject(data: dict) -> str:
+    project = (data.get("project") or {}).get("description") or "Bauantrag"
+    applicant = (data.get("applicant") or {}).get("name")
+    return f"{project} ({applicant})"[:500] if applicant else project[:500]
