@@ -522,3 +522,44 @@ def bench_timers(pending: int, firing: int) -> None:
     click.echo(f"database: {url.split('@')[-1]}")
     click.echo(f"pending timers: {pending}, fired: {result.fired}")
     click.echo(f"lateness p50: {result.p50:6.3f} s   p99: {result.p99:6.3f} s   max: {result.max:6.3f} s   (target p99 <= 1 s)")
+
+
+@main.command("simulators")
+@click.option("--host", default="127.0.0.1", show_default=True, help="loopback address to bind")
+@click.option("--port", "ports", multiple=True, metavar="NAME=PORT",
+              help="fixed port of one simulator, e.g. alkis=8101 (repeatable); default: free ports")
+@click.option("--api-key", envvar="AKTENFLUSS_SIMULATOR_API_KEY", help="key the simulators require; default: random")
+@click.option("--connectors-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="write a connectors file (AKTENFLUSS_CONNECTORS_FILE) that points at the simulators")
+def simulators(host: str, ports: tuple[str, ...], api_key: str | None, connectors_file: Path | None) -> None:
+    """Run the specialist-system simulators (land register, zoning, residents, statistics) until Ctrl-C."""
+    import threading
+
+    import yaml
+
+    from processes.simulators import start_simulators
+    from processes.simulators.runner import API_KEY_ENV
+
+    fixed = {}
+    for item in ports:
+        name, _, port = item.partition("=")
+        if not port.isdigit():
+            raise click.BadParameter(f"'{item}' is not NAME=PORT", param_hint="--port")
+        fixed[name] = int(port)
+    try:
+        running = start_simulators(host, fixed, api_key)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    with running:
+        for name, url in running.urls().items():
+            click.echo(f"{name:15} {url}")
+        click.echo(f"{API_KEY_ENV}={running.api_key}")
+        if connectors_file is not None:
+            connectors_file.write_text(yaml.safe_dump(running.connector_config(), allow_unicode=True), "utf-8")
+            click.echo(f"AKTENFLUSS_CONNECTORS_FILE={connectors_file.resolve()}")
+        click.echo("failure modes: POST <url>/_control {\"mode\": \"error\"|\"down\"|\"slow\"|\"ok\", \"count\": N}",
+                   err=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)

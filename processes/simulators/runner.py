@@ -1,0 +1,123 @@
+"""Start the simulators on loopback ports, each in its own thread.
+
+Used by the tests, by ``aktenfluss simulators`` and by the demo::
+
+    with start_simulators() as simulators:
+        simulators.url("alkis")          # http://127.0.0.1:<port>
+        simulators.api_key               # value of the X-API-Key header
+        simulators.connector_config()    # the connectors file that points the product at them
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from processes.simulators import alkis, bauleitplanung, melderegister, statistik
+from processes.simulators.service import API_KEY_HEADER, Simulator
+
+FACTORIES = {
+    "alkis": alkis.create,
+    "bauleitplanung": bauleitplanung.create,
+    "melderegister": melderegister.create,
+    "statistik": statistik.create,
+}
+
+# Connector operations (see engine/connectors/config.py) served by each simulator: name -> (method, path).
+OPERATIONS = {
+    "alkis": {"alkis.lookup_parcel": ("GET", "/flurstuecke")},
+    "bauleitplanung": {"bauleitplanung.lookup_plan": ("GET", "/bebauungsplaene")},
+    "melderegister": {"melderegister.lookup": ("POST", "/personen/suche")},
+    "statistik": {"statistik.report": ("POST", "/meldungen")},
+}
+API_KEY_ENV = "AKTENFLUSS_SIMULATOR_API_KEY"
+
+
+@dataclass
+class RunningSimulator:
+    """One simulator served by one thread."""
+
+    simulator: Simulator
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        """Base URL of the simulator."""
+        host, port = self.server.socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+
+@dataclass
+class SimulatorSet:
+    """The running simulators; a context manager that stops them."""
+
+    api_key: str
+    running: dict[str, RunningSimulator] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        """Base URL of the named simulator."""
+        return self.running[name].url
+
+    def urls(self) -> dict[str, str]:
+        """Base URL of every simulator by name."""
+        return {name: item.url for name, item in self.running.items()}
+
+    def connector_config(self, api_key_env: str = API_KEY_ENV, timeout: float = 10.0) -> dict:
+        """Return a connectors file (as data) sending every operation to these simulators.
+
+        The key itself is not written: the header refers to ``${api_key_env}``.
+        """
+        operations = {}
+        for name, item in self.running.items():
+            for operation, (method, path) in OPERATIONS[name].items():
+                operations[operation] = {"url": item.url, "method": method, "path": path, "timeout": timeout,
+                                         "headers": {API_KEY_HEADER: f"${{{api_key_env}}}"}}
+        return {"default": operations}
+
+    def stop(self) -> None:
+        """Stop every simulator and wait for its thread."""
+        for item in self.running.values():
+            item.simulator.stop()
+            item.server.shutdown()
+            item.server.server_close()
+        for item in self.running.values():
+            item.thread.join(timeout=5)
+        self.running.clear()
+
+    def __enter__(self) -> SimulatorSet:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def start_simulators(host: str = "127.0.0.1", ports: dict[str, int] | None = None,
+                     api_key: str | None = None) -> SimulatorSet:
+    """Start all simulators on ``host`` (loopback only); a port of 0 or a missing one means any free port.
+
+    Raises:
+        ValueError: ``host`` is not a loopback address, or an unknown simulator is named in ``ports``.
+    """
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"simulators bind to loopback addresses only, not {host}")
+    unknown = set(ports or {}) - set(FACTORIES)
+    if unknown:
+        raise ValueError(f"unknown simulator(s): {', '.join(sorted(unknown))} (known: {', '.join(FACTORIES)})")
+    simulators = SimulatorSet(api_key=api_key or secrets.token_urlsafe(24))
+    try:
+        for name, factory in FACTORIES.items():
+            simulator = factory(simulators.api_key)
+            server = make_server(host, (ports or {}).get(name, 0), simulator, threaded=True)
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                      name=f"simulator-{name}", daemon=True)
+            thread.start()
+            simulators.running[name] = RunningSimulator(simulator, server, thread)
+    except BaseException:
+        simulators.stop()
+        raise
+    return simulators
