@@ -10,6 +10,7 @@ from flask_smorest import Api
 from web import config, database, engine_context, ui
 from web.api import cases, definitions, errors, files, tasks
 from web.api import intake
+from web.api import delivery
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     api = Api(app)
     api_blueprints = (definitions.blp, cases.blp, tasks.blp, files.blp)
     api_blueprints += (intake.blp,)
+    api_blueprints += (delivery.blp,)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     ui.init_app(app, api_blueprints=api_blueprints)

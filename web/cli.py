@@ -524,6 +524,22 @@ def bench_timers(pending: int, firing: int) -> None:
     click.echo(f"lateness p50: {result.p50:6.3f} s   p99: {result.p99:6.3f} s   max: {result.max:6.3f} s   (target p99 <= 1 s)")
 
 
+@eakte.command("make-seal-certificate")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="directory for seal-key.pem, seal-cert.pem and ca-cert.pem")
+@click.option("--authority-name", required=True, help="organisation named in the certificate")
+@click.option("--passphrase", help="encrypt the key with this passphrase")
+def eakte_make_seal_certificate(out_dir: Path, authority_name: str, passphrase: str | None) -> None:
+    """Create a TEST seal certificate with its own test CA (for tests and the demo, never for production)."""
+    from eakte.siegel import make_test_seal_certificate
+
+    key, cert, ca = make_test_seal_certificate(out_dir, authority_name, passphrase=passphrase)
+    click.echo(f"AKTENFLUSS_SEAL_KEY_FILE={key}")
+    click.echo(f"AKTENFLUSS_SEAL_CERT_FILE={cert}")
+    click.echo(f"AKTENFLUSS_SEAL_CHAIN_FILES={ca}")
+    click.echo("test certificate: seals made with it verify only against the CA above", err=True)
+
+
 @main.command("simulators")
 @click.option("--host", default="127.0.0.1", show_default=True, help="loopback address to bind")
 @click.option("--port", "ports", multiple=True, metavar="NAME=PORT",
