@@ -126,12 +126,19 @@ def receive_portal(
     session: Session, ctx: EngineContext, store: DocumentStore, user: User, application: dict,
     documents: list[IncomingDocument],
 ) -> Receipt:
-    """Accept a portal form (applicant, project, parcel) with its documents."""
+    """Accept a portal form (applicant, project, parcel) with its documents.
+
+    The case data has the same shape as from an XBau message: antragsteller,
+    vorhaben, grundstueck, anlagen (the names the building-permit model uses).
+    """
     data = {
-        "intake": {"channel": "portal"},
-        **application,
-        "attachments": [{"title": d.subject, "filename": d.filename, "kind": None, "status": "received",
-                         "link": None} for d in documents],
+        "eingang": {"channel": "portal"},
+        "antragsteller": application["applicant"],
+        "vorhaben": application["project"],
+        "grundstueck": application["parcel"],
+        "weitere_grundstuecke": [],
+        "anlagen": [{"title": d.subject, "filename": d.filename, "kind": None, "status": "received", "link": None}
+                    for d in documents],
     }
     return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
                                subject=_subject(data))
@@ -145,6 +152,6 @@ def _check(document: IncomingDocument) -> CheckedContent:
 
 
 def _subject(data: dict) -> str:
-    project = (data.get("project") or {}).get("description") or "Bauantrag"
-    applicant = (data.get("applicant") or {}).get("name")
+    project = (data.get("vorhaben") or {}).get("description") or "Bauantrag"
+    applicant = (data.get("antragsteller") or {}).get("name")
     return f"{project} ({applicant})"[:500] if applicant else project[:500]

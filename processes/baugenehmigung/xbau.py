@@ -71,7 +71,12 @@ class Anlage:
 
 @dataclass(frozen=True)
 class XBauAntrag:
-    """What the procedure takes from a 0200 message."""
+    """What the procedure takes from a 0200 message.
+
+    ``case_data`` has the keys the building-permit model reads: eingang,
+    bauaufsicht, antragsteller, vorhaben, grundstueck (gemarkung, flur,
+    flurstueck), weitere_grundstuecke and anlagen.
+    """
 
     message_id: str
     case_data: dict
@@ -161,18 +166,18 @@ def _extract(root) -> XBauAntrag:
     authority = _first_of(root, "x:empfangendeStelle", "nachrichtenkopf.g2g/leser")
     author = _first(root, "nachrichtenkopf.g2g/autor")
     case_data = {
-        "intake": {
+        "eingang": {
             "channel": "xbau", "message_type": MESSAGE_CODE, "message_id": message_id,
             "created_at": _text(ident, "erstellungszeitpunkt"),
             "sender": _behoerde(author),
             "service_reference": _text(root, "x:referenzAntragsservice/referenzAntragsservice"),
         },
-        "planning_authority": _behoerde(authority),
-        "applicant": applicant,
-        "project": project,
-        "parcel": parcels[0],
-        "further_parcels": parcels[1:],
-        "attachments": [_attachment_entry(a) for a in anlagen],
+        "bauaufsicht": _behoerde(authority),
+        "antragsteller": applicant,
+        "vorhaben": project,
+        "grundstueck": parcels[0],
+        "weitere_grundstuecke": parcels[1:],
+        "anlagen": [_attachment_entry(a) for a in anlagen],
     }
     return XBauAntrag(message_id=message_id, case_data=case_data, anlagen=anlagen)
 

@@ -28,9 +28,10 @@ FACTORIES = {
 }
 
 # Connector operations (see engine/connectors/config.py) served by each simulator: name -> (method, path).
+# alkis.flurstueck and bauleitplanung.bebauungsplan are the operations bpmn/baugenehmigung calls.
 OPERATIONS = {
-    "alkis": {"alkis.lookup_parcel": ("GET", "/flurstuecke")},
-    "bauleitplanung": {"bauleitplanung.lookup_plan": ("GET", "/bebauungsplaene")},
+    "alkis": {"alkis.flurstueck": ("GET", "/flurstuecke")},
+    "bauleitplanung": {"bauleitplanung.bebauungsplan": ("GET", "/bebauungsplaene")},
     "melderegister": {"melderegister.lookup": ("POST", "/personen/suche")},
     "statistik": {"statistik.report": ("POST", "/meldungen")},
 }

@@ -126,22 +126,22 @@ def test_control_rejects_unknown_modes(simulators):
 def test_connector_sees_failures_and_recovery(simulators, monkeypatch):
     monkeypatch.setenv("AKTENFLUSS_SIMULATOR_API_KEY", simulators.api_key)
     config = ConnectorConfig.from_dict(simulators.connector_config(timeout=1))
-    endpoint = config.endpoint(None, "alkis.lookup_parcel")
+    endpoint = config.endpoint(None, "alkis.flurstueck")
     params = {"gemarkung": "Schwerin", "flur": "3", "flurstueck": "17/2"}
-    assert call_endpoint(endpoint, "alkis.lookup_parcel", params, "job-1").result["owner"] == "Erika Müller"
+    assert call_endpoint(endpoint, "alkis.flurstueck", params, "job-1").result["owner"] == "Erika Müller"
 
     control(simulators, "alkis", {"mode": "slow", "count": 1, "delay": 3})
     started = time.monotonic()
     with pytest.raises(ConnectorError, match="timed out"):
-        call_endpoint(endpoint, "alkis.lookup_parcel", params, "job-2")
+        call_endpoint(endpoint, "alkis.flurstueck", params, "job-2")
     assert time.monotonic() - started < 2.5
     control(simulators, "alkis", {"mode": "error", "count": 1})
     with pytest.raises(ConnectorError, match="503"):
-        call_endpoint(endpoint, "alkis.lookup_parcel", params, "job-3")
+        call_endpoint(endpoint, "alkis.flurstueck", params, "job-3")
     control(simulators, "alkis", {"mode": "down", "count": 1})
     with pytest.raises(ConnectorError):
-        call_endpoint(endpoint, "alkis.lookup_parcel", params, "job-4")
-    assert call_endpoint(endpoint, "alkis.lookup_parcel", params, "job-5").result["found"] is True
+        call_endpoint(endpoint, "alkis.flurstueck", params, "job-4")
+    assert call_endpoint(endpoint, "alkis.flurstueck", params, "job-5").result["found"] is True
 
     statistik = config.endpoint(None, "statistik.report")
     receipt = call_endpoint(statistik, "statistik.report", {"kind": "birth", "event_date": "2026-03-01",

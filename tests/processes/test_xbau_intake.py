@@ -69,15 +69,15 @@ def test_valid_message_creates_case_with_file_data_and_bauvorlagen(client, sessi
     case = client.get(f"/api/v1/cases/{receipt['case_id']}", headers=intake_user.headers).json
     assert case["business_key"] == receipt["aktenzeichen"]
     data = case["data"]
-    assert data["applicant"]["name"] == "Erika Müller" and data["applicant"]["email"] == "erika.mueller@example.org"
-    assert data["applicant"]["address"] == {"street": "Schloßstraße 12", "postal_code": "19053", "city": "Schwerin"}
-    assert data["project"]["description"] == "Neubau eines Einfamilienhauses mit Carport"
-    assert data["project"]["type"] == "Errichtung"
-    assert data["parcel"]["gemarkung"] == "Schwerin" and data["parcel"]["flur"] == "3"
-    assert data["parcel"]["flurstueck"] == "17/2" and data["parcel"]["zoning_plan"] == "Nr. 42 Lankow-Nord"
-    assert data["planning_authority"]["id"] == "psw:bauaufsicht-schwerin"
-    assert data["intake"]["sender"] == {"id": "psw:antragsportal-mv", "name": "Bauportal M-V"}
-    assert [a["filename"] for a in data["attachments"]] == ["Lageplan.pdf", "Bauzeichnungen.pdf"]
+    assert data["antragsteller"]["name"] == "Erika Müller" and data["antragsteller"]["email"] == "erika.mueller@example.org"
+    assert data["antragsteller"]["address"] == {"street": "Schloßstraße 12", "postal_code": "19053", "city": "Schwerin"}
+    assert data["vorhaben"]["description"] == "Neubau eines Einfamilienhauses mit Carport"
+    assert data["vorhaben"]["type"] == "Errichtung"
+    assert data["grundstueck"]["gemarkung"] == "Schwerin" and data["grundstueck"]["flur"] == "3"
+    assert data["grundstueck"]["flurstueck"] == "17/2" and data["grundstueck"]["zoning_plan"] == "Nr. 42 Lankow-Nord"
+    assert data["bauaufsicht"]["id"] == "psw:bauaufsicht-schwerin"
+    assert data["eingang"]["sender"] == {"id": "psw:antragsportal-mv", "name": "Bauportal M-V"}
+    assert [a["filename"] for a in data["anlagen"]] == ["Lageplan.pdf", "Bauzeichnungen.pdf"]
     with session_factory() as session:
         assert session.get(Case, receipt["case_id"]).channel == "xbau"
 
@@ -96,7 +96,7 @@ def test_plain_xml_body_and_attachments_to_follow(client, intake_user):
     assert response.status_code == 201, response.json
     assert [d["doc_type"] for d in response.json["documents"]] == ["Antrag"]
     case = client.get(f"/api/v1/cases/{response.json['case_id']}", headers=intake_user.headers).json
-    assert case["data"]["attachments"][0]["status"] == "to_follow"
+    assert case["data"]["anlagen"][0]["status"] == "to_follow"
 
 
 def test_schema_invalid_message_lists_errors_with_lines(client, session_factory, intake_user):
@@ -218,8 +218,8 @@ def test_portal_form_creates_case_with_receipt(client, session_factory, intake_u
     assert receipt["channel"] == "portal" and receipt["aktenzeichen"] and receipt["message_id"] is None
     assert [(d["filename"], d["doc_type"]) for d in receipt["documents"]] == [("Lageplan.pdf", "Bauvorlage")]
     case = client.get(f"/api/v1/cases/{receipt['case_id']}", headers=intake_user.headers).json
-    assert case["data"]["parcel"]["flurstueck"] == "112/4" and case["data"]["applicant"]["name"] == "Jens Petersen"
-    assert case["data"]["intake"] == {"channel": "portal"}
+    assert case["data"]["grundstueck"]["flurstueck"] == "112/4" and case["data"]["antragsteller"]["name"] == "Jens Petersen"
+    assert case["data"]["eingang"] == {"channel": "portal"}
     with session_factory() as session:
         assert session.get(Case, receipt["case_id"]).channel == "portal"
 
