@@ -249,14 +249,21 @@ def reclaim_expired(factory: sessionmaker[Session], *, now: datetime) -> int:
         return len(ids)
 
 
-def retry_failed(session: Session, job_id: str, *, now: datetime, actor: str) -> None:
-    """Queue a failed job again with a fresh set of attempts (supervisor action)."""
-    session.execute(
+def retry_failed(session: Session, job_id: str, *, now: datetime, actor: str) -> bool:
+    """Queue a failed job again with a fresh set of attempts (supervisor action).
+
+    Returns:
+        False if the job was not failed (e.g. already queued again).
+    """
+    result = session.execute(
         update(Job).where(Job.id == job_id, Job.status == "failed")
         .values(status="todo", attempts=0, run_at=now, finished_at=None, worker=None)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount != 1:
+        return False
     session.add(JobEvent(job_id=job_id, kind="retry_requested", worker=None, detail=f"by {actor}", at=now))
+    return True
 
 
 def cancel_waiting(session: Session, case_id: str, *, now: datetime, kinds: tuple[str, ...] | None = None,

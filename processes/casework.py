@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from eakte import audit
 from engine import definitions, runner
 from engine.db import utcnow
+from engine.connectors.config import ConnectorConfig
+from engine.connectors.http import register_connectors
 from engine.errors import Forbidden, NotFound
 from engine.forms import FormRegistry
 from engine.models import Case, ProcessDefinition, User, UserTask
@@ -47,6 +49,7 @@ def build_context(
     """
     registry, forms = ServiceRegistry(), FormRegistry()
     register_all(registry, forms)
+    register_connectors(registry, ConnectorConfig.from_env())  # endpoints per authority: AKTENFLUSS_CONNECTORS_FILE
     events = CaseFiler(store, clock) if store is not None else record_case_event
     return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
 

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from web import config, database, engine_context, ui
-from web.api import cases, definitions, errors, files, tasks
+from web.api import case_operations, cases, definitions, errors, files, incidents, messages, tasks
 from web.api import intake
 from web.api import delivery
 
@@ -24,7 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     engine_context.init_app(app)
     errors.init_app(app)
     api = Api(app)
-    api_blueprints = (definitions.blp, cases.blp, tasks.blp, files.blp)
+    api_blueprints = (definitions.blp, cases.blp, tasks.blp, files.blp, messages.blp, incidents.blp, case_operations.blp)
     api_blueprints += (intake.blp,)
     api_blueprints += (delivery.blp,)
     for blueprint in api_blueprints:

@@ -1,0 +1,23 @@
+"""REST resource: messages to cases (correlated by business key or process variable)."""
+
+from flask_smorest import Blueprint
+
+from engine import messages
+from web.api.schemas.background import MessageResultSchema, MessageSendSchema
+from web.auth import api_auth, current_user
+from web.database import get_session
+from web.engine_context import engine_context
+
+blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Send messages to cases")
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(MessageSendSchema)
+@blp.response(202, MessageResultSchema)
+@blp.alt_response(404, description="No case matches the correlation and no process starts with the message")
+@api_auth("clerk", "supervisor")
+def send(body):
+    """Deliver a message to the waiting case, keep it until the case waits, or start a case with it."""
+    return messages.send_message(
+        get_session(), engine_context(), current_user(), body["name"], body["correlation"], body["data"]
+    )
