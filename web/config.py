@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 INSTANCE_DIR = Path(os.environ.get("AKTENFLUSS_INSTANCE_DIR", "instance")).resolve()
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
 def defaults() -> dict:
@@ -16,6 +17,18 @@ def defaults() -> dict:
         "SECRET_KEY": None,
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "SCRIPT_TIME_LIMIT": 1.0,
+        # Electronic seal of notices (PEM files); unset: notices are filed unsealed, and say so.
+        "SEAL_KEY_FILE": None,
+        "SEAL_CERT_FILE": None,
+        "SEAL_CHAIN_FILES": None,
+        "SEAL_PASSPHRASE": None,
+        "SESSION_COOKIE_SECURE": False,  # set to 1 behind HTTPS
+        "NODE_MODULES_DIR": str(REPOSITORY_ROOT / "node_modules"),  # bpmn-js for the diagram view
+        "OIDC_ISSUER": None,  # OpenID Connect login (e.g. a Keycloak realm URL); off when unset
+        "OIDC_CLIENT_ID": None,
+        "OIDC_CLIENT_SECRET": None,
+        "OIDC_AUTHORITY_CLAIM": "authority",  # ID token claim naming the authority slug
+        "OIDC_USERNAME_CLAIM": "preferred_username",
         "API_TITLE": "Aktenfluss API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -34,7 +47,13 @@ def load(overrides: dict | None = None) -> dict:
     settings = defaults()
     for key in settings:
         env_value = os.environ.get(f"AKTENFLUSS_{key}")
-        if env_value is not None:
-            settings[key] = type(settings[key])(env_value) if isinstance(settings[key], (int, float)) else env_value
+        if env_value is None:
+            continue
+        if isinstance(settings[key], bool):
+            settings[key] = env_value.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(settings[key], (int, float)):
+            settings[key] = type(settings[key])(env_value)
+        else:
+            settings[key] = env_value
     settings.update(overrides or {})
     return settings

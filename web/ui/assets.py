@@ -17,9 +17,8 @@ FILES = {
 
 
 def node_modules() -> Path:
-    """Return the node_modules directory (setting NODE_MODULES_DIR, default: next to the web package)."""
-    configured = current_app.config.get("NODE_MODULES_DIR")
-    return Path(configured) if configured else Path(current_app.root_path).parent / "node_modules"
+    """Return the node_modules directory (setting NODE_MODULES_DIR, default: the repository root's)."""
+    return Path(current_app.config["NODE_MODULES_DIR"])
 
 
 @bp.get("/<name>")
