@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible
+from tests.web.test_ui_case_file import pdf_bytes
+from tests.web.test_ui_incidents import _failed_case
 from tests.web.ui_helpers import PASSWORD, deploy_and_start, new_key, open_task_ids, ui_user
 from tests.web.test_ui_modeller_supervisor import BROKEN
 
@@ -21,7 +24,8 @@ def log_in(tab, base: str, authority, username: str) -> None:
     expect(tab.get_by_role("heading", level=1)).to_have_text("Aufgaben")
 
 
-def test_clerk_claims_and_completes_a_task_which_leaves_the_inbox(app, live_server, page, authority, session_factory):
+def test_clerk_claims_uploads_a_pdf_and_completes_a_task_which_leaves_the_inbox(app, live_server, page, authority,
+                                                                                 session_factory, tmp_path):
     clerk = ui_user(session_factory, authority, "sabine", display_name="Sabine Sorge")
     [case_id] = deploy_and_start(app, session_factory, clerk, new_key(), prefix="E2E")
     log_in(page, live_server, authority, "sabine")
@@ -33,6 +37,33 @@ def test_clerk_claims_and_completes_a_task_which_leaves_the_inbox(app, live_serv
     page.get_by_label("Neue Notiz").fill("Unterlagen geprüft")
     page.get_by_role("button", name="Notiz speichern").click()
     expect(page.get_by_text("Notiz gespeichert.")).to_be_visible()
+
+    not_a_pdf = tmp_path / "archiv.pdf"
+    not_a_pdf.write_bytes(b"PK\x03\x04" + bytes(200))
+    page.get_by_label("Betreff").fill("Lageplan")
+    page.get_by_label("Dokumentart").select_option("Bauvorlage")
+    page.get_by_label("Datei", exact=False).set_input_files(str(not_a_pdf))
+    page.get_by_role("button", name="Hochladen").click()
+    expect(page.locator("#datei-fehler")).to_contain_text("werden nicht angenommen")
+    assert_accessible(page)
+    lageplan = tmp_path / "Lageplan.pdf"
+    lageplan.write_bytes(pdf_bytes())
+    page.get_by_label("Datei", exact=False).set_input_files(str(lageplan))
+    page.get_by_role("button", name="Hochladen").click()
+    expect(page.get_by_text("Dokument „Lageplan“ abgelegt (Lageplan.pdf).")).to_be_visible()
+    documents = page.get_by_role("table", name="Dokumente, die in dieser Aufgabe abgelegt wurden")
+    expect(documents.get_by_role("link", name="Lageplan, Version 1 herunterladen")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        documents.get_by_role("link", name="Lageplan, Version 1 herunterladen").click()
+    assert download.value.suggested_filename == "Lageplan.pdf"
+    assert Path(download.value.path()).read_bytes() == lageplan.read_bytes()
+    page.get_by_role("link", name="Alle Dokumente der Akte").click()
+    expect(page.get_by_role("table", name=re.compile("^Dokumente der Akte"))).to_contain_text("Lageplan")
+    expect(page.get_by_role("button", name="Akte schließen")).to_be_visible()
+    assert_accessible(page)
+    page.go_back()
+
     page.get_by_role("button", name="Erledigen").click()
     expect(page.get_by_text("Aufgabe „Antrag prüfen“ erledigt.")).to_be_visible()
     assert_accessible(page)
@@ -69,6 +100,10 @@ def test_supervisor_opens_history_and_diagram(app, live_server, page, authority,
     expect(diagram).to_have_attribute("data-rendered", "true")
     expect(page.locator("#diagramm .djs-element.done")).to_have_count(2)  # start, eingang
     expect(page.locator("#diagramm .djs-element.active")).to_have_count(1)  # pruefen
+    expect(page.get_by_role("heading", name="Vorgang steuern")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Akte schließen").click()  # not confirmed: the message is shown at the checkbox
+    expect(page.get_by_role("alert")).to_contain_text("Bitte bestätigen Sie")
     assert_accessible(page)
     page.get_by_role("link", name="Kennzahlen").click()
     assert_accessible(page)
@@ -89,3 +124,18 @@ def test_clerk_of_another_authority_cannot_open_the_case(app, live_server, page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Nicht gefunden")
     assert_accessible(page)
     assert page.goto(f"{live_server}/ui/akten/{case_id}/diagramm.bpmn").status == 404
+
+
+def test_supervisor_retries_an_incident(app, live_server, page, authority, session_factory):
+    case, state, _ = _failed_case(app, app.test_client(), authority, session_factory)
+    ui_user(session_factory, authority, "leitung", roles=("supervisor",))
+    log_in(page, live_server, authority, "leitung")
+    page.get_by_role("link", name="Störungen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Störungen")
+    row = page.get_by_role("row").filter(has_text=case["business_key"])
+    expect(row).to_contain_text("Fachverfahren nicht erreichbar")
+    assert_accessible(page)
+    state["down"] = False
+    row.get_by_role("button", name=re.compile("Erneut versuchen")).click()
+    expect(page.get_by_text("Der Schritt wird erneut versucht.")).to_be_visible()
+    assert_accessible(page)

@@ -1,4 +1,4 @@
-"""Login with authority, user name and password; logout."""
+"""Login with authority, user name and password; logout. (OpenID Connect: web/ui/oidc.py.)"""
 
 from __future__ import annotations
 
@@ -28,21 +28,21 @@ def login():
     if request.method == "GET":
         if ui_user() is not None:
             return redirect(next_url)
-        return _form(next_url)
+        return login_form(next_url)
     slug = request.form.get("behoerde", "").strip().lower()
     username = request.form.get("benutzername", "").strip()
     password = request.form.get("passwort", "")
     db, now = get_session(), engine_context().clock()
     key = throttle.login_key(slug, username)
     if throttle.is_blocked(db, key, request.remote_addr, now):
-        return _form(next_url, slug, username,
+        return login_form(next_url, slug, username,
                      "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten.", 429)
-    user = _find_user(db, slug, username)
+    user = find_active_user(db, slug, username)
     ok = user is not None and check_password(user, password)
     throttle.record_attempt(db, key, request.remote_addr, ok, now)
     if not ok:
         # 200 keeps the transaction: the failed attempt must be stored to count towards the limit.
-        return _form(next_url, slug, username, "Behörde, Benutzername oder Passwort sind falsch.", 200)
+        return login_form(next_url, slug, username, "Behörde, Benutzername oder Passwort sind falsch.", 200)
     start_session(user)
     return redirect(next_url)
 
@@ -62,14 +62,16 @@ def start_session(user: User) -> None:
     session["authority_id"] = user.authority_id
 
 
-def _find_user(db, slug: str, username: str) -> User | None:
+def find_active_user(db, slug: str, username: str) -> User | None:
+    """Return the active user ``username`` of the authority ``slug``, or None."""
     return db.scalar(
         select(User).join(Authority, User.authority_id == Authority.id)
         .where(Authority.slug == slug, User.username == username, User.active)
     )
 
 
-def _form(next_url: str, slug: str = "", username: str = "", error: str | None = None, status: int = 200):
+def login_form(next_url: str, slug: str = "", username: str = "", error: str | None = None, status: int = 200):
+    """Render the login page (with an error message, if any) and ``status``."""
     return render_template(
         "ui/login.html", title="Anmelden", next_url=next_url, slug=slug or current_app.config.get("DEFAULT_AUTHORITY", ""),
         username=username, error=error, oidc=bool(current_app.config.get("OIDC_ISSUER")),

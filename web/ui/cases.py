@@ -1,14 +1,17 @@
-"""The case file view (Akte): summary, data, deadlines, history timeline, diagram."""
+"""The case file view (Akte): summary, documents, history timeline, diagram; zdA, reopening, case operations."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from eakte import audit
-from processes import casework
+from eakte.errors import EakteError, FileClosed
+from engine import runner
+from engine.errors import Conflict
+from processes import casefile, casework
 from web.database import get_session
 from web.engine_context import engine_context
-from web.ui import services
+from web.ui import documents, services
 from web.ui.common import login_required, page_args, register_error_pages, ui_user
 
 bp = Blueprint("ui_cases", __name__, url_prefix="/ui/akten")
@@ -17,6 +20,10 @@ register_error_pages(bp)
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
     "case.completed": "Vorgang abgeschlossen",
+    "case.viewed": "Akte angesehen",
+    "case.suspended": "Vorgang angehalten",
+    "case.resumed": "Vorgang fortgesetzt",
+    "case.cancelled": "Vorgang abgebrochen",
     "step.completed": "Schritt ausgeführt",
     "task.created": "Aufgabe angelegt",
     "task.claimed": "Aufgabe übernommen",
@@ -25,26 +32,86 @@ EVENT_LABELS = {
     "task.cancelled": "Aufgabe abgebrochen",
     "task.handed_over": "Aufgabe an Gruppe übergeben",
     "task.follow_up_set": "Wiedervorlage gesetzt",
+    "document.stored": "Dokument abgelegt",
+    "document.read": "Dokument geöffnet",
+    "incident.opened": "Störung aufgetreten",
+    "incident.retried": "Störung erneut versucht",
     "note.added": "Notiz",
 }
 STATUS_LABELS = {"running": "in Bearbeitung", "completed": "abgeschlossen", "cancelled": "abgebrochen",
                  "suspended": "angehalten"}
 
+# Supervisor operations on a case: engine service, flash message, German text for a state conflict.
+OPERATIONS = {
+    "anhalten": (runner.suspend_case, "Der Vorgang ist angehalten.",
+                 "Nur laufende Vorgänge können angehalten werden."),
+    "fortsetzen": (runner.resume_case, "Der Vorgang läuft weiter.",
+                   "Nur angehaltene Vorgänge können fortgesetzt werden."),
+    "abbrechen": (runner.cancel_case, "Der Vorgang ist abgebrochen.",
+                  "Nur laufende oder angehaltene Vorgänge können abgebrochen werden."),
+}
+
 
 @bp.get("/<case_id>")
 @login_required()
 def show(case_id):
-    """Show a case file with its history (paged) and diagram."""
+    """Show a case file with its documents, history (paged) and diagram; the view is logged."""
+    return _page(case_id)
+
+
+@bp.post("/<case_id>/zda")
+@login_required("clerk", "supervisor")
+def close_file(case_id):
+    """Close the case's file (zdA) after the user confirmed it."""
+    if request.form.get("bestaetigt") != "ja":
+        return _page(case_id, errors={"zda": "Bitte bestätigen Sie, dass die Akte geschlossen werden soll."},
+                     status=422)
     db, user = get_session(), ui_user()
-    case = casework.get_case(db, user, case_id)
-    page, per_page = page_args(20)
-    events, total = audit.history(db, case.id, offset=(page - 1) * per_page, limit=per_page)
-    return render_template(
-        "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
-        open_tasks=casework.open_tasks_of(db, case), events=events, total=total, page=page, per_page=per_page,
-        pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
-        diagram=services.diagram_state(db, case), now=engine_context().clock(),
-    )
+    akte = casefile.file_of_case(db, user, case_id)
+    try:
+        casefile.close_file(db, user, akte.id, engine_context().clock())
+    except Conflict:
+        return _page(case_id, status=409, errors={"akte": (
+            "Die Akte kann erst geschlossen werden, wenn alle ihre Vorgänge beendet sind. "
+            "Mindestens ein Vorgang läuft noch.")})
+    except FileClosed:
+        return _page(case_id, status=409, errors={"akte": "Die Akte ist bereits geschlossen (zdA)."})
+    flash(f"Die Akte {akte.aktenzeichen} ist geschlossen (zdA) und jetzt schreibgeschützt.")
+    return redirect(url_for(".show", case_id=case_id))
+
+
+@bp.post("/<case_id>/wiedereroeffnen")
+@login_required("supervisor")
+def reopen_file(case_id):
+    """Reopen the case's closed file (supervisors, with a reason)."""
+    reason = request.form.get("grund", "").strip()
+    if not reason:
+        return _page(case_id, status=422, errors={"grund": "Bitte geben Sie einen Grund für die Wiedereröffnung an."})
+    db, user = get_session(), ui_user()
+    akte = casefile.file_of_case(db, user, case_id)
+    try:
+        casefile.reopen_file(db, user, akte.id, reason)
+    except EakteError:
+        return _page(case_id, status=409, errors={
+            "akte": "Die Akte ist nicht geschlossen; nur geschlossene Akten können wieder geöffnet werden."})
+    flash(f"Die Akte {akte.aktenzeichen} ist wieder geöffnet.")
+    return redirect(url_for(".show", case_id=case_id))
+
+
+@bp.post("/<case_id>/<any(anhalten, fortsetzen, abbrechen):action>")
+@login_required("supervisor")
+def operate(case_id, action):
+    """Suspend, resume or cancel the case (supervisors, with a reason for the audit log)."""
+    service, done, conflict = OPERATIONS[action]
+    reason = request.form.get("begruendung", "").strip()
+    if not reason:
+        return _page(case_id, status=422, errors={"begruendung": "Bitte geben Sie eine Begründung an."})
+    try:
+        service(get_session(), engine_context(), case_id, ui_user(), reason)
+    except Conflict:
+        return _page(case_id, status=409, errors={"begruendung": conflict})
+    flash(done)
+    return redirect(url_for(".show", case_id=case_id))
 
 
 @bp.get("/<case_id>/diagramm.bpmn")
@@ -54,3 +121,18 @@ def diagram(case_id):
     case = casework.get_case(get_session(), ui_user(), case_id)
     _, content = services.bpmn_file(case.definition)
     return Response(content, mimetype="application/xml")
+
+
+def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200):
+    db, user = get_session(), ui_user()
+    case = casefile.view_case(db, user, case_id)
+    page, per_page = page_args(20)
+    events, total = audit.history(db, case.id, offset=(page - 1) * per_page, limit=per_page)
+    return render_template(
+        "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
+        open_tasks=casework.open_tasks_of(db, case), events=events, total=total, page=page, per_page=per_page,
+        pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
+        diagram=services.diagram_state(db, case), now=engine_context().clock(),
+        file=documents.case_file(db, user, case), direction_labels=documents.DIRECTION_LABELS,
+        file_status_labels=documents.FILE_STATUS_LABELS, errors=errors or {},
+    ), status

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
+from eakte.errors import EakteError
+from eakte.storage import StorageUnavailable
 from engine.errors import EngineError
 from engine.models import User
 from web.database import get_session
@@ -17,6 +19,7 @@ ERROR_TITLES = {
     404: "Nicht gefunden",
     409: "Konflikt",
     422: "Eingaben prüfen",
+    503: "Vorübergehend nicht verfügbar",
 }
 
 
@@ -67,15 +70,23 @@ def error_page(status: int, message: str):
 
 
 _MESSAGES = {404: "Das gesuchte Objekt gibt es nicht (oder es gehört zu einer anderen Behörde).",
-             403: "Diese Aktion ist Ihnen nicht erlaubt."}
+             403: "Diese Aktion ist Ihnen nicht erlaubt.",
+             409: "Das ist im jetzigen Zustand nicht möglich (zum Beispiel ist die Akte geschlossen).",
+             422: "Die Anfrage konnte nicht ausgeführt werden."}
 
 
 def register_error_pages(blueprint: Blueprint) -> None:
     """Show domain errors of ``blueprint``'s views as German HTML pages."""
 
     @blueprint.errorhandler(EngineError)
-    def _engine_error(exc: EngineError):
+    @blueprint.errorhandler(EakteError)
+    def _domain_error(exc: EngineError | EakteError):
         return error_page(exc.status, _MESSAGES.get(exc.status, exc.message))
+
+    @blueprint.errorhandler(StorageUnavailable)
+    def _storage_down(_exc: StorageUnavailable):
+        return error_page(503, "Die Dokumentenablage ist gerade nicht erreichbar. Es wurde nichts geändert; "
+                               "bitte versuchen Sie es später noch einmal.")
 
 
 def page_args(default_per_page: int = 25) -> tuple[int, int]:

@@ -25,3 +25,14 @@ def zahl(value: float | int | None, digits: int = 1) -> str:
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
     return f"{value:,.{digits}f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def groesse(size: int | None) -> str:
+    """Format a byte count in German (``812 Byte``, ``1,4 KB``, ``3,2 MB``)."""
+    if size is None:
+        return "–"
+    if size < 1024:
+        return f"{size} Byte"
+    if size < 1024 * 1024:
+        return f"{zahl(size / 1024)} KB"
+    return f"{zahl(size / (1024 * 1024))} MB"

@@ -166,3 +166,11 @@ def bpmn_file(definition: ProcessDefinition) -> tuple[str, bytes]:
         if name.lower().endswith(".bpmn"):
             return name, content
     raise InvalidData("the definition has no BPMN file")
+
+
+def cases_by_id(session: Session, user: User, case_ids: set[str]) -> dict[str, Case]:
+    """Return the cases with the given ids of the user's authority, keyed by id (one query)."""
+    if not case_ids:
+        return {}
+    rows = session.scalars(select(Case).where(Case.authority_id == user.authority_id, Case.id.in_(case_ids)))
+    return {case.id: case for case in rows}

@@ -1,4 +1,5 @@
-"""The task page: the step's form, case summary, notes, follow-up date; claim, unclaim, hand over, complete."""
+"""The task page: the step's form, case summary, documents, notes, follow-up date; claim, unclaim, hand over,
+upload, complete."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from datetime import date, datetime, time, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from eakte.errors import FileClosed, UnsupportedContent
+from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
 from engine import runner
 from engine.errors import InvalidData
 from processes import casework
 from web.database import get_session
-from web.engine_context import engine_context
-from web.ui import schema_forms, services
+from web.engine_context import document_store, engine_context
+from web.ui import documents, schema_forms, services
 from web.ui.common import login_required, register_error_pages, ui_user
 
 bp = Blueprint("ui_tasks", __name__, url_prefix="/ui/aufgaben")
 register_error_pages(bp)
+
+UPLOAD_FIELDS = {"betreff", "dokumentart", "richtung", "datei"}
 
 
 @bp.get("/<task_id>")
@@ -91,6 +96,42 @@ def note(task_id):
     return redirect(url_for(".show", task_id=task_id))
 
 
+@bp.post("/<task_id>/dokumente")
+@login_required("clerk", "supervisor")
+def upload(task_id):
+    """Upload a document into the task's case file (multipart: subject, document type, direction, file)."""
+    db, user = get_session(), ui_user()
+    form = request.form
+    subject, doc_type = form.get("betreff", "").strip(), form.get("dokumentart", "")
+    direction = form.get("richtung", "incoming")
+    files = [f for f in request.files.getlist("datei") if f.filename]
+    problems: dict[str, list[str]] = {}
+    if not subject:
+        problems["betreff"] = ["Bitte einen Betreff eingeben."]
+    if doc_type not in DOCUMENT_TYPES:
+        problems["dokumentart"] = ["Bitte eine Dokumentart wählen."]
+    if direction not in DIRECTIONS:
+        problems["richtung"] = ["Bitte Eingang, Ausgang oder intern wählen."]
+    if len(files) != 1:
+        problems["datei"] = ["Bitte genau eine Datei auswählen."]
+    if problems:
+        return _page(task_id, form_errors=problems, upload_values=form, status=422)
+    try:
+        version = documents.upload_into_task(
+            db, document_store(), user, casework.get_task(db, user, task_id), data=files[0].read(),
+            filename=files[0].filename, subject=subject, doc_type=doc_type, direction=direction,
+            now=engine_context().clock(),
+        )
+    except UnsupportedContent as exc:
+        return _page(task_id, form_errors={"datei": [documents.german_rejection(exc)]}, upload_values=form, status=422)
+    except FileClosed:
+        return _page(task_id, form_errors={"datei": [
+            "Die Akte ist geschlossen (zdA) und nimmt keine Dokumente mehr an. Die Leitung kann sie wieder öffnen."]},
+            upload_values=form, status=409)
+    flash(f"Dokument „{subject}“ abgelegt ({version.filename}).")
+    return redirect(url_for(".show", task_id=task_id) + "#dokumente")
+
+
 @bp.post("/<task_id>/erledigen")
 @login_required("clerk", "supervisor")
 def complete(task_id):
@@ -112,7 +153,8 @@ def complete(task_id):
     return redirect(url_for("ui_inbox.inbox"))
 
 
-def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None = None, status: int = 200):
+def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None = None, status: int = 200,
+          upload_values=None):
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
     case = casework.get_case(db, user, task.case_id)
@@ -122,8 +164,8 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
     for f in fields:
         f.errors = form_errors.get(f.name, [])
     known = {f.name for f in fields}
-    general_errors = [m for k, msgs in form_errors.items() if k not in known | {"notiz", "wiedervorlage", "_zuweisen"}
-                      for m in msgs]
+    own_forms = {"notiz", "wiedervorlage", "_zuweisen"} | UPLOAD_FIELDS
+    general_errors = [m for k, msgs in form_errors.items() if k not in known | own_forms for m in msgs]
     may_work = task.status == "open" and task.assignee_id == user.id
     return render_template(
         "ui/task.html", title=task.name, task=task, case=case, fields=fields, schema=schema,
@@ -131,4 +173,6 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
         notes=services.notes_of(db, case, limit=20), now=ctx.clock(),
         colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
         groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
+        file=documents.case_file(db, user, case, task_id=task.id), direction_labels=documents.DIRECTION_LABELS,
+        document_types=DOCUMENT_TYPES, upload=upload_values or {},
     ), status

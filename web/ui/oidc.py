@@ -1,0 +1,87 @@
+"""Login with OpenID Connect (e.g. the authority's Keycloak), via Authlib's Flask client.
+
+Only users that already exist in Aktenfluss can log in this way: the ID token
+names the authority (claim OIDC_AUTHORITY_CLAIM) and the user name (claim
+OIDC_USERNAME_CLAIM); nobody is created automatically, and roles and groups
+stay those kept in Aktenfluss. Without OIDC_ISSUER the routes answer 404.
+"""
+
+from __future__ import annotations
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
+from joserfc.errors import JoseError  # what Authlib raises for a bad ID token (signature, nonce, audience, expiry)
+from requests import RequestException
+
+from web.database import get_session
+from web.ui.auth import find_active_user, login_form, start_session
+from web.ui.common import safe_next
+
+bp = Blueprint("ui_oidc", __name__, url_prefix="/ui/anmelden/sso")
+
+PROVIDER = "behoerde"
+_NEXT = "oidc_next"
+
+
+def init_app(app: Flask) -> None:
+    """Register the OpenID provider of OIDC_ISSUER (discovery document read on first use, not now)."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return
+    oauth = OAuth(app)
+    oauth.register(
+        PROVIDER, client_id=app.config["OIDC_CLIENT_ID"], client_secret=app.config["OIDC_CLIENT_SECRET"],
+        server_metadata_url=f"{issuer.rstrip('/')}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid profile"},
+    )
+    app.extensions["ui_oidc"] = oauth
+
+
+@bp.get("")
+def start():
+    """Send the browser to the identity provider."""
+    client = _client()
+    session[_NEXT] = safe_next(request.args.get("next"))
+    try:
+        return client.authorize_redirect(url_for(".callback", _external=True))
+    except RequestException:
+        return _failed("Der Anmeldedienst Ihrer Behörde ist nicht erreichbar. Bitte melden Sie sich mit Passwort an "
+                       "oder versuchen Sie es später noch einmal.", 502)
+
+
+@bp.get("/rueckkehr")
+def callback():
+    """Check the provider's answer (state, ID token signature, nonce) and log the existing user in."""
+    client = _client()
+    next_url = session.get(_NEXT) or safe_next(None)
+    try:
+        token = client.authorize_access_token()
+    except (OAuthError, JoseError, RequestException, ValueError):
+        return _failed("Die Anmeldung über den Anmeldedienst Ihrer Behörde ist fehlgeschlagen. Bitte versuchen Sie "
+                       "es noch einmal.", 401, next_url)
+    claims = token.get("userinfo") or {}
+    authority_claim, username_claim = current_app.config["OIDC_AUTHORITY_CLAIM"], current_app.config["OIDC_USERNAME_CLAIM"]
+    slug, username = str(claims.get(authority_claim) or "").strip().lower(), str(claims.get(username_claim) or "").strip()
+    if not slug or not username:
+        missing = authority_claim if not slug else username_claim
+        return _failed(f"Der Anmeldedienst hat keine Angabe „{missing}“ übermittelt. Bitte wenden Sie sich an die "
+                       "Administration.", 403, next_url)
+    user = find_active_user(get_session(), slug, username)
+    if user is None:
+        return _failed(f"Das Konto „{username}“ der Behörde „{slug}“ ist in Aktenfluss nicht eingerichtet. Konten "
+                       "werden nicht automatisch angelegt; bitte wenden Sie sich an die Administration.", 403, next_url)
+    start_session(user)
+    return redirect(next_url)
+
+
+def _client():
+    oauth = current_app.extensions.get("ui_oidc")
+    if oauth is None:
+        abort(404)
+    return oauth.create_client(PROVIDER)
+
+
+def _failed(message: str, status: int, next_url: str | None = None):
+    session.pop(_NEXT, None)
+    return login_form(next_url or safe_next(None), error=message, status=status)
