@@ -180,6 +180,11 @@ def finish(session: Session, job: ClaimedJob, *, now: datetime) -> None:
     )
 
 
+def scrub_payload(session: Session, job: ClaimedJob, payload: dict) -> None:
+    """Replace a job's payload, e.g. to drop a secret once the job's work is done."""
+    session.execute(update(Job).where(Job.id == job.id).values(payload=payload).execution_options(synchronize_session=False))
+
+
 def fail(
     factory: sessionmaker[Session], job: ClaimedJob, error: str, *, now: datetime, backoff: Backoff,
     task_bpmn_id: str | None = None, on_incident: Callable[[Session, Incident], None] | None = None,

@@ -9,6 +9,8 @@ keyword arguments; the handler's return value becomes the task's result.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -58,3 +60,28 @@ class ServiceRegistry:
     def names(self) -> list[str]:
         """Return the registered operation names, sorted."""
         return sorted(self._handlers)
+
+
+@dataclass(frozen=True)
+class CaseCall:
+    """What a case operation works with: the step's transaction, the case, the engine's now."""
+
+    session: Any
+    case: Any
+    now: datetime
+
+
+class CaseOperation:
+    """A built-in operation on the case itself: its file, its notices, its delivery.
+
+    Unlike a plain handler or a connector, which the worker calls outside any
+    transaction, a case operation runs inside the transaction that applies
+    its result to the case: what it writes (documents, audit events) commits
+    or rolls back together with the step. It must not call outside systems.
+    """
+
+    def __init__(self, function: Callable[..., Any]):
+        self.function = function
+
+    def __call__(self, call: CaseCall, **params: Any) -> Any:
+        return self.function(call, **params)

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import jobs, runner
 from engine.connectors.http import ConnectorOperation
+from engine.registry import CaseCall, CaseOperation
 from engine.db import transaction
 from engine.models import Authority, Case
 from engine.models_jobs import Incident
@@ -145,19 +146,60 @@ def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
         raise JobError(payload["error"])
     operation, params = payload["operation"], payload.get("params", {})
     handler = worker.ctx.registry.get(operation)
+    if isinstance(handler, CaseOperation):
+        return _case_operation_effect(worker, job, handler, operation, params)
+    result, summary = _call_outside(worker, job, handler, operation, params)
+    summary = {**summary, "job_id": job.id, "bpmn_id": payload.get("bpmn_id")}
+
+    def apply(session: Session) -> None:
+        runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
+
+    return apply
+
+
+def _call_outside(worker: Worker, job: jobs.ClaimedJob, handler, operation: str, params: dict) -> tuple:
+    """Call a connector or plain handler outside any transaction; return its result and an audit summary."""
     if isinstance(handler, ConnectorOperation):
         with transaction(worker.factory) as session:
             authority = session.get(Authority, job.authority_id) if job.authority_id else None
             slug = authority.slug if authority else None
         outcome = handler.call(slug, params, idempotency_key=job.id)
-        result, summary = outcome.result, outcome.summary
-    else:
-        result = json.loads(json.dumps(handler(**params)))
-        summary = {"operation": operation, "request": params, "response": result}
-    summary = {**summary, "job_id": job.id, "bpmn_id": payload.get("bpmn_id")}
+        return outcome.result, outcome.summary
+    result = json.loads(json.dumps(handler(**params)))
+    return result, {"operation": operation, "request": params, "response": result}
+
+
+def _prepare_outbox(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    """Send a message queued by a step (e.g. a delivery link to the applicant's mailbox).
+
+    The message may carry a secret (a download token), so only the operation and
+    the parameter names go into the audit log, and the job's payload is emptied
+    once it was sent. If the worker dies after sending and before the commit,
+    the message is sent again (with the same Idempotency-Key).
+    """
+    operation, params = job.payload["operation"], job.payload.get("params", {})
+    _call_outside(worker, job, worker.ctx.registry.get(operation), operation, params)
 
     def apply(session: Session) -> None:
-        runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
+        jobs.scrub_payload(session, job, {"operation": operation, "sent": True})
+        case = session.get(Case, job.case_id) if job.case_id else None
+        if case is not None:
+            worker.ctx.events(session, case, "message.sent", None,
+                              {"operation": operation, "fields": sorted(params), "job_id": job.id})
+
+    return apply
+
+
+def _case_operation_effect(worker: Worker, job: jobs.ClaimedJob, handler: CaseOperation, operation: str,
+                           params: dict) -> Effect:
+    """A case operation runs inside the transaction that applies its result (see engine/registry.py)."""
+
+    def apply(session: Session) -> None:
+        case = runner.lock_case(session, job.case_id)
+        result = json.loads(json.dumps(handler(CaseCall(session, case, worker.ctx.clock()), **params)))
+        summary = {"operation": operation, "request": params, "response": result, "job_id": job.id,
+                   "bpmn_id": job.payload.get("bpmn_id"), "built_in": True}
+        runner.run_service_task(session, worker.ctx, job.case_id, job.payload["task_id"], result, summary)
 
     return apply
 
@@ -172,6 +214,7 @@ def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
 _HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {
     "service": _prepare_service,
     "timer": _prepare_timer,
+    "outbox": _prepare_outbox,
 }
 
 

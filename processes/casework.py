@@ -24,7 +24,9 @@ from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.registry import ServiceRegistry
 from engine.runner import EngineContext
 from eakte.storage import DocumentStore
+from eakte.siegel import Sealer
 from processes import register_all
+from processes.notices import CaseFileSteps
 from processes.filing import CaseFiler
 
 
@@ -40,16 +42,22 @@ def build_context(
     store: Callable[[], DocumentStore] | None = None,
     clock: Callable[[], datetime] = utcnow,
     script_time_limit: float = 1.0,
+    sealer: Callable[[], Sealer | None] = lambda: None,
+    connectors: ConnectorConfig | None = None,
+    public_base_url: str = "http://127.0.0.1:5000",
 ) -> EngineContext:
     """Create the engine context with every bundled procedure registered.
 
     With a document store, every case is filed into the E-Akte (see
-    processes/filing.py); without one, only the audit log is written (the
-    engine benchmark measures that configuration).
+    processes/filing.py) and the procedures' steps that write notices are
+    available; without one, only the audit log is written (the engine
+    benchmark measures that configuration). Connector endpoints come from
+    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE.
     """
     registry, forms = ServiceRegistry(), FormRegistry()
-    register_all(registry, forms)
-    register_connectors(registry, ConnectorConfig.from_env())  # endpoints per authority: AKTENFLUSS_CONNECTORS_FILE
+    steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
+    register_all(registry, forms, steps)
+    register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
     events = CaseFiler(store, clock) if store is not None else record_case_event
     return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
 

@@ -8,7 +8,8 @@ The engine reports every event to a sink inside the case's transaction. The
   Vorgang for this run and files the application data as an incoming Antrag;
 - ``task.completed``: files what the clerk entered as a Protokoll (the data as
   JSON, with a readable PDF/A rendition);
-- ``service.called``: files the specialist system's answer as an Auskunft.
+- ``service.called``: files the specialist system's answer as an Auskunft
+  (not for built-in steps: what they produce is filed by themselves).
 
 All of this happens in the same transaction as the engine step; see
 eakte/dokumente.py for what a crash between object and row means.
@@ -49,7 +50,7 @@ class CaseFiler:
                             direction="incoming")
         elif kind == "task.completed":
             self._file_task_protocol(session, case, actor, data)
-        elif kind == "service.called":
+        elif kind == "service.called" and not data.get("built_in"):
             self._file_json(session, case, actor, data, subject=f"Auskunft: {data.get('operation', 'Fachverfahren')}",
                             doc_type="Auskunft", direction="incoming")
 

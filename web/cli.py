@@ -20,6 +20,13 @@ def _sessions():
     return make_session_factory(make_engine(_settings()["DATABASE_URL"]))
 
 
+def _context():
+    """The engine context the configuration describes (store, seal, connectors)."""
+    from web.engine_context import context_from_settings
+
+    return context_from_settings(_settings())[0]
+
+
 @click.group()
 def main() -> None:
     """Aktenfluss: BPMN process engine with an electronic case file."""
@@ -50,10 +57,9 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
     """Deploy one BPMN file (plus its DMN files) as a process definition."""
     from engine.identity import get_authority
     from engine.loader import ModelValidationError
-    from processes.casework import build_context
     from processes.casework import deploy_model
 
-    ctx = build_context()
+    ctx = _context()
     contents = {path.name: path.read_bytes() for path in files}
     try:
         with transaction(_sessions()) as session:
@@ -76,13 +82,11 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
 @main.command()
 def demo() -> None:
     """Create demo authorities, users (printed), file plans, the bundled models and a few cases."""
-    from eakte.storage import open_store
-    from processes.casework import build_context
     from processes.demo import DEMO_PASSWORD, seed
 
-    store = open_store(_settings()["STORAGE_URL"])
+    ctx = _context()
     logins = []
-    _run(lambda session: logins.extend(seed(session, build_context(store=lambda: store))))
+    _run(lambda session: logins.extend(seed(session, ctx)))
     click.echo("Demo-Zugänge (Passwort für alle: %s):" % DEMO_PASSWORD)
     for login in logins:
         click.echo(f"  Behörde {login.authority:22} Benutzer {login.username:18} Rollen {', '.join(login.roles)}")
@@ -454,7 +458,6 @@ def worker(concurrency: int, lease: float, poll: float, retry_base: float) -> No
 
     from engine.jobs import Backoff
     from engine.worker import run_workers
-    from processes.casework import build_context
 
     url = _settings()["DATABASE_URL"]
     if url.startswith("sqlite") and concurrency > 1:
@@ -465,7 +468,7 @@ def worker(concurrency: int, lease: float, poll: float, retry_base: float) -> No
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"worker started ({concurrency} thread(s)) on {url.split('@')[-1]}")
-    run_workers(_sessions(), build_context(), stop, concurrency=concurrency,
+    run_workers(_sessions(), _context(), stop, concurrency=concurrency,
                 lease=timedelta(seconds=lease), poll_interval=poll, backoff=Backoff(base_seconds=retry_base))
     click.echo("worker stopped")
 

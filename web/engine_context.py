@@ -1,19 +1,27 @@
-"""Access to the application's engine context and document store (built once per app)."""
+"""The engine context and document store of an app or a command (built once, from the settings)."""
 
 from flask import Flask, current_app
 
+from eakte.siegel import Sealer
 from eakte.storage import DocumentStore, open_store
 from engine.runner import EngineContext
 from processes.casework import build_context
 
 
+def context_from_settings(settings: dict) -> tuple[EngineContext, DocumentStore]:
+    """Build the document store, the seal and the engine context the settings describe (nothing is contacted)."""
+    store = open_store(settings["STORAGE_URL"])
+    sealer = Sealer.from_config(settings)
+    ctx = build_context(store=lambda: store, sealer=lambda: sealer, public_base_url=settings["PUBLIC_BASE_URL"],
+                        script_time_limit=float(settings["SCRIPT_TIME_LIMIT"]))
+    return ctx, store
+
+
 def init_app(app: Flask) -> None:
-    """Build the document store and the engine context for this app (nothing is contacted yet)."""
-    store = open_store(app.config["STORAGE_URL"])
+    """Build the document store and the engine context for this app."""
+    ctx, store = context_from_settings(app.config)
     app.extensions["document_store"] = store
-    app.extensions["engine_context"] = build_context(
-        store=lambda: store, script_time_limit=float(app.config["SCRIPT_TIME_LIMIT"])
-    )
+    app.extensions["engine_context"] = ctx
 
 
 def engine_context() -> EngineContext:

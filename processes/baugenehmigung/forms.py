@@ -14,10 +14,14 @@ VOLLSTAENDIGKEIT_PRUEFEN = {
                                 "description": "Nur ausfüllen, wenn Unterlagen fehlen."},
         "frist_tage": {"type": "integer", "title": "Frist für die Nachreichung (Tage)", "minimum": 1, "maximum": 90,
                        "default": 28},
+        "gebaeudeart": {"type": "string", "title": "Art des Vorhabens (für die Gebühr)",
+                        "enum": ["Wohngebäude", "Nebengebäude", "Gewerbe", "Sonstige"]},
+        "rohbausumme": {"type": "number", "title": "Rohbausumme in Euro", "minimum": 0},
     },
     "if": {"properties": {"vollstaendig": {"const": False}}},
     "then": {"required": ["fehlende_unterlagen", "frist_tage"],
              "properties": {"fehlende_unterlagen": {"minLength": 3}}},
+    "else": {"required": ["gebaeudeart", "rohbausumme"]},
 }
 
 BETEILIGUNG_FESTLEGEN = {

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from processes.simulators import alkis, bauleitplanung, melderegister, statistik
+from processes.simulators import alkis, bauleitplanung, melderegister, postfach, statistik
 from processes.simulators.service import API_KEY_HEADER, Simulator
 
 FACTORIES = {
@@ -25,6 +25,7 @@ FACTORIES = {
     "bauleitplanung": bauleitplanung.create,
     "melderegister": melderegister.create,
     "statistik": statistik.create,
+    "postfach": postfach.create,
 }
 
 # Connector operations (see engine/connectors/config.py) served by each simulator: name -> (method, path).
@@ -34,6 +35,7 @@ OPERATIONS = {
     "bauleitplanung": {"bauleitplanung.bebauungsplan": ("GET", "/bebauungsplaene")},
     "melderegister": {"melderegister.lookup": ("POST", "/personen/suche")},
     "statistik": {"statistik.report": ("POST", "/meldungen")},
+    "postfach": {"postfach.senden": ("POST", "/nachrichten")},
 }
 API_KEY_ENV = "AKTENFLUSS_SIMULATOR_API_KEY"
 

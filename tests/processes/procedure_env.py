@@ -1,0 +1,77 @@
+"""An installation for end-to-end procedure tests: app, worker, simulators, seal.
+
+The app is configured like production: connectors to the specialist-system
+simulators on 127.0.0.1 through AKTENFLUSS_CONNECTORS_FILE, a seal
+certificate, the real BPMN models from bpmn/. Tests drive it through the
+REST API and run the worker in-process until no job is due.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from eakte.siegel import make_test_seal_certificate
+from engine import jobs
+from engine.worker import Worker
+from processes.simulators.runner import API_KEY_ENV, SimulatorSet, start_simulators
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+
+
+@dataclass
+class Installation:
+    """What a procedure test works with."""
+
+    app: object
+    simulators: SimulatorSet
+    ca_cert: Path
+
+    @property
+    def client(self):
+        return self.app.test_client()
+
+    def worker(self) -> Worker:
+        return Worker(self.app.extensions["db_sessions"], self.app.extensions["engine_context"],
+                      backoff=jobs.Backoff(base_seconds=0.0, cap_seconds=0.0), lease=timedelta(seconds=60))
+
+    def drain(self, limit: int = 500) -> int:
+        """Run due jobs until none is due; return how many ran."""
+        worker, count = self.worker(), 0
+        while count < limit and worker.run_once():
+            count += 1
+        return count
+
+
+def start_installation(tmp: Path, backend, monkeypatch) -> tuple[Installation, SimulatorSet]:
+    """Start simulators, write the connectors file and the seal, create the app."""
+    from web import create_app
+
+    simulators = start_simulators()
+    connectors = tmp / "connectors.yaml"
+    connectors.write_text(yaml.safe_dump(simulators.connector_config(timeout=2.0)), encoding="utf-8")
+    monkeypatch.setenv("AKTENFLUSS_CONNECTORS_FILE", str(connectors))
+    monkeypatch.setenv(API_KEY_ENV, simulators.api_key)
+    key, cert, ca = make_test_seal_certificate(tmp / "seal", "Landeshauptstadt Schwerin")
+    app = create_app({
+        "DATABASE_URL": backend.database_url, "STORAGE_URL": backend.storage_url, "SECRET_KEY": "test",
+        "SEAL_KEY_FILE": str(key), "SEAL_CERT_FILE": str(cert), "PUBLIC_BASE_URL": "https://aktenfluss.example",
+    })
+    return Installation(app, simulators, Path(ca)), simulators
+
+
+def model_files(procedure: str) -> dict[str, bytes]:
+    """The bundled BPMN and DMN files of a procedure."""
+    return {path.name: path.read_bytes() for path in sorted((BPMN / procedure).iterdir())
+            if path.suffix in (".bpmn", ".dmn")}
+
+
+def deploy(client, actor, files: dict[str, bytes]):
+    """Deploy model files for the actor's authority."""
+    data = {"file": [(io.BytesIO(content), name) for name, content in files.items()]}
+    return client.post("/api/v1/process-definitions", data=data, headers=actor.headers,
+                       content_type="multipart/form-data")

@@ -1,0 +1,181 @@
+"""The building permit end to end: XBau intake, worker, specialist systems, timers, notices, delivery, zdA.
+
+Every path ends with a check of the file alone: documents present, the audit
+chain verifies, the xdomea export validates.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from eakte.audit import iter_breaks
+from eakte.models import Akte
+from eakte.siegel import verify_seal
+from eakte.xdomea import export_0503, validate_xdomea
+from tests.eakte import pdf_samples
+from tests.processes import xbau_samples
+from tests.processes.procedure_env import deploy, model_files, start_installation
+
+XBAU_URL = "/api/v1/intake/xbau"
+
+
+@pytest.fixture(scope="module")
+def installation(backend, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        inst, simulators = start_installation(tmp_path_factory.mktemp("installation"), backend, monkeypatch)
+        with simulators:
+            yield inst
+        inst.app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture()
+def people(installation, authority):
+    actors = {
+        "modeller": authority.user("modellierer", roles=("modeller",)),
+        "eingang": authority.user("xbau-eingang", roles=("clerk",)),
+        "posteingang": authority.user("paul", roles=("clerk",), groups=("Posteingang",)),
+        "bauaufsicht": authority.user("berta", roles=("clerk",), groups=("Bauaufsicht",)),
+        "bauaufsicht2": authority.user("bruno", roles=("clerk",), groups=("Bauaufsicht", "Amtsleitung")),
+        "fachbehoerde": authority.user("frieda", roles=("clerk",), groups=("Fachbehörden",)),
+        "supervisor": authority.user("aufsicht", roles=("supervisor", "clerk")),
+    }
+    response = deploy(installation.client, actors["modeller"], model_files("baugenehmigung"))
+    assert response.status_code == 201, response.json
+    return actors
+
+
+class Case:
+    """A building permit case driven through the API."""
+
+    def __init__(self, installation, people):
+        self.inst, self.people = installation, people
+        message = xbau_samples.message_bytes()
+        form = {"message": (io.BytesIO(message), "antrag.xml"),
+                "attachment": [(io.BytesIO(pdf_samples.clean()), "Lageplan.pdf"),
+                               (io.BytesIO(pdf_samples.clean() + b"\n%Ansichten"), "Bauzeichnungen.pdf")]}
+        receipt = self.client.post(XBAU_URL, data=form, headers=people["eingang"].headers,
+                                   content_type="multipart/form-data")
+        assert receipt.status_code == 201, receipt.json
+        self.id, self.aktenzeichen = receipt.json["case_id"], receipt.json["aktenzeichen"]
+        self.inst.drain()
+
+    @property
+    def client(self):
+        return self.inst.client
+
+    def get(self) -> dict:
+        return self.client.get(f"/api/v1/cases/{self.id}", headers=self.people["supervisor"].headers).json
+
+    def open_tasks(self) -> list[str]:
+        return sorted(t["bpmn_id"] for t in self.get()["open_tasks"])
+
+    def complete(self, actor: str, bpmn_id: str, data: dict, expect: int = 200) -> dict:
+        task = next(t for t in self.get()["open_tasks"] if t["bpmn_id"] == bpmn_id)
+        headers = self.people[actor].headers
+        claimed = self.client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers=headers)
+        if expect == 200:
+            assert claimed.status_code == 200, claimed.json
+        response = self.client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": data}, headers=headers)
+        assert response.status_code == expect, response.json
+        self.inst.drain()
+        return response.json
+
+    def history(self) -> list[dict]:
+        return self.client.get(f"/api/v1/cases/{self.id}/history", query_string={"per_page": 500},
+                               headers=self.people["supervisor"].headers).json["items"]
+
+    def file(self) -> dict:
+        return self.client.get(f"/api/v1/cases/{self.id}/file", headers=self.people["supervisor"].headers).json
+
+    def document_types(self) -> list[str]:
+        return sorted(d["doc_type"] for d in self.file()["documents"])
+
+    def check_final_file(self, session_factory, backend, tmp_path) -> None:
+        """The file alone shows the case: closed, chain intact, xdomea package valid."""
+        akte = self.file()
+        assert akte["status"] == "closed"
+        with session_factory() as session:
+            assert list(iter_breaks(session, f"case/{self.id}")) == []
+            row = session.scalar(select(Akte).where(Akte.id == akte["id"]))
+            store = self.inst.app.extensions["document_store"]
+            result = export_0503(session, store, row,
+                                 sender={"name": "Landeshauptstadt Schwerin", "unit": "Bauaufsicht"},
+                                 recipient={"name": "Landesarchiv Mecklenburg-Vorpommern"},
+                                 actor="test", out=tmp_path / "abgabe.zip")
+            assert validate_xdomea(result.message_xml) == []
+            session.commit()
+
+
+def complete_check(case, **extra):
+    return case.complete("posteingang", "vollstaendigkeit_pruefen",
+                         {"vollstaendig": True, "gebaeudeart": "Wohngebäude", "rohbausumme": 320000, **extra})
+
+
+def participate(case, *agencies):
+    case.complete("bauaufsicht", "beteiligung_festlegen",
+                  {"fachbehoerden": list(agencies), "beteiligungsfrist": "P30D"})
+
+
+def test_complete_path_with_agency_silence(installation, people, session_factory, backend, tmp_path):
+    case = Case(installation, people)
+    assert case.aktenzeichen.startswith("00.01-")
+    assert case.open_tasks() == ["vollstaendigkeit_pruefen"]
+    assert "Nachricht" in case.document_types()  # the receipt (Eingangsbestätigung)
+
+    complete_check(case)
+    participate(case, "Brandschutzdienststelle", "Untere Naturschutzbehörde")
+    assert case.open_tasks() == ["stellungnahme_abgeben", "stellungnahme_abgeben"]
+    data = case.get()["data"]
+    assert data["flurstueck"]["found"] is True and data["bebauungsplan"]["found"] is True
+
+    case.complete("fachbehoerde", "stellungnahme_abgeben",
+                  {"ergebnis": "Zustimmung mit Nebenbestimmungen", "begruendung": "Rauchmelder in allen Räumen."})
+    assert case.open_tasks() == ["stellungnahme_abgeben"]
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=31), tick=True):
+        installation.drain()
+        assert case.open_tasks() == ["entscheiden"]
+        data = case.get()["data"]
+        statements = sorted(data["stellungnahmen"], key=lambda s: s["behoerde"])
+        assert [s["fiktion"] for s in statements] == [False, True]
+        assert data["gebuehr"] == 3200.0 and data["tarifstelle"].startswith("2.1.1")
+
+        case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung mit Auflagen",
+                                                     "auflagen": "Rauchmelder gemäß Stellungnahme.",
+                                                     "begruendung": "Das Vorhaben ist zulässig."})
+    final = case.get()
+    assert final["status"] == "completed" and final["open_tasks"] == []
+    types = case.document_types()
+    assert types.count("Bescheid") == 2 and types.count("Auskunft") == 2 and types.count("Bauvorlage") == 2
+
+    notice = next(d for d in case.file()["documents"] if d["doc_type"] == "Bescheid" and d["subject"].startswith("Bescheid"))
+    pdf = case.client.get(f"/api/v1/documents/{notice['id']}/content", headers=people["supervisor"].headers).data
+    report = verify_seal(pdf, [installation.ca_cert])
+    assert report.valid and report.intact
+
+    mailbox = installation.simulators.url("postfach")
+    [message] = _mailbox(installation, "Erika Müller", case.aktenzeichen)
+    assert len(message["links"]) == 2 and mailbox
+    download = case.client.get(message["links"][0].removeprefix("https://aktenfluss.example"))
+    assert download.status_code == 200 and download.data[:5] == b"%PDF-"
+    kinds = [e["kind"] for e in case.history()]
+    assert kinds.count("notice.made_available") == 2 and "notice.downloaded" in kinds and "message.sent" in kinds
+    assert not any("token" in str(e["data"]) and "af_" in str(e["data"]) for e in case.history())
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def _mailbox(installation, recipient: str, aktenzeichen: str) -> list[dict]:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{installation.simulators.url('postfach')}/nachrichten?empfaenger={urllib.parse.quote(recipient)}",
+        headers={"X-API-Key": installation.simulators.api_key},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        messages = json.loads(response.read())["nachrichten"]
+    return [m for m in messages if aktenzeichen in m["betreff"]]
