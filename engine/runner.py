@@ -125,6 +125,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
 
     workflow, case_data = _restore(ctx, case)
     spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
+    _check_separation_of_duties(session, spiff_task, task_row, user)
     now = ctx.clock()
     if task_row.claimed_at is None:
         task_row.claimed_at, task_row.assignee = now, user
@@ -503,6 +504,22 @@ def _lock_case_of_task(session: Session, task_id: str, authority_id: str) -> Cas
     if case is None:
         raise NotFound(f"no task with id '{task_id}'")
     return case
+
+
+def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask, user: User) -> None:
+    """Four-eyes principle: the property ``notCompletedBySameUserAs`` names a task that another person must have done."""
+    properties = (getattr(spiff_task.task_spec, "extensions", None) or {}).get("properties", {})
+    other_task = properties.get("notCompletedBySameUserAs")
+    if not other_task:
+        return
+    last = session.scalar(
+        select(UserTask.completed_by)
+        .where(UserTask.case_id == task_row.case_id, UserTask.bpmn_id == other_task, UserTask.status == "completed")
+        .order_by(UserTask.completed_at.desc()).limit(1)
+    )
+    if last == user.id:
+        raise Forbidden(f"four-eyes principle: '{task_row.name}' must be done by someone other than "
+                        f"the person who completed '{other_task}'")
 
 
 def _check_may_work_on(task_row: UserTask, user: User, claiming: bool = False) -> None:

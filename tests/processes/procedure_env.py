@@ -9,7 +9,7 @@ REST API and run the worker in-process until no job is due.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import yaml
 
 from eakte.siegel import make_test_seal_certificate
 from engine import jobs
+from engine.db import utcnow
 from engine.worker import Worker
 from processes.simulators.runner import API_KEY_ENV, SimulatorSet, start_simulators
 
@@ -35,13 +36,23 @@ class Installation:
     def client(self):
         return self.app.test_client()
 
-    def worker(self) -> Worker:
-        return Worker(self.app.extensions["db_sessions"], self.app.extensions["engine_context"],
+    def worker(self, ahead: timedelta | None = None) -> Worker:
+        """A worker; with ``ahead``, its clock runs that far in the future."""
+        ctx = self.app.extensions["engine_context"]
+        if ahead is not None:
+            ctx = replace(ctx, clock=lambda: utcnow() + ahead)
+        return Worker(self.app.extensions["db_sessions"], ctx,
                       backoff=jobs.Backoff(base_seconds=0.0, cap_seconds=0.0), lease=timedelta(seconds=60))
 
-    def drain(self, limit: int = 500) -> int:
-        """Run due jobs until none is due; return how many ran."""
-        worker, count = self.worker(), 0
+    def drain(self, limit: int = 500, ahead: timedelta | None = None) -> int:
+        """Run due jobs until none is due; return how many ran.
+
+        Timers are fired by moving the wall clock (time_machine: Spiff reads it).
+        S3 servers refuse requests signed far in the future, so steps that store
+        documents after a timer run with ``ahead``: a worker whose engine clock
+        is in the future while the wall clock is real.
+        """
+        worker, count = self.worker(ahead), 0
         while count < limit and worker.run_once():
             count += 1
         return count

@@ -22,6 +22,7 @@ from tests.processes import xbau_samples
 from tests.processes.procedure_env import deploy, model_files, start_installation
 
 XBAU_URL = "/api/v1/intake/xbau"
+pytestmark = pytest.mark.core
 
 
 @pytest.fixture(scope="module")
@@ -137,16 +138,16 @@ def test_complete_path_with_agency_silence(installation, people, session_factory
                   {"ergebnis": "Zustimmung mit Nebenbestimmungen", "begruendung": "Rauchmelder in allen Räumen."})
     assert case.open_tasks() == ["stellungnahme_abgeben"]
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=31), tick=True):
-        installation.drain()
-        assert case.open_tasks() == ["entscheiden"]
-        data = case.get()["data"]
-        statements = sorted(data["stellungnahmen"], key=lambda s: s["behoerde"])
-        assert [s["fiktion"] for s in statements] == [False, True]
-        assert data["gebuehr"] == 3200.0 and data["tarifstelle"].startswith("2.1.1")
+        installation.drain()  # the agency's deadline passes: silence counts as consent
+    assert case.open_tasks() == ["entscheiden"]
+    data = case.get()["data"]
+    statements = sorted(data["stellungnahmen"], key=lambda s: s["behoerde"])
+    assert [s["fiktion"] for s in statements] == [False, True]
+    assert data["gebuehr"] == 3200.0 and data["tarifstelle"].startswith("2.1.1")
 
-        case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung mit Auflagen",
-                                                     "auflagen": "Rauchmelder gemäß Stellungnahme.",
-                                                     "begruendung": "Das Vorhaben ist zulässig."})
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung mit Auflagen",
+                                                 "auflagen": "Rauchmelder gemäß Stellungnahme.",
+                                                 "begruendung": "Das Vorhaben ist zulässig."})
     final = case.get()
     assert final["status"] == "completed" and final["open_tasks"] == []
     types = case.document_types()
@@ -179,3 +180,106 @@ def _mailbox(installation, recipient: str, aktenzeichen: str) -> list[dict]:
     with urllib.request.urlopen(request, timeout=5) as response:
         messages = json.loads(response.read())["nachrichten"]
     return [m for m in messages if aktenzeichen in m["betreff"]]
+
+
+def _finish_with_permit(case):
+    participate(case, "Gemeinde")
+    case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Zustimmung", "begruendung": "Einvernehmen."})
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung", "begruendung": "Zulässig."})
+    assert case.get()["status"] == "completed"
+
+
+def test_missing_documents_then_delivered(installation, people, session_factory, backend, tmp_path):
+    case = Case(installation, people)
+    case.complete("posteingang", "vollstaendigkeit_pruefen",
+                  {"vollstaendig": False, "fehlende_unterlagen": "Standsicherheitsnachweis", "frist_tage": 14})
+    assert case.open_tasks() == [] and "Anfrage" in case.document_types()
+    assert case.get()["data"]["nachforderung"]["frist"] == "P14D"
+
+    upload = case.client.post(f"/api/v1/cases/{case.id}/documents", headers=people["eingang"].headers,
+                              data={"subject": "Standsicherheitsnachweis", "doc_type": "Bauvorlage",
+                                    "file": (io.BytesIO(pdf_samples.clean() + b"\n%Statik"), "Statik.pdf")},
+                              content_type="multipart/form-data")
+    assert upload.status_code == 201, upload.json
+    sent = case.client.post("/api/v1/messages", headers=people["eingang"].headers, json={
+        "name": "unterlagen_nachgereicht", "correlation": {"business_key": case.aktenzeichen},
+        "data": {"dokumente": ["Standsicherheitsnachweis"]}})
+    assert sent.status_code == 202 and sent.json["outcome"] == "delivered", sent.json
+    installation.drain()
+    assert case.open_tasks() == ["vollstaendigkeit_pruefen"]
+    assert case.get()["data"]["nachreichung"] == {"dokumente": ["Standsicherheitsnachweis"]}
+    # The deadline timer was interrupted: travelling past it changes nothing.
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=20), tick=True):
+        installation.drain()
+        assert case.open_tasks() == ["vollstaendigkeit_pruefen"]
+    complete_check(case)
+    _finish_with_permit(case)
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def test_deadline_missed_closes_the_application_as_withdrawn(installation, people, session_factory, backend, tmp_path):
+    case = Case(installation, people)
+    case.complete("posteingang", "vollstaendigkeit_pruefen",
+                  {"vollstaendig": False, "fehlende_unterlagen": "Lageplan im Maßstab 1:500", "frist_tage": 14})
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=13), tick=True):
+        installation.drain()
+        assert case.get()["status"] == "running"
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=15), tick=True):
+        assert installation.drain(limit=1) == 1  # only the timer: the deadline passes, the notice is queued
+    installation.drain(ahead=timedelta(days=15))
+    final = case.get()
+    assert final["status"] == "completed" and final["data"]["bescheid"]["art"] == "zurueckgenommen"
+    notice = next(d for d in case.file()["documents"] if d["doc_type"] == "Bescheid")
+    assert "Rücknahme" in notice["subject"]
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def test_refusal_needs_a_second_person(installation, people, session_factory, backend, tmp_path):
+    case = Case(installation, people)
+    complete_check(case)
+    participate(case, "Untere Denkmalschutzbehörde")
+    case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Ablehnung", "begruendung": "Denkmal."})
+    case.complete("bauaufsicht2", "entscheiden", {"entscheidung": "Ablehnung", "begruendung": "Denkmalschutz."})
+    assert case.open_tasks() == ["ablehnung_freigeben"]
+    refused = case.complete("bauaufsicht2", "ablehnung_freigeben", {"freigegeben": True}, expect=403)
+    assert "four-eyes" in refused["message"]
+    case.complete("supervisor", "ablehnung_freigeben", {"freigegeben": True})
+    final = case.get()
+    assert final["status"] == "completed" and final["data"]["bescheid"]["art"] == "Ablehnung"
+    assert len(final["data"]["bescheid"]["dokument_ids"]) == 2  # refusal and fee notice
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def test_specialist_system_failing_then_recovering(installation, people, session_factory, backend, tmp_path):
+    _control(installation, "alkis", {"mode": "error"})
+    try:
+        case = Case(installation, people)
+        complete_check(case)
+        participate(case, "Gemeinde")
+        incidents = case.client.get("/api/v1/incidents", headers=people["supervisor"].headers).json["items"]
+        [incident] = [i for i in incidents if i["case_id"] == case.id]
+        assert incident["task_bpmn_id"] == "flurstueck_abfragen" and "503" in incident["error"]
+    finally:
+        _control(installation, "alkis", {"mode": "ok"})
+    retried = case.client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=people["supervisor"].headers)
+    assert retried.status_code == 200, retried.json
+    installation.drain()
+    assert case.get()["data"]["flurstueck"]["found"] is True
+    case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Zustimmung", "begruendung": "Einvernehmen."})
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung", "begruendung": "Zulässig."})
+    assert case.get()["status"] == "completed"
+    kinds = [e["kind"] for e in case.history()]
+    assert "incident.opened" in kinds
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def _control(installation, simulator: str, body: dict) -> None:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"{installation.simulators.url(simulator)}/_control", method="POST",
+                                     data=json.dumps(body).encode(), headers={
+                                         "X-API-Key": installation.simulators.api_key,
+                                         "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
