@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, new_id, utcnow
@@ -152,6 +152,28 @@ class UserTask(Base):
         Index("ix_engine_user_tasks_inbox_assignee", "assignee_id", "status", "due_at"),
         Index("ix_engine_user_tasks_case", "case_id", "status"),
         UniqueConstraint("case_id", "spiff_task_id"),
+        # Inbox of open tasks: engine/inbox.py reads each branch in the order of one of these.
+        Index("ix_engine_user_tasks_open_group_due", "authority_id", "candidate_group", "due_at",
+              postgresql_include=["process_key"],  # lets the count by procedure read the index only
+              postgresql_where=text("status = 'open' AND assignee_id IS NULL"),
+              sqlite_where=text("status = 'open' AND assignee_id IS NULL")),
+        Index("ix_engine_user_tasks_open_group_priority", "authority_id", "candidate_group", "priority",
+              postgresql_where=text("status = 'open' AND assignee_id IS NULL"),
+              sqlite_where=text("status = 'open' AND assignee_id IS NULL")),
+        Index("ix_engine_user_tasks_open_assignee_due", "assignee_id", "due_at",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        Index("ix_engine_user_tasks_open_authority_due", "authority_id", "due_at",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        Index("ix_engine_user_tasks_open_authority_priority", "authority_id", "priority",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        # Substring search (ILIKE '%...%') in open tasks: GIN trigram indexes on PostgreSQL (pg_trgm);
+        # SQLite gets a plain index (schema identical to the migrations; its LIKE scans anyway).
+        Index("ix_engine_user_tasks_open_business_key_trgm", "business_key", postgresql_using="gin",
+              postgresql_ops={"business_key": "gin_trgm_ops"}, postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
+        Index("ix_engine_user_tasks_open_subject_trgm", "subject", postgresql_using="gin",
+              postgresql_ops={"subject": "gin_trgm_ops"}, postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -30,10 +30,11 @@ def list_tasks(query):
         status=query["status"], text=query.get("q"),
     )
     ctx = engine_context()
-    rows, total = inbox.list_tasks(
+    result = inbox.list_tasks(
         get_session(), user, flt, ctx.clock(), sort=query["sort"], page=query["page"], per_page=query["per_page"]
     )
-    return {"items": rows, "page": query["page"], "per_page": query["per_page"], "total": total}
+    return {"items": result.items, "page": query["page"], "per_page": query["per_page"], "total": result.total,
+            "total_capped": result.total_capped}
 
 
 @blp.route("/<task_id>", methods=["GET"])

@@ -45,10 +45,14 @@ def inbox():
         substituted_ids=tuple(u.id for u in absent), due_before=week_end if due == "woche" else None,
     )
     page, per_page = page_args()
-    tasks, total = inbox_queries.list_tasks(db, user, flt, now, sort=sort, page=page, per_page=per_page)
+    result = inbox_queries.list_tasks(db, user, flt, now, sort=sort, page=page, per_page=per_page)
+    pages = max(1, -(-result.total // per_page))
+    total = result.total
+    if result.total_capped:  # more tasks than counted: say so, and keep the next page reachable
+        total, pages = f"mehr als {result.total:,}".replace(",", "."), max(pages, page + 1)
     return render_template(
-        "ui/inbox.html", title="Aufgaben", tasks=tasks, total=total, page=page, per_page=per_page,
-        pages=max(1, -(-total // per_page)), now=now, scopes=scopes, sorts=SORTS, scope=scope, sort=sort, due=due,
+        "ui/inbox.html", title="Aufgaben", tasks=result.items, total=total, page=page, per_page=per_page,
+        pages=pages, now=now, scopes=scopes, sorts=SORTS, scope=scope, sort=sort, due=due,
         procedures=services.procedures(db, user), absent=absent, absent_ids={u.id for u in absent},
         params={k: v for k, v in args.items() if k != "seite"},
     )

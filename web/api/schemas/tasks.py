@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from engine.inbox import SORT_COLUMNS
+from engine.inbox import COUNT_CAP, SORT_COLUMNS
 from web.api.schemas.common import PageQuerySchema, PageSchema
 
 _SORTS = [*SORT_COLUMNS, *(f"-{name}" for name in SORT_COLUMNS)]
@@ -56,6 +56,10 @@ class TaskPageSchema(PageSchema):
     """A page of tasks."""
 
     items = fields.List(fields.Nested(TaskSchema))
+    total_capped = fields.Boolean(
+        required=True,
+        metadata={"description": f"true if more than {COUNT_CAP:,} tasks match; total is then {COUNT_CAP:,}"},
+    )
 
 
 class TaskClaimSchema(Schema):
