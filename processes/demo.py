@@ -1,22 +1,30 @@
-"""Demo data: two authorities, users for every role, the bundled models, a few cases.
+"""Demo data: two authorities, users for every role, file plans, the bundled models, cases in several states.
 
-Running it twice changes nothing: what exists already is left alone.
+Running it twice changes nothing: what exists already is left alone. Cases
+are advanced through the real engine and worker (``drain`` runs the due
+jobs), so what a new user sees is what the product does.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import pikepdf
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from eakte.aktenplan import load_file_plan
+from eakte.storage import DocumentStore
+from engine.db import transaction
 from engine.errors import NotFound
 from engine.identity import create_authority, create_user, get_authority
 from engine.models import Case, User
-from engine.runner import EngineContext, complete_task
-from processes.casework import deploy_model, open_tasks_of, start_case
+from engine.runner import EngineContext, claim_task, complete_task
+from processes.casework import deploy_model, open_tasks_of
+from processes.intake import IncomingDocument, receive_portal
 
 BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
 DEMO_PASSWORD = "aktenfluss-demo"
@@ -33,16 +41,25 @@ FILE_PLAN = {
         {"code": "34.01", "title": "Geburten (Personenstand)", "retention_years": 110, "disposal": "A"},
         {"code": "34.02", "title": "Eheschließungen (Personenstand)", "retention_years": 80, "disposal": "A"},
     ],
-    "processes": {"*": "00.01"},
+    "processes": {"*": "00.01", "baugenehmigung": "63.01", "geburt": "34.01", "eheschliessung": "34.02"},
 }
 
 USERS = [
-    # username, display name, roles, groups
+    # username, display name, roles, groups (= lanes)
     ("admin", "Administration", ["admin"], []),
     ("modellierer", "Paula Prozess", ["modeller"], []),
-    ("sachbearbeiter", "Sven Sachbearbeiter", ["clerk"], ["Sachbearbeitung"]),
-    ("sachbearbeiterin", "Sabine Sorgfalt", ["clerk"], ["Sachbearbeitung"]),
-    ("amtsleitung", "Anke Amtsleitung", ["clerk", "supervisor"], ["Amtsleitung"]),
+    ("posteingang", "Peter Posteingang", ["clerk"], ["Posteingang", "Sachbearbeitung"]),
+    ("bauaufsicht", "Berta Bauaufsicht", ["clerk"], ["Bauaufsicht", "Sachbearbeitung"]),
+    ("fachbehoerde", "Frieda Fachbehörde", ["clerk"], ["Fachbehörden"]),
+    ("standesamt", "Sören Standesamt", ["clerk"], ["Standesamt"]),
+    ("amtsleitung", "Anke Amtsleitung", ["clerk", "supervisor"], ["Amtsleitung", "Bauaufsicht"]),
+]
+
+APPLICATIONS = [
+    # applicant, project, parcel, how far the demo takes it
+    ("Erika Müller", "Neubau eines Einfamilienhauses mit Carport", ("Schwerin", "3", "17/2"), "eingegangen"),
+    ("Hanse Logistik GmbH", "Erweiterung einer Lagerhalle", ("Görries", "1", "88/3"), "beteiligung"),
+    ("Landeshauptstadt Schwerin", "Umbau der Kita Puschkinstraße", ("Schwerin", "12", "45"), "beschieden"),
 ]
 
 
@@ -55,8 +72,23 @@ class DemoLogin:
     roles: list[str]
 
 
-def seed(session: Session, ctx: EngineContext) -> list[DemoLogin]:
-    """Create the demo data that is missing; return the logins."""
+def seed(sessions: sessionmaker[Session], ctx: EngineContext, store: DocumentStore,
+         drain: Callable[[], int]) -> list[DemoLogin]:
+    """Create what is missing of the demo and return the logins."""
+    with transaction(sessions) as session:
+        logins = _authorities_and_users(session)
+        for path in sorted(BPMN_DIR.rglob("*.bpmn")):
+            files = {path.name: path.read_bytes()} | {dmn.name: dmn.read_bytes() for dmn in path.parent.glob("*.dmn")}
+            deploy_model(session, ctx, files, authority_id=None, actor="demo")
+        schwerin = get_authority(session, "schwerin")
+        if session.scalar(select(func.count()).select_from(Case).where(Case.authority_id == schwerin.id)):
+            return logins
+    for applicant, project, parcel, stage in APPLICATIONS:
+        _application(sessions, ctx, store, drain, applicant, project, parcel, stage)
+    return logins
+
+
+def _authorities_and_users(session: Session) -> list[DemoLogin]:
     logins = []
     for slug, name in AUTHORITIES.items():
         try:
@@ -70,25 +102,58 @@ def seed(session: Session, ctx: EngineContext) -> list[DemoLogin]:
                 create_user(session, authority, username, roles=roles, groups=groups, display_name=display,
                             password=DEMO_PASSWORD)
             logins.append(DemoLogin(slug, username, roles))
-    for path in sorted(BPMN_DIR.rglob("*.bpmn")):
-        files = {path.name: path.read_bytes()} | {dmn.name: dmn.read_bytes() for dmn in path.parent.glob("*.dmn")}
-        deploy_model(session, ctx, files, authority_id=None, actor="demo")
-    _start_cases(session, ctx)
     return logins
 
 
-def _start_cases(session: Session, ctx: EngineContext) -> None:
+def _user(session: Session, username: str) -> User:
     authority = get_authority(session, "schwerin")
-    if session.scalar(select(func.count()).select_from(Case).where(Case.authority_id == authority.id)):
+    return session.scalar(select(User).where(User.authority_id == authority.id, User.username == username))
+
+
+def _application(sessions, ctx, store, drain, applicant, project, parcel, stage) -> None:
+    gemarkung, flur, flurstueck = parcel
+    with transaction(sessions) as session:
+        receipt = receive_portal(session, ctx, store, _user(session, "posteingang"), {
+            "applicant": {"type": "person", "name": applicant, "email": None, "phone": None,
+                          "address": {"street": "Schloßstraße 12", "postal_code": "19053", "city": "Schwerin"}},
+            "project": {"description": project, "type": "Neubau", "measures": [], "building_type": None},
+            "parcel": {"gemarkung": gemarkung, "flur": flur, "flurstueck": flurstueck},
+        }, [IncomingDocument(_sample_pdf(project), "Lageplan.pdf", "Lageplan")])
+        case_id = receipt.case.id
+    drain()
+    if stage == "eingegangen":
         return
-    clerk = session.scalar(select(User).where(User.authority_id == authority.id, User.username == "sachbearbeiter"))
-    applications = [
-        ("Erika Mustermann", "Carport auf Flurstück 17/2", None),
-        ("Max Schulz", "Gartenhaus Lankow", True),
-        ("Familie Öztürk", "Terrassenüberdachung", False),
-    ]
-    for applicant, subject, decision in applications:
-        case = start_case(session, ctx, clerk, "antrag", {"applicant": applicant}, subject=subject)
-        if decision is not None:
-            task_id = open_tasks_of(session, case)[0].id
-            complete_task(session, ctx, task_id, clerk, {"approved": decision})
+    _work(sessions, ctx, case_id, "posteingang", "vollstaendigkeit_pruefen",
+          {"vollstaendig": True, "gebaeudeart": "Gewerbe" if "Halle" in project else "Sonstige", "rohbausumme": 850000})
+    drain()
+    _work(sessions, ctx, case_id, "bauaufsicht", "beteiligung_festlegen",
+          {"fachbehoerden": ["Brandschutzdienststelle", "Gemeinde"], "beteiligungsfrist": "P30D"})
+    drain()
+    if stage == "beteiligung":
+        return
+    for _ in range(2):
+        _work(sessions, ctx, case_id, "fachbehoerde", "stellungnahme_abgeben",
+              {"ergebnis": "Zustimmung", "begruendung": "Keine Bedenken."})
+        drain()
+    _work(sessions, ctx, case_id, "bauaufsicht", "entscheiden",
+          {"entscheidung": "Genehmigung", "begruendung": "Das Vorhaben entspricht dem Bebauungsplan."})
+    drain()
+
+
+def _work(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) -> None:
+    with transaction(sessions) as session:
+        user = _user(session, username)
+        case = session.get(Case, case_id)
+        task = next(t for t in open_tasks_of(session, case) if t.bpmn_id == bpmn_id)
+        claim_task(session, ctx, task.id, user)
+        complete_task(session, ctx, task.id, user, data)
+
+
+def _sample_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF standing in for a site plan."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.docinfo["/Title"] = f"Lageplan: {title}"
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()

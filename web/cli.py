@@ -80,16 +80,13 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
 
 
 @main.command()
-def demo() -> None:
-    """Create demo authorities, users (printed), file plans, the bundled models and a few cases."""
-    from processes.demo import DEMO_PASSWORD, seed
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Run a living demo: simulators, demo authorities, users, cases, a worker and the web UI (Ctrl-C ends it)."""
+    from web.demo import run_demo
 
-    ctx = _context()
-    logins = []
-    _run(lambda session: logins.extend(seed(session, ctx)))
-    click.echo("Demo-Zugänge (Passwort für alle: %s):" % DEMO_PASSWORD)
-    for login in logins:
-        click.echo(f"  Behörde {login.authority:22} Benutzer {login.username:18} Rollen {', '.join(login.roles)}")
+    _or_exit(lambda: run_demo(_settings(), config.INSTANCE_DIR, host, port, click.echo))
 
 
 @main.command()

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared helpers for scripts/test and scripts/run-demo. Source it, do not run it.
 #
-# Provides: REPO_ROOT, VENV_DIR, log, die, ensure_apt_packages, ensure_venv.
+# Provides: REPO_ROOT, VENV_DIR, log, die, ensure_apt_packages, ensure_venv, ensure_node_modules.
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV_DIR="${REPO_ROOT}/.venv"
@@ -78,4 +78,18 @@ ensure_venv() {
     log "installing ${target} into ${VENV_DIR}"
     (cd "${REPO_ROOT}" && "${VENV_DIR}/bin/python" -m pip install --quiet -e "${target}")
     printf '%s\n' "${wanted}" >"${stamp}"
+}
+
+# ensure_node_modules: install the UI's npm packages (bpmn-js, axe-core) from package-lock.json.
+ensure_node_modules() {
+    command -v node >/dev/null 2>&1 || ensure_apt_packages nodejs
+    command -v npm >/dev/null 2>&1 || ensure_apt_packages npm
+    [[ -f package.json ]] || return 0
+    if [[ -f package-lock.json ]]; then
+        log "npm ci"
+        npm ci --no-audit --no-fund
+    else
+        log "npm install"
+        npm install --no-audit --no-fund
+    fi
 }
