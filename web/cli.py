@@ -113,6 +113,17 @@ def serve(host: str, port: int, workers: int) -> None:
     _Server().run()
 
 
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("web/api/openapi.json"),
+              show_default=True)
+def openapi(out: Path) -> None:
+    """Write the REST API's OpenAPI document (committed; a test fails when it drifts from the code)."""
+    from web.api.spec import openapi_json
+
+    out.write_text(openapi_json(), encoding="utf-8")
+    click.echo(f"OpenAPI written to {out}")
+
+
 @main.group()
 def users() -> None:
     """Authorities, users and API tokens."""
