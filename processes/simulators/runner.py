@@ -29,11 +29,13 @@ FACTORIES = {
 }
 
 # Connector operations (see engine/connectors/config.py) served by each simulator: name -> (method, path).
-# alkis.flurstueck and bauleitplanung.bebauungsplan are the operations bpmn/baugenehmigung calls.
+# alkis.flurstueck and bauleitplanung.bebauungsplan are the operations bpmn/baugenehmigung calls;
+# melderegister.* and statistik.report are called by bpmn/geburt and bpmn/eheschliessung.
 OPERATIONS = {
     "alkis": {"alkis.flurstueck": ("GET", "/flurstuecke")},
     "bauleitplanung": {"bauleitplanung.bebauungsplan": ("GET", "/bebauungsplaene")},
-    "melderegister": {"melderegister.lookup": ("POST", "/personen/suche")},
+    "melderegister": {"melderegister.lookup": ("POST", "/personen/suche"),
+                      "melderegister.mitteilung": ("POST", "/mitteilungen")},
     "statistik": {"statistik.report": ("POST", "/meldungen")},
     "postfach": {"postfach.senden": ("POST", "/nachrichten")},
 }

@@ -1,0 +1,1 @@
+"""Civil status procedures (Personenstandswesen): birth and marriage registration."""
