@@ -50,7 +50,8 @@ class CaseFileSteps:
         return {"dokument_id": version.dokument_id, "version": version.version, "sha256": version.sha256,
                 "datum": call.now.date().isoformat()}
 
-    def deliver(self, call: CaseCall, dokument_ids: list, empfaenger: str, ttl_days: int = 10) -> dict:
+    def deliver(self, call: CaseCall, dokument_ids: list, empfaenger: str, ttl_days: int = 10,
+                bezeichnung: str = "Ihr Bescheid") -> dict:
         """Make notices available for download and send the links to the applicant's mailbox.
 
         The links carry secret tokens: they go only into an outbox job (sent by
@@ -70,9 +71,9 @@ class CaseFileSteps:
             call.session, "outbox", now=call.now, case_id=call.case.id, authority_id=call.case.authority_id,
             payload={"operation": "postfach.senden", "params": {
                 "empfaenger": empfaenger, "links": links,
-                "betreff": f"Ihr Bescheid zum Aktenzeichen {call.case.business_key}",
-                "text": (f"Ihr Bescheid steht {ttl_days} Tage lang zum Abruf bereit. Mit dem Abruf gilt er als "
-                         "bekannt gegeben (§ 41 Abs. 2a VwVfG)."),
+                "betreff": f"{bezeichnung} – Aktenzeichen {call.case.business_key}",
+                "text": (f"{bezeichnung} steht {ttl_days} Tage lang zum Abruf für Sie bereit. Ein Bescheid gilt "
+                         "mit dem Abruf als bekannt gegeben (§ 41 Abs. 2a VwVfG)."),
             }},
         )
         return {"zustellungen": deliveries}
