@@ -17,6 +17,8 @@ def defaults() -> dict:
         "SECRET_KEY": None,
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "SCRIPT_TIME_LIMIT": 1.0,
+        # Address under which applicants reach this installation (download links of delivered notices).
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         # Electronic seal of notices (PEM files); unset: notices are filed unsealed, and say so.
         "SEAL_KEY_FILE": None,
         "SEAL_CERT_FILE": None,
