@@ -126,6 +126,16 @@ def list_units(session: Session, authority_id: str) -> list[FilePlanUnit]:
     ))
 
 
+def describe_plan(session: Session, authority_id: str) -> dict:
+    """Return the authority's units and process mappings in the shape of a plan document."""
+    mappings = session.execute(
+        select(ProcessUnitMapping.process_key, FilePlanUnit.code)
+        .join(FilePlanUnit, FilePlanUnit.id == ProcessUnitMapping.unit_id)
+        .where(ProcessUnitMapping.authority_id == authority_id)
+    ).all()
+    return {"units": list_units(session, authority_id), "processes": dict(sorted(mappings))}
+
+
 def read_plan_file(path: Path) -> dict:
     """Read and parse a file plan from disk."""
     return parse_file_plan(path.read_text(encoding="utf-8"), path.name)

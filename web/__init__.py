@@ -8,9 +8,9 @@ from flask import Flask
 from flask_smorest import Api
 
 from web import config, database, engine_context, ui
-from web.api import case_operations, cases, definitions, errors, files, incidents, messages, tasks
-from web.api import intake
-from web.api import delivery
+from web.api import (
+    case_operations, cases, definitions, delivery, errors, file_plan, files, incidents, intake, messages, tasks,
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -24,9 +24,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     engine_context.init_app(app)
     errors.init_app(app)
     api = Api(app)
-    api_blueprints = (definitions.blp, cases.blp, tasks.blp, files.blp, messages.blp, incidents.blp, case_operations.blp)
-    api_blueprints += (intake.blp,)
-    api_blueprints += (delivery.blp,)
+    api_blueprints = (
+        definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
+        case_operations.blp, intake.blp, delivery.blp,
+    )
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     ui.init_app(app, api_blueprints=api_blueprints)

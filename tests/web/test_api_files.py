@@ -212,3 +212,22 @@ def test_storage_outage_gives_503_and_leaves_nothing(backend, session_factory, p
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Case).where(Case.authority_id == people["clerk"].authority_id)) == 0
     broken.extensions["db_engine"].dispose()
+
+
+def test_file_plan_through_the_api(client, authority):
+    admin = authority.user("admin", roles=("admin",))
+    clerk = authority.user("anna", roles=("clerk",))
+    plan = client.get("/api/v1/file-plan", headers=clerk.headers).json
+    assert {u["code"] for u in plan["units"]} == {"00.01", "63.01"} and plan["processes"] == {"*": "00.01"}
+    yaml_plan = ("units:\n  - {code: '63.01', title: Baugenehmigungen, retention_years: 30, disposal: A}\n"
+                 "  - {code: '34.01', title: Geburten, retention_years: 110, disposal: A}\n"
+                 "processes:\n  geburt: '34.01'\n")
+    assert client.put("/api/v1/file-plan", data=yaml_plan, headers=clerk.headers,
+                      content_type="application/yaml").status_code == 403
+    updated = client.put("/api/v1/file-plan", data=yaml_plan, headers=admin.headers, content_type="application/yaml")
+    assert updated.status_code == 200 and updated.json["processes"]["geburt"] == "34.01"
+    assert {u["code"] for u in updated.json["units"]} == {"00.01", "34.01", "63.01"}  # units are never deleted
+    bad = client.put("/api/v1/file-plan", json={"units": [{"code": "1", "title": "x", "retention_years": 5,
+                                                           "disposal": "Z"}]}, headers=admin.headers)
+    assert bad.status_code == 422 and "disposal" in bad.json["message"]
+    assert client.put("/api/v1/file-plan", data="", headers=admin.headers).status_code == 400

@@ -1,0 +1,61 @@
+"""REST resource: the authority's file plan (Aktenplan)."""
+
+from flask import request
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+
+from eakte import aktenplan
+from web.auth import api_auth, current_user
+from web.database import get_session
+
+blp = Blueprint("file_plan", __name__, url_prefix="/api/v1/file-plan", description="The authority's file plan")
+
+
+class FilePlanUnitSchema(Schema):
+    """A unit of the file plan."""
+
+    code = fields.String()
+    title = fields.String()
+    retention_years = fields.Integer(allow_none=True, metadata={"description": "null: kept permanently"})
+    disposal_code = fields.String(metadata={"description": "A (archive), B (appraise) or V (destroy)"})
+    confidentiality = fields.String()
+
+
+class FilePlanSchema(Schema):
+    """The file plan: units and which process is filed under which unit ('*' for all others)."""
+
+    units = fields.List(fields.Nested(FilePlanUnitSchema))
+    processes = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+_PLAN_DOC = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "object"}},
+    "application/yaml": {"schema": {"type": "string"}},
+}, "description": "units: [{code, title, retention_years (or 'permanent'), disposal (A/B/V), confidentiality}], "
+                  "processes: {process_key or '*': unit code}"}}
+
+
+@blp.route("", methods=["GET"])
+@blp.response(200, FilePlanSchema)
+@api_auth()
+def get_plan():
+    """Show my authority's file plan and process mappings."""
+    return aktenplan.describe_plan(get_session(), current_user().authority_id)
+
+
+@blp.route("", methods=["PUT"])
+@blp.response(200, FilePlanSchema)
+@blp.doc(**_PLAN_DOC)
+@api_auth("admin")
+def put_plan():
+    """Load or update units and mappings (units are never deleted: files may refer to them)."""
+    body = request.get_data(as_text=True)
+    if not body.strip():
+        abort(400, message="send the file plan as JSON or YAML in the request body")
+    name = "plan.json" if request.mimetype == "application/json" else "plan.yaml"
+    plan = aktenplan.parse_file_plan(body, name)
+    session, user = get_session(), current_user()
+    aktenplan.load_file_plan(session, user.authority_id, plan)
+    return aktenplan.describe_plan(session, user.authority_id)
+
+
