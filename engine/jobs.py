@@ -48,7 +48,10 @@ class LeaseLost(Exception):
 
 @dataclass(frozen=True)
 class ClaimedJob:
-    """A job as claimed by a worker (a plain snapshot, detached from any session)."""
+    """A job as claimed by a worker (a plain snapshot, detached from any session).
+
+    ``failed_before`` tells that an earlier attempt failed, so the job may have an open incident.
+    """
 
     id: str
     kind: str
@@ -58,6 +61,7 @@ class ClaimedJob:
     attempt: int
     max_attempts: int
     worker: str
+    failed_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,19 +122,26 @@ def enqueue(
 def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: timedelta) -> ClaimedJob | None:
     """Claim the next due job in one statement and commit the claim.
 
+    The candidate is read straight off the ``(status, run_at)`` index in due
+    order; for each row the statement checks its case's status (a primary-key
+    lookup) and whether another job of the case is running (the partial unique
+    index on running lock keys), so the cost does not grow with the number of
+    cases or waiting jobs.
+
     Returns:
         The claimed job, or None if nothing is due (or a concurrent claim won a race).
     """
     busy = aliased(Job)
+    case_status = select(Case.status).where(Case.id == Job.case_id).scalar_subquery()
     candidate = (
         select(Job.id)
         .where(
             Job.status == "todo",
             Job.run_at <= now,
-            or_(Job.case_id.is_(None), exists().where(Case.id == Job.case_id, Case.status == "running")),
+            or_(Job.case_id.is_(None), case_status == "running"),
             ~exists().where(busy.lock_key == Job.lock_key, busy.status == "doing"),
         )
-        .order_by(Job.run_at, Job.id)
+        .order_by(Job.run_at)
         .limit(1)
         .with_for_update(skip_locked=True, of=Job)
     )
@@ -138,7 +149,8 @@ def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: 
         update(Job)
         .where(Job.id == candidate.scalar_subquery())
         .values(status="doing", worker=worker, attempts=Job.attempts + 1, lease_expires_at=now + lease)
-        .returning(Job.id, Job.kind, Job.case_id, Job.authority_id, Job.payload, Job.attempts, Job.max_attempts)
+        .returning(Job.id, Job.kind, Job.case_id, Job.authority_id, Job.payload, Job.attempts, Job.max_attempts,
+                   Job.last_error.is_not(None))
         .execution_options(synchronize_session=False)
     )
     try:
@@ -150,7 +162,7 @@ def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: 
     except IntegrityError:  # another worker claimed a job of the same case at the same instant
         return None
     return ClaimedJob(row.id, row.kind, row.case_id, row.authority_id, row.payload or {}, row.attempts,
-                      row.max_attempts, worker)
+                      row.max_attempts, worker, failed_before=row[7])
 
 
 def heartbeat(factory: sessionmaker[Session], job: ClaimedJob, *, now: datetime, lease: timedelta) -> bool:
@@ -163,7 +175,8 @@ def heartbeat(factory: sessionmaker[Session], job: ClaimedJob, *, now: datetime,
 def finish(session: Session, job: ClaimedJob, *, now: datetime) -> None:
     """Mark the job done in the transaction that applied its effect.
 
-    Also resolves the open incident of the job, if any.
+    Also resolves the open incident of the job, if any (only a job that failed
+    before can have one).
 
     Raises:
         LeaseLost: The job is no longer this worker's; roll the transaction back.
@@ -174,10 +187,11 @@ def finish(session: Session, job: ClaimedJob, *, now: datetime) -> None:
     if result.rowcount != 1:
         raise LeaseLost(f"job {job.id} is no longer held by {job.worker}")
     session.add(JobEvent(job_id=job.id, kind="done", worker=job.worker, at=now))
-    session.execute(
-        update(Incident).where(Incident.job_id == job.id, Incident.resolved_at.is_(None)).values(resolved_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    if job.failed_before:
+        session.execute(
+            update(Incident).where(Incident.job_id == job.id, Incident.resolved_at.is_(None)).values(resolved_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def scrub_payload(session: Session, job: ClaimedJob, payload: dict) -> None:
@@ -273,20 +287,20 @@ def retry_failed(session: Session, job_id: str, *, now: datetime, actor: str) ->
 
 def cancel_waiting(session: Session, case_id: str, *, now: datetime, kinds: tuple[str, ...] | None = None,
                    keep_dedupe_keys: set[str] | None = None) -> int:
-    """Cancel a case's waiting jobs (all, or of some kinds except those with the given dedupe keys)."""
+    """Cancel a case's waiting jobs (all, or of some kinds except those with the given dedupe keys).
+
+    One ``UPDATE ... RETURNING`` on the case's jobs (index on case id and status).
+    """
     condition = and_(Job.case_id == case_id, Job.status == "todo")
     if kinds is not None:
         condition = and_(condition, Job.kind.in_(kinds))
-    ids = [
-        job_id for job_id, key in session.execute(select(Job.id, Job.dedupe_key).where(condition))
-        if not keep_dedupe_keys or key not in keep_dedupe_keys
-    ]
-    if ids:
-        session.execute(
-            update(Job).where(Job.id.in_(ids)).values(status="cancelled", finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        session.add_all([JobEvent(job_id=job_id, kind="cancelled", at=now) for job_id in ids])
+    if keep_dedupe_keys:
+        condition = and_(condition, or_(Job.dedupe_key.is_(None), Job.dedupe_key.not_in(keep_dedupe_keys)))
+    ids = list(session.scalars(
+        update(Job).where(condition).values(status="cancelled", finished_at=now).returning(Job.id)
+        .execution_options(synchronize_session=False)
+    ))
+    session.add_all([JobEvent(job_id=job_id, kind="cancelled", at=now) for job_id in ids])
     return len(ids)
 
 
