@@ -64,7 +64,7 @@ def start_installation(tmp: Path, backend, monkeypatch) -> tuple[Installation, S
 
     simulators = start_simulators()
     connectors = tmp / "connectors.yaml"
-    connectors.write_text(yaml.safe_dump(simulators.connector_config(timeout=2.0)), encoding="utf-8")
+    connectors.write_text(yaml.safe_dump(simulators.connector_config()), encoding="utf-8")
     monkeypatch.setenv("AKTENFLUSS_CONNECTORS_FILE", str(connectors))
     monkeypatch.setenv(API_KEY_ENV, simulators.api_key)
     key, cert, ca = make_test_seal_certificate(tmp / "seal", "Landeshauptstadt Schwerin")
