@@ -15,10 +15,17 @@ For each job:
    backoff and jitter, or, with no attempts left, opens an incident (written
    into the case's audit log in the same transaction).
 
+A case suspended between the claim and the apply step is noticed when the
+case row is locked: the job is handed back (``jobs.release``, the attempt does
+not count) and runs once the case is resumed; a service call already made is
+then repeated with the same idempotency key. A job of a case that ended
+meanwhile (cancelled, completed) finishes without effect.
+
 Graceful stop: ``stop`` (set by SIGTERM in the CLI) is checked between jobs, so
 the current job is finished before the loop exits. A worker killed outright
 leaves its job ``doing``; once the lease has expired, any worker's periodic
-``reclaim_expired`` puts it back and it runs again from the unchanged case.
+housekeeping (``reclaim_expired``, and ``expire_messages`` for kept messages
+past their time-to-live) puts it back and it runs again from the unchanged case.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, runner
+from engine import jobs, messages, runner
 from engine.connectors.http import ConnectorOperation
 from engine.registry import CaseCall, CaseOperation
 from engine.db import transaction
@@ -52,6 +59,10 @@ class JobError(Exception):
     """A job cannot do its work (the message goes into the retry record or incident)."""
 
 
+class CaseSuspended(Exception):
+    """The job's case was suspended after the claim; the job is handed back, not failed."""
+
+
 def worker_name() -> str:
     """Return a name unique to this worker thread: host, process id and a random suffix."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -66,7 +77,7 @@ class Worker:
         lease: How long a claim lasts without heartbeat; a dead worker's job waits this long.
         poll_interval: Seconds to sleep when no job is due.
         backoff: Retry delays.
-        reclaim_interval: Seconds between checks for expired leases.
+        reclaim_interval: Seconds between housekeeping runs: reclaim expired leases, expire kept messages.
     """
 
     def __init__(
@@ -83,13 +94,13 @@ class Worker:
         self.lease, self.poll_interval, self.backoff = lease, poll_interval, backoff
         self.reclaim_interval = reclaim_interval
         self.name = worker_name()
-        self._last_reclaim = 0.0
+        self._last_housekeeping = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Process jobs until ``stop`` is set; the job in progress is finished first."""
         while not stop.is_set():
             try:
-                self._reclaim_if_due()
+                self._housekeeping_if_due()
                 worked = self.run_once()
             except Exception:  # the database went away, ...: keep the worker alive
                 log.exception("worker %s: error outside a job", self.name)
@@ -114,6 +125,9 @@ class Worker:
                 jobs.finish(session, job, now=self.ctx.clock())
         except jobs.LeaseLost:
             log.warning("worker %s lost job %s (lease expired); its work was rolled back", self.name, job.id)
+        except CaseSuspended:
+            jobs.release(self.factory, job, now=self.ctx.clock())
+            log.info("job %s handed back: its case %s was suspended", job.id, job.case_id)
         except Exception as exc:  # noqa: BLE001 - every failure of a job is retried, then an incident
             error = _describe(exc)
             outcome = jobs.fail(
@@ -132,12 +146,17 @@ class Worker:
              "error": incident.error, "attempts": incident.attempts},
         )
 
-    def _reclaim_if_due(self) -> None:
-        if time.monotonic() - self._last_reclaim >= self.reclaim_interval:
-            self._last_reclaim = time.monotonic()
-            count = jobs.reclaim_expired(self.factory, now=self.ctx.clock())
-            if count:
-                log.warning("reclaimed %d job(s) whose worker stopped", count)
+    def _housekeeping_if_due(self) -> None:
+        if time.monotonic() - self._last_housekeeping < self.reclaim_interval:
+            return
+        self._last_housekeeping = time.monotonic()
+        count = jobs.reclaim_expired(self.factory, now=self.ctx.clock())
+        if count:
+            log.warning("reclaimed %d job(s) whose worker stopped", count)
+        with transaction(self.factory) as session:
+            expired = messages.expire_messages(session, self.ctx.clock())
+        if expired:
+            log.info("%d kept message(s) expired", expired)
 
 
 def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
@@ -152,7 +171,8 @@ def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     summary = {**summary, "job_id": job.id, "bpmn_id": payload.get("bpmn_id")}
 
     def apply(session: Session) -> None:
-        runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
+        if _lock_running_case(session, job) is not None:
+            runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
 
     return apply
 
@@ -195,7 +215,9 @@ def _case_operation_effect(worker: Worker, job: jobs.ClaimedJob, handler: CaseOp
     """A case operation runs inside the transaction that applies its result (see engine/registry.py)."""
 
     def apply(session: Session) -> None:
-        case = runner.lock_case(session, job.case_id)
+        case = _lock_running_case(session, job)
+        if case is None:
+            return
         result = json.loads(json.dumps(handler(CaseCall(session, case, worker.ctx.clock()), **params)))
         summary = {"operation": operation, "request": params, "response": result, "job_id": job.id,
                    "bpmn_id": job.payload.get("bpmn_id"), "built_in": True}
@@ -206,9 +228,22 @@ def _case_operation_effect(worker: Worker, job: jobs.ClaimedJob, handler: CaseOp
 
 def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     def apply(session: Session) -> None:
-        runner.advance_case(session, worker.ctx, job.case_id)
+        if _lock_running_case(session, job) is not None:
+            runner.advance_case(session, worker.ctx, job.case_id)
 
     return apply
+
+
+def _lock_running_case(session: Session, job: jobs.ClaimedJob) -> Case | None:
+    """Lock the job's case; return None if it ended (the job has nothing left to do).
+
+    Raises:
+        CaseSuspended: the case is suspended; the job waits for it to be resumed.
+    """
+    case = runner.lock_case(session, job.case_id)
+    if case.status == "suspended":
+        raise CaseSuspended(case.id)
+    return case if case.status == "running" else None
 
 
 _HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.db import transaction
+from engine.models import Case
 from engine.models_jobs import Incident, JobEvent
 from engine.registry import ServiceRegistry
 from tests.engine import background as bg
@@ -84,3 +85,64 @@ def test_backoff_grows_exponentially_with_jitter():
         delays = {backoff.delay(attempt).total_seconds() for _ in range(20)}
         assert all(full * 0.5 <= d <= full for d in delays)
         assert len(delays) > 1  # jittered
+
+
+def _registry_with(lookup) -> ServiceRegistry:
+    registry = ServiceRegistry()
+    registry.register("test.lookup", lookup)
+    return registry
+
+
+def _set_status(session_factory, case_id: str, status: str) -> None:
+    """Change a case's status from another transaction, as a supervisor would meanwhile."""
+    with transaction(session_factory) as session:
+        session.get(Case, case_id).status = status
+
+
+def test_case_suspended_after_the_claim_gets_its_job_back_without_a_failed_attempt(session_factory, authority, calls):
+    case = {}
+
+    def lookup(person_id, times):  # the case is suspended while the call is under way
+        calls.append(person_id)
+        if len(calls) == 1:
+            _set_status(session_factory, case["id"], "suspended")
+        return {"name": f"Person {person_id}"}
+
+    ctx = bg.context(_registry_with(lookup))
+    key = bg.deploy_fixture(session_factory, ctx, authority.id, "bg_service.bpmn")
+    case["id"] = case_id = bg.start(session_factory, ctx, authority.id, key, {"person_id": "p-1", "times": 1})
+    worker = bg.worker(session_factory, ctx)
+    assert bg.drain(worker) == 1
+    [job] = bg.case_jobs(session_factory, case_id)
+    assert (job.status, job.attempts, job.last_error) == ("todo", 0, None)
+    assert bg.drain(worker) == 0  # not claimed while the case is suspended
+    assert "service.called" not in bg.history_kinds(session_factory, case_id)
+
+    _set_status(session_factory, case_id, "running")
+    assert bg.drain(worker) == 1
+    assert calls == ["p-1", "p-1"]  # the call is repeated (same idempotency key for connectors)
+    [job] = bg.case_jobs(session_factory, case_id)
+    assert (job.status, job.attempts) == ("done", 1)
+    with transaction(session_factory) as session:
+        events = list(session.scalars(select(JobEvent.kind).where(JobEvent.job_id == job.id).order_by(JobEvent.id)))
+        assert session.scalar(select(Incident).where(Incident.case_id == case_id)) is None
+    assert events == ["queued", "claimed", "released", "claimed", "done"]
+    assert bg.open_task_ids(session_factory, case_id) == ["review"]
+    assert bg.audit_intact(session_factory, case_id)
+
+
+def test_job_of_a_case_cancelled_after_the_claim_ends_without_effect(session_factory, authority):
+    case = {}
+
+    def lookup(person_id, times):
+        _set_status(session_factory, case["id"], "cancelled")
+        return {"name": f"Person {person_id}"}
+
+    ctx = bg.context(_registry_with(lookup))
+    key = bg.deploy_fixture(session_factory, ctx, authority.id, "bg_service.bpmn")
+    case["id"] = case_id = bg.start(session_factory, ctx, authority.id, key, {"person_id": "p-1", "times": 1})
+    assert bg.drain(bg.worker(session_factory, ctx)) == 1
+    [job] = bg.case_jobs(session_factory, case_id)
+    assert (job.status, job.attempts) == ("done", 1)
+    assert bg.case_row(session_factory, case_id).data.get("register") is None
+    assert "service.called" not in bg.history_kinds(session_factory, case_id)
