@@ -1,7 +1,9 @@
 """Several worker *processes* on PostgreSQL: every job's effect exactly once, also after SIGKILL.
 
 The specialist system is a real HTTP server on 127.0.0.1; the workers are real
-``aktenfluss worker`` processes calling it through the HTTP connector.
+``aktenfluss worker`` processes calling it through the HTTP connector. Cases
+are started with the context the ``aktenfluss worker`` command builds (every
+case filed into the E-Akte on the test backend's document store).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,13 +26,13 @@ from sqlalchemy import func, select
 
 from eakte.audit import iter_breaks
 from eakte.models.audit import AuditEvent
+from eakte.storage import open_store
 from engine import definitions, incidents
 from engine.connectors.config import ConnectorConfig
-from engine.connectors.http import register_connectors
 from engine.db import transaction
 from engine.models import User, UserTask
 from engine.models_jobs import Incident, Job
-from engine.registry import ServiceRegistry
+from processes.casework import build_context
 from tests.conftest import BACKEND
 from tests.engine import background as bg
 
@@ -93,10 +96,10 @@ def connectors_file(tmp_path, specialist):
 
 
 @pytest.fixture()
-def ctx(connectors_file):
-    registry = ServiceRegistry()
-    register_connectors(registry, ConnectorConfig.from_file(connectors_file))
-    return bg.context(registry, service_max_attempts=3)
+def ctx(backend, connectors_file):
+    store = open_store(backend.storage_url)
+    return replace(build_context(store=lambda: store, connectors=ConnectorConfig.from_file(connectors_file)),
+                   service_max_attempts=3)
 
 
 class Workers:
@@ -104,7 +107,7 @@ class Workers:
 
     def __init__(self, backend, connectors_file, log_dir):
         self.env = {**os.environ, "AKTENFLUSS_DATABASE_URL": backend.database_url,
-                    "AKTENFLUSS_CONNECTORS_FILE": str(connectors_file)}
+                    "AKTENFLUSS_STORAGE_URL": backend.storage_url, "AKTENFLUSS_CONNECTORS_FILE": str(connectors_file)}
         self.log_dir, self.processes = log_dir, []
 
     def start(self, count: int) -> list[subprocess.Popen]:
