@@ -304,6 +304,12 @@ def cancel_waiting(session: Session, case_id: str, *, now: datetime, kinds: tupl
     return len(ids)
 
 
+def next_due(factory: sessionmaker[Session], *, after: datetime) -> datetime | None:
+    """Return when the next waiting job comes due after ``after`` (read off the claim index), or None."""
+    with transaction(factory) as session:
+        return session.scalar(select(func.min(Job.run_at)).where(Job.status == "todo", Job.run_at > after))
+
+
 def count_by_status(session: Session) -> dict[str, int]:
     """Return the number of jobs per status."""
     return dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())

@@ -75,7 +75,8 @@ class Worker:
         factory: Session factory of the database.
         ctx: The engine context (registry, audit sink, clock).
         lease: How long a claim lasts without heartbeat; a dead worker's job waits this long.
-        poll_interval: Seconds to sleep when no job is due.
+        poll_interval: Longest sleep when no job is due; the worker wakes earlier when the next
+            waiting job (e.g. a timer) comes due sooner.
         backoff: Retry delays.
         reclaim_interval: Seconds between housekeeping runs: reclaim expired leases, expire kept messages.
     """
@@ -106,7 +107,7 @@ class Worker:
                 log.exception("worker %s: error outside a job", self.name)
                 worked = False
             if not worked:
-                stop.wait(self.poll_interval)
+                stop.wait(self._idle_wait())
 
     def run_once(self) -> bool:
         """Claim and process one due job; return False if none was due."""
@@ -135,6 +136,18 @@ class Worker:
                 task_bpmn_id=job.payload.get("bpmn_id"), on_incident=self._record_incident,
             )
             log.info("job %s (%s) attempt %d failed (%s): %s", job.id, job.kind, job.attempt, outcome, error)
+
+    def _idle_wait(self) -> float:
+        """Seconds to sleep with nothing due: until the next job comes due, at most ``poll_interval``."""
+        now = self.ctx.clock()
+        try:
+            due = jobs.next_due(self.factory, after=now)
+        except Exception:  # the database went away: retry after the poll interval
+            log.exception("worker %s: cannot read the next due time", self.name)
+            return self.poll_interval
+        if due is None:
+            return self.poll_interval
+        return min(self.poll_interval, (due - now).total_seconds())
 
     def _record_incident(self, session: Session, incident: Incident) -> None:
         if incident.case_id is None:

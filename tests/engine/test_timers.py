@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
 
 from engine import runner
-from engine.db import transaction
+from engine.db import transaction, utcnow
 from engine.models import User
 from tests.engine import background as bg
 
@@ -86,3 +87,23 @@ def test_intermediate_timer_at_a_date_from_case_data(session_factory, authority)
         clock.move_to(due + timedelta(seconds=1))
         assert bg.drain(bg.worker(session_factory, ctx)) == 1
         assert bg.open_task_ids(session_factory, case_id) == ["after"]
+
+
+def test_idle_worker_wakes_when_the_next_timer_comes_due_not_after_its_poll_interval(session_factory, authority):
+    ctx = bg.context()
+    key = bg.deploy_fixture(session_factory, ctx, authority.id, "bg_wait.bpmn")
+    due = utcnow() + timedelta(seconds=1)
+    case_id = bg.start(session_factory, ctx, authority.id, key, {"due_date": due.isoformat()})
+    stop = threading.Event()
+    worker = bg.worker(session_factory, ctx, poll_interval=30.0)
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = due + timedelta(seconds=10)
+        while bg.open_task_ids(session_factory, case_id) != ["after"] and utcnow() < deadline:
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    [job] = [j for j in bg.case_jobs(session_factory, case_id) if j.kind == "timer"]
+    assert job.status == "done" and job.finished_at - job.run_at < timedelta(seconds=1)
