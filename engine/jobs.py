@@ -20,7 +20,12 @@ at least once.
 Only one job per lock key (the case id) may be ``doing`` at a time: the claim
 skips keys that are busy, and a partial unique index settles the race between
 two workers claiming two jobs of one case at the same instant. Jobs of cases
-that are not running (suspended, cancelled, completed) are not claimed.
+that are not running (suspended, cancelled, completed) are not claimed. The
+claim walks the ``(status, run_at)`` index in due order and checks each
+candidate's case by primary key, so its cost does not grow with the number of
+cases or of jobs waiting for later (measured with EXPLAIN ANALYZE: a hashed
+``EXISTS`` over the cases read every running case on each claim). An idle
+worker asks :func:`next_due` when to look again.
 
 SQLite has no row locks; its transactions start with ``BEGIN IMMEDIATE``, which
 serializes claims. One worker process is supported there.
