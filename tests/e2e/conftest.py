@@ -14,7 +14,9 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API runs an asyncio loop in the main thread while it is
+# open; it must be closed before other packages' tests run (pyHanko calls asyncio.run()).
+@pytest.fixture(scope="package")
 def live_server(app):
     """Serve the test app on a free port of 127.0.0.1; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -25,7 +27,7 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """A headless Chromium (Debian's package; Playwright's own download is not used)."""
     if not Path(CHROMIUM).exists():
