@@ -124,8 +124,9 @@ def enqueue(
     return job
 
 
-def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: timedelta) -> ClaimedJob | None:
-    """Claim the next due job in one statement and commit the claim.
+def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: timedelta,
+          authority_id: str | None = None) -> ClaimedJob | None:
+    """Claim the next due job (of one authority, if given) in one statement and commit the claim.
 
     The candidate is read straight off the ``(status, run_at)`` index in due
     order; for each row the statement joins its case by primary key (an outer
@@ -146,6 +147,7 @@ def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: 
             Job.run_at <= now,
             or_(Job.case_id.is_(None), Case.status == "running"),
             ~exists().where(busy.lock_key == Job.lock_key, busy.status == "doing"),
+            *([Job.authority_id == authority_id] if authority_id is not None else []),
         )
         .order_by(Job.run_at)
         .limit(1)

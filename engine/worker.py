@@ -79,6 +79,7 @@ class Worker:
             waiting job (e.g. a timer) comes due sooner.
         backoff: Retry delays.
         reclaim_interval: Seconds between housekeeping runs: reclaim expired leases, expire kept messages.
+        authority_id: Only this authority's jobs (a dedicated worker for one authority); None: all.
     """
 
     def __init__(
@@ -90,8 +91,9 @@ class Worker:
         poll_interval: float = 0.2,
         backoff: jobs.Backoff = jobs.Backoff(),
         reclaim_interval: float = 5.0,
+        authority_id: str | None = None,
     ) -> None:
-        self.factory, self.ctx = factory, ctx
+        self.factory, self.ctx, self.authority_id = factory, ctx, authority_id
         self.lease, self.poll_interval, self.backoff = lease, poll_interval, backoff
         self.reclaim_interval = reclaim_interval
         self.name = worker_name()
@@ -111,7 +113,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and process one due job; return False if none was due."""
-        job = jobs.claim(self.factory, self.name, now=self.ctx.clock(), lease=self.lease)
+        job = jobs.claim(self.factory, self.name, now=self.ctx.clock(), lease=self.lease, authority_id=self.authority_id)
         if job is None:
             return False
         with _Heartbeat(self, job):

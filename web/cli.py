@@ -457,7 +457,8 @@ def bench_inbox(open_tasks: int, repeats: int) -> None:
 @click.option("--lease", default=30.0, show_default=True, help="seconds a claimed job stays ours without heartbeat")
 @click.option("--poll", default=0.2, show_default=True, help="seconds to wait when no job is due")
 @click.option("--retry-base", default=5.0, show_default=True, help="seconds before the first retry (doubles each time)")
-def worker(concurrency: int, lease: float, poll: float, retry_base: float) -> None:
+@click.option("--authority", help="only this authority's jobs (slug): a dedicated worker; default all")
+def worker(concurrency: int, lease: float, poll: float, retry_base: float, authority: str | None) -> None:
     """Run background jobs (service tasks, timers) until SIGTERM or Ctrl-C; the current job is finished first."""
     import logging
     import signal
@@ -475,8 +476,15 @@ def worker(concurrency: int, lease: float, poll: float, retry_base: float) -> No
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    authority_id = None
+    if authority:
+        from engine.identity import get_authority
+
+        found: list[str] = []
+        _run(lambda session: found.append(get_authority(session, authority).id))
+        authority_id = found[0]
     click.echo(f"worker started ({concurrency} thread(s)) on {url.split('@')[-1]}")
-    run_workers(_sessions(), _context(), stop, concurrency=concurrency,
+    run_workers(_sessions(), _context(), stop, concurrency=concurrency, authority_id=authority_id,
                 lease=timedelta(seconds=lease), poll_interval=poll, backoff=Backoff(base_seconds=retry_base))
     click.echo("worker stopped")
 

@@ -47,11 +47,15 @@ def start(session_factory, ctx: EngineContext, authority_id: str, key: str, data
         return case.id
 
 
-def worker(session_factory, ctx: EngineContext, **options) -> Worker:
-    """A worker with fast retries for tests."""
+def worker(session_factory, ctx: EngineContext, authority_id: str, **options) -> Worker:
+    """A worker with fast retries for tests, working only on the test's authority.
+
+    Tests share one database; a worker limited to the test's own authority
+    never picks up jobs other tests left behind.
+    """
     options.setdefault("backoff", jobs.Backoff(base_seconds=0.0, cap_seconds=0.0))
     options.setdefault("lease", timedelta(seconds=30))
-    return Worker(session_factory, ctx, **options)
+    return Worker(session_factory, ctx, authority_id=authority_id, **options)
 
 
 def drain(w: Worker, limit: int = 1000) -> int:

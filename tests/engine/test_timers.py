@@ -33,11 +33,11 @@ def test_interrupting_and_cycling_boundary_timers(session_factory, authority):
         assert abs(timers[0][0] - (T0 + timedelta(minutes=10))) < timedelta(seconds=1)
         assert abs(timers[1][0] - (T0 + timedelta(hours=1))) < timedelta(seconds=1)
 
-        w = bg.worker(session_factory, ctx)
+        w = bg.worker(session_factory, ctx, authority.id)
         assert bg.drain(w) == 0  # nothing due yet
 
         clock.move_to(T0 + timedelta(minutes=10, seconds=1))
-        assert bg.drain(bg.worker(session_factory, ctx)) == 1  # a new worker: timers survive restarts
+        assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1  # a new worker: timers survive restarts
         assert bg.case_row(session_factory, case_id).data["reminders"] == 1
         assert bg.open_task_ids(session_factory, case_id) == ["decide"]  # non-interrupting
 
@@ -85,7 +85,7 @@ def test_intermediate_timer_at_a_date_from_case_data(session_factory, authority)
         [(run_at, name)] = todo_timers(session_factory, case_id)
         assert name == "until_date" and abs(run_at - due) < timedelta(seconds=1)
         clock.move_to(due + timedelta(seconds=1))
-        assert bg.drain(bg.worker(session_factory, ctx)) == 1
+        assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1
         assert bg.open_task_ids(session_factory, case_id) == ["after"]
 
 
@@ -95,7 +95,7 @@ def test_idle_worker_wakes_when_the_next_timer_comes_due_not_after_its_poll_inte
     due = utcnow() + timedelta(seconds=1)
     case_id = bg.start(session_factory, ctx, authority.id, key, {"due_date": due.isoformat()})
     stop = threading.Event()
-    worker = bg.worker(session_factory, ctx, poll_interval=30.0)
+    worker = bg.worker(session_factory, ctx, authority.id, poll_interval=30.0)
     thread = threading.Thread(target=worker.run, args=(stop,))
     thread.start()
     try:

@@ -36,7 +36,7 @@ def test_running_worker_expires_kept_messages_past_their_ttl(session_factory, au
     assert _message_status(session_factory, expired) == "pending"
 
     stop = threading.Event()
-    worker = bg.worker(session_factory, ctx, poll_interval=0.01, reclaim_interval=0.05)
+    worker = bg.worker(session_factory, ctx, authority.id, poll_interval=0.01, reclaim_interval=0.05)
     thread = threading.Thread(target=worker.run, args=(stop,))
     thread.start()
     try:

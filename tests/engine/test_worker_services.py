@@ -44,7 +44,7 @@ def test_start_queues_the_call_and_the_worker_completes_it(session_factory, auth
     assert (job.kind, job.status, job.payload["operation"]) == ("service", "todo", "test.lookup")
     assert job.payload["params"] == {"person_id": "p-1", "times": 6}
 
-    assert bg.drain(bg.worker(session_factory, ctx)) == 1
+    assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1
     assert calls == [("p-1", 6)]
     case = bg.case_row(session_factory, case_id)
     assert case.data["register"] == {"name": "Person p-1", "times": 6}
@@ -63,7 +63,7 @@ def test_failing_call_is_retried_then_becomes_incident(session_factory, authorit
     key = bg.deploy_fixture(session_factory, ctx, authority.id, "bg_service.bpmn")
     case_id = bg.start(session_factory, ctx, authority.id, key, {"person_id": "broken", "times": 1})
 
-    assert bg.drain(bg.worker(session_factory, ctx)) == 3
+    assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 3
     assert len(calls) == 3
     [job] = bg.case_jobs(session_factory, case_id)
     assert job.status == "failed" and "register is down" in job.last_error
@@ -111,7 +111,7 @@ def test_case_suspended_after_the_claim_gets_its_job_back_without_a_failed_attem
     ctx = bg.context(_registry_with(lookup))
     key = bg.deploy_fixture(session_factory, ctx, authority.id, "bg_service.bpmn")
     case["id"] = case_id = bg.start(session_factory, ctx, authority.id, key, {"person_id": "p-1", "times": 1})
-    worker = bg.worker(session_factory, ctx)
+    worker = bg.worker(session_factory, ctx, authority.id)
     assert bg.drain(worker) == 1
     [job] = bg.case_jobs(session_factory, case_id)
     assert (job.status, job.attempts, job.last_error) == ("todo", 0, None)
@@ -141,7 +141,7 @@ def test_job_of_a_case_cancelled_after_the_claim_ends_without_effect(session_fac
     ctx = bg.context(_registry_with(lookup))
     key = bg.deploy_fixture(session_factory, ctx, authority.id, "bg_service.bpmn")
     case["id"] = case_id = bg.start(session_factory, ctx, authority.id, key, {"person_id": "p-1", "times": 1})
-    assert bg.drain(bg.worker(session_factory, ctx)) == 1
+    assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1
     [job] = bg.case_jobs(session_factory, case_id)
     assert (job.status, job.attempts) == ("done", 1)
     assert bg.case_row(session_factory, case_id).data.get("register") is None

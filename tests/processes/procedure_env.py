@@ -31,6 +31,7 @@ class Installation:
     app: object
     simulators: SimulatorSet
     ca_cert: Path
+    authority_id: str | None = None  # the current test's authority: its worker works only on that
 
     @property
     def client(self):
@@ -41,7 +42,7 @@ class Installation:
         ctx = self.app.extensions["engine_context"]
         if ahead is not None:
             ctx = replace(ctx, clock=lambda: utcnow() + ahead)
-        return Worker(self.app.extensions["db_sessions"], ctx,
+        return Worker(self.app.extensions["db_sessions"], ctx, authority_id=self.authority_id,
                       backoff=jobs.Backoff(base_seconds=0.0, cap_seconds=0.0), lease=timedelta(seconds=60))
 
     def drain(self, limit: int = 500, ahead: timedelta | None = None) -> int:

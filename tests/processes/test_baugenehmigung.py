@@ -36,6 +36,7 @@ def installation(backend, tmp_path_factory):
 
 @pytest.fixture()
 def people(installation, authority):
+    installation.authority_id = authority.id  # the worker works only on this test's authority
     actors = {
         "modeller": authority.user("modellierer", roles=("modeller",)),
         "eingang": authority.user("xbau-eingang", roles=("clerk",)),

@@ -44,6 +44,7 @@ def installation(backend, tmp_path_factory):
 
 @pytest.fixture()
 def people(installation, authority, session_factory):
+    installation.authority_id = authority.id  # the worker works only on this test's authority
     load_civil_status_plan(session_factory, authority)
     actors = {
         "modeller": authority.user("modellierer", roles=("modeller",)),

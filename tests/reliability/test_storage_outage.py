@@ -61,7 +61,7 @@ def test_store_down_during_filing_step_fails_cleanly_and_retry_succeeds(session_
     before = bg.history_kinds(session_factory, case_id)
 
     current["store"] = down
-    worker = bg.worker(session_factory, ctx)
+    worker = bg.worker(session_factory, ctx, authority.id)
     assert worker.run_once()
     [job] = bg.case_jobs(session_factory, case_id)
     assert (job.status, job.attempts) == ("todo", 1)

@@ -105,17 +105,18 @@ def ctx(backend, connectors_file):
 class Workers:
     """Starts and stops ``aktenfluss worker`` processes."""
 
-    def __init__(self, backend, connectors_file, log_dir):
+    def __init__(self, backend, connectors_file, log_dir, authority_slug):
         self.env = {**os.environ, "AKTENFLUSS_DATABASE_URL": backend.database_url,
                     "AKTENFLUSS_STORAGE_URL": backend.storage_url, "AKTENFLUSS_CONNECTORS_FILE": str(connectors_file)}
-        self.log_dir, self.processes = log_dir, []
+        self.log_dir, self.processes, self.authority_slug = log_dir, [], authority_slug
 
     def start(self, count: int) -> list[subprocess.Popen]:
         started = []
         for _ in range(count):
             log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115 - closed in stop
             process = subprocess.Popen(
-                [str(AKTENFLUSS), "worker", "--lease", "3", "--poll", "0.05", "--retry-base", "0.2"],
+                [str(AKTENFLUSS), "worker", "--lease", "3", "--poll", "0.05", "--retry-base", "0.2",
+                 "--authority", self.authority_slug],  # tests share the database: only this test's jobs
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
             process.log = log
@@ -133,8 +134,8 @@ class Workers:
 
 
 @pytest.fixture()
-def workers(backend, connectors_file, tmp_path):
-    pool = Workers(backend, connectors_file, tmp_path)
+def workers(backend, connectors_file, tmp_path, authority):
+    pool = Workers(backend, connectors_file, tmp_path, authority.slug)
     yield pool
     pool.stop()
 

@@ -49,7 +49,7 @@ def _start_service_case(client, people, operation):
 def test_incident_listed_and_retried_by_supervisor(client, app, people, flaky, session_factory):
     ctx = app.extensions["engine_context"]
     case_id = _start_service_case(client, people, flaky["name"])
-    worker = bg.worker(session_factory, ctx)
+    worker = bg.worker(session_factory, ctx, people["clerk"].authority_id)
     assert bg.drain(worker) == ctx.service_max_attempts
     assert flaky["calls"] == ctx.service_max_attempts
 
@@ -85,7 +85,7 @@ def test_suspended_case_runs_no_jobs_until_resumed(client, app, people, flaky, s
     suspended = client.post(f"/api/v1/cases/{case_id}/suspend", json={"reason": "Klärung mit Antragsteller"}, headers=sup)
     assert suspended.status_code == 200 and suspended.json["status"] == "suspended"
     assert client.post(f"/api/v1/cases/{case_id}/suspend", json={"reason": "again"}, headers=sup).status_code == 409
-    worker = bg.worker(session_factory, ctx)
+    worker = bg.worker(session_factory, ctx, people["clerk"].authority_id)
     assert bg.drain(worker) == 0 and flaky["calls"] == 0
 
     resumed = client.post(f"/api/v1/cases/{case_id}/resume", json={"reason": "geklärt"}, headers=sup)

@@ -26,7 +26,7 @@ def _failed_case(app, client, authority, session_factory):
     assert deploy(client, modeller, {"bg_service.bpmn": content.encode()}).status_code == 201
     response = start(client, clerk, key, {"person_id": "p-9", "times": 1})
     assert response.status_code == 201, response.json
-    worker = bg.worker(session_factory, ctx)
+    worker = bg.worker(session_factory, ctx, authority.id)
     bg.drain(worker)
     return response.json, state, worker
 
