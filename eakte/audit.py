@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -141,14 +141,14 @@ def verify_stream(events: list[AuditEvent], head: AuditHead | None) -> ChainBrea
     prev_hash = GENESIS_HASH
     expected_seq = 1
     stream = events[0].stream if events else (head.stream if head else "")
-    for event in events:
-        if event.seq != expected_seq:
-            return ChainBreak(stream, event.id, expected_seq, f"event #{expected_seq} is missing (found #{event.seq})")
-        if event.prev_hash != prev_hash:
-            return ChainBreak(stream, event.id, event.seq, "previous-hash link does not match the preceding event")
-        if compute_hash(event) != event.hash:
-            return ChainBreak(stream, event.id, event.seq, "content was altered (hash mismatch)")
-        prev_hash = event.hash
+    for item in events:
+        if item.seq != expected_seq:
+            return ChainBreak(stream, item.id, expected_seq, f"event #{expected_seq} is missing (found #{item.seq})")
+        if item.prev_hash != prev_hash:
+            return ChainBreak(stream, item.id, item.seq, "previous-hash link does not match the preceding event")
+        if compute_hash(item) != item.hash:
+            return ChainBreak(stream, item.id, item.seq, "content was altered (hash mismatch)")
+        prev_hash = item.hash
         expected_seq += 1
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         return ChainBreak(stream, None, expected_seq, f"events after #{expected_seq - 1} were deleted")
@@ -164,13 +164,13 @@ def iter_breaks(session: Session, stream: str | None = None) -> Iterator[ChainBr
         query = query.where(AuditEvent.stream == stream)
     current: list[AuditEvent] = []
     seen: set[str] = set()
-    for event in session.execute(query).yield_per(1000).scalars():
-        if current and event.stream != current[0].stream:
+    for item in session.execute(query).yield_per(1000).scalars():
+        if current and item.stream != current[0].stream:
             seen.add(current[0].stream)
             if (brk := verify_stream(current, heads.get(current[0].stream))) is not None:
                 yield brk
             current = []
-        current.append(event)
+        current.append(item)
     if current:
         seen.add(current[0].stream)
         if (brk := verify_stream(current, heads.get(current[0].stream))) is not None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-import urllib.request
-
 from sqlalchemy import select
 
 from eakte.aktenplan import load_file_plan
@@ -103,23 +99,3 @@ class ApiCase:
                                  actor="test", out=tmp_path / "abgabe.zip")
             assert validate_xdomea(result.message_xml) == []
             session.commit()
-
-
-def simulator_get(installation, simulator: str, path: str, **query) -> dict:
-    """Read what a simulator received (its test-facing listing)."""
-    request = urllib.request.Request(
-        f"{installation.simulators.url(simulator)}{path}?{urllib.parse.urlencode(query)}",
-        headers={"X-API-Key": installation.simulators.api_key},
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def simulator_control(installation, simulator: str, body: dict) -> None:
-    """Switch a simulator's failure mode."""
-    request = urllib.request.Request(f"{installation.simulators.url(simulator)}/_control", method="POST",
-                                     data=json.dumps(body).encode(), headers={
-                                         "X-API-Key": installation.simulators.api_key,
-                                         "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        assert response.status == 200

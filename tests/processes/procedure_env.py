@@ -9,6 +9,9 @@ REST API and run the worker in-process until no job is due.
 from __future__ import annotations
 
 import io
+import json
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -87,3 +90,23 @@ def deploy(client, actor, files: dict[str, bytes]):
     data = {"file": [(io.BytesIO(content), name) for name, content in files.items()]}
     return client.post("/api/v1/process-definitions", data=data, headers=actor.headers,
                        content_type="multipart/form-data")
+
+
+def simulator_get(installation, simulator: str, path: str, **query) -> dict:
+    """Read what a simulator received (its test-facing listing)."""
+    request = urllib.request.Request(
+        f"{installation.simulators.url(simulator)}{path}?{urllib.parse.urlencode(query)}",
+        headers={"X-API-Key": installation.simulators.api_key},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def simulator_control(installation, simulator: str, body: dict) -> None:
+    """Switch a simulator's failure mode."""
+    request = urllib.request.Request(f"{installation.simulators.url(simulator)}/_control", method="POST",
+                                     data=json.dumps(body).encode(), headers={
+                                         "X-API-Key": installation.simulators.api_key,
+                                         "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200

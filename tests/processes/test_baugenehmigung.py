@@ -19,19 +19,10 @@ from eakte.siegel import verify_seal
 from eakte.xdomea import export_0503, validate_xdomea
 from tests.eakte import pdf_samples
 from tests.processes import xbau_samples
-from tests.processes.procedure_env import deploy, model_files, start_installation
+from tests.processes.procedure_env import deploy, model_files, simulator_control, simulator_get
 
 XBAU_URL = "/api/v1/intake/xbau"
 pytestmark = pytest.mark.core
-
-
-@pytest.fixture(scope="module")
-def installation(backend, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        inst, simulators = start_installation(tmp_path_factory.mktemp("installation"), backend, monkeypatch)
-        with simulators:
-            yield inst
-        inst.app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture()
@@ -159,9 +150,9 @@ def test_complete_path_with_agency_silence(installation, people, session_factory
     report = verify_seal(pdf, [installation.ca_cert])
     assert report.valid and report.intact
 
-    mailbox = installation.simulators.url("postfach")
-    [message] = _mailbox(installation, "Erika Müller", case.aktenzeichen)
-    assert len(message["links"]) == 2 and mailbox
+    messages = simulator_get(installation, "postfach", "/nachrichten", empfaenger="Erika Müller")["nachrichten"]
+    [message] = [m for m in messages if case.aktenzeichen in m["betreff"]]
+    assert len(message["links"]) == 2
     download = case.client.get(message["links"][0].removeprefix("https://aktenfluss.example"))
     assert download.status_code == 200 and download.data[:5] == b"%PDF-"
     kinds = [e["kind"] for e in case.history()]
@@ -169,18 +160,6 @@ def test_complete_path_with_agency_silence(installation, people, session_factory
     assert not any("token" in str(e["data"]) and "af_" in str(e["data"]) for e in case.history())
     case.check_final_file(session_factory, backend, tmp_path)
 
-
-def _mailbox(installation, recipient: str, aktenzeichen: str) -> list[dict]:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{installation.simulators.url('postfach')}/nachrichten?empfaenger={urllib.parse.quote(recipient)}",
-        headers={"X-API-Key": installation.simulators.api_key},
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        messages = json.loads(response.read())["nachrichten"]
-    return [m for m in messages if aktenzeichen in m["betreff"]]
 
 
 def _finish_with_permit(case):
@@ -252,7 +231,7 @@ def test_refusal_needs_a_second_person(installation, people, session_factory, ba
 
 
 def test_specialist_system_failing_then_recovering(installation, people, session_factory, backend, tmp_path):
-    _control(installation, "alkis", {"mode": "error"})
+    simulator_control(installation, "alkis", {"mode": "error"})
     try:
         case = Case(installation, people)
         complete_check(case)
@@ -261,7 +240,7 @@ def test_specialist_system_failing_then_recovering(installation, people, session
         [incident] = [i for i in incidents if i["case_id"] == case.id]
         assert incident["task_bpmn_id"] == "flurstueck_abfragen" and "503" in incident["error"]
     finally:
-        _control(installation, "alkis", {"mode": "ok"})
+        simulator_control(installation, "alkis", {"mode": "ok"})
     retried = case.client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=people["supervisor"].headers)
     assert retried.status_code == 200, retried.json
     installation.drain()
@@ -273,14 +252,3 @@ def test_specialist_system_failing_then_recovering(installation, people, session
     assert "incident.opened" in kinds
     case.check_final_file(session_factory, backend, tmp_path)
 
-
-def _control(installation, simulator: str, body: dict) -> None:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(f"{installation.simulators.url(simulator)}/_control", method="POST",
-                                     data=json.dumps(body).encode(), headers={
-                                         "X-API-Key": installation.simulators.api_key,
-                                         "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        assert response.status == 200

@@ -17,8 +17,9 @@ import time_machine
 
 from processes.personenstand.services import REGISTER_TIMEZONE
 from tests.eakte import pdf_samples
-from tests.processes.personenstand_env import ApiCase, load_civil_status_plan, simulator_get
-from tests.processes.procedure_env import deploy, model_files, start_installation
+from tests.processes.personenstand_env import ApiCase, load_civil_status_plan
+from tests.processes.procedure_env import simulator_get
+from tests.processes.procedure_env import deploy, model_files
 
 pytestmark = pytest.mark.core
 
@@ -27,15 +28,6 @@ PARTNER_1 = {"family_name": "Schulz", "given_names": "Anna Marie", "birth_date":
 PARTNER_2 = {"family_name": "Yılmaz", "given_names": "Mehmet", "birth_date": "1989-11-02", "birth_place": "Hamburg",
              "address": {"street": "Ziolkowskistraße 14", "postal_code": "19063", "city": "Schwerin"}}
 MESSAGE = "eheschliessung_unterlagen_nachgereicht"
-
-
-@pytest.fixture(scope="module")
-def installation(backend, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        inst, simulators = start_installation(tmp_path_factory.mktemp("installation"), backend, monkeypatch)
-        with simulators:
-            yield inst
-        inst.app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture()

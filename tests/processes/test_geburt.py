@@ -12,13 +12,8 @@ from datetime import datetime
 import pytest
 
 from processes.personenstand.services import REGISTER_TIMEZONE
-from tests.processes.personenstand_env import (
-    ApiCase,
-    load_civil_status_plan,
-    simulator_control,
-    simulator_get,
-)
-from tests.processes.procedure_env import deploy, model_files, start_installation
+from tests.processes.personenstand_env import ApiCase, load_civil_status_plan
+from tests.processes.procedure_env import deploy, model_files, simulator_control, simulator_get
 
 pytestmark = pytest.mark.core
 
@@ -31,15 +26,6 @@ REVIEW = {"identitaet_geprueft": True, "vater_eintragen": True,
                         "Vaterschaftsanerkennung"]}
 NAMES = {"vornamen": ["Lena", "Marie"], "familienname": "Müller",
          "namensgrundlage": "Bestimmung durch die Eltern (§ 1617 BGB)"}
-
-
-@pytest.fixture(scope="module")
-def installation(backend, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        inst, simulators = start_installation(tmp_path_factory.mktemp("installation"), backend, monkeypatch)
-        with simulators:
-            yield inst
-        inst.app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture()
