@@ -28,9 +28,15 @@ def demo(host: str, port: int) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="web processes")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the web UI and the REST API with gunicorn (stateless processes; scale by adding more)."""
+    import secrets
+
     from gunicorn.app.base import BaseApplication
 
     from web import create_app
+
+    # All worker processes of this server must sign sessions with the same key. Without a configured
+    # key, one is made here, before forking; several servers need AKTENFLUSS_SECRET_KEY.
+    secret_key = _settings()["SECRET_KEY"] or secrets.token_hex(32)
 
     class _Server(BaseApplication):
         def load_config(self):
@@ -40,7 +46,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("accesslog", "-")
 
         def load(self):
-            return create_app()  # in each worker process: no connection pool crosses a fork
+            return create_app({"SECRET_KEY": secret_key})  # in each worker: no connection pool crosses a fork
 
     click.echo(f"Aktenfluss läuft auf http://{host}:{port}/ (API: http://{host}:{port}/api/v1/openapi.json)")
     _Server().run()
