@@ -1,4 +1,4 @@
-"""The Flask application: REST API under /api/v1 (and later the German UI)."""
+"""The Flask application: REST API under /api/v1 (OpenAPI) and the German UI under /ui."""
 
 from __future__ import annotations
 
