@@ -27,15 +27,7 @@ from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
-from processes.filing import CaseFiler
-
-
-def record_case_event(session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
-    """Write one case event into the case's audit chain (the engine's event sink)."""
-    audit.record(
-        session, audit.case_stream(case.id), kind,
-        actor=actor, authority_id=case.authority_id, case_id=case.id, data=data,
-    )
+from processes.filing import CaseFiler, record_case_event
 
 
 def build_context(

@@ -33,6 +33,12 @@ from eakte.storage import DocumentStore
 from engine.models import Authority, Case
 
 
+def record_case_event(session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
+    """Write one case event into the case's audit chain (the engine's event sink without filing)."""
+    audit.record(session, audit.case_stream(case.id), kind, actor=actor, authority_id=case.authority_id,
+                 case_id=case.id, data=data)
+
+
 class CaseFiler:
     """The engine's event sink: audit chain plus documents in the case file."""
 
@@ -43,8 +49,7 @@ class CaseFiler:
     def __call__(self, session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
         if kind == "case.started":
             self._open_file(session, case, actor)
-        audit.record(session, audit.case_stream(case.id), kind, actor=actor, authority_id=case.authority_id,
-                     case_id=case.id, data=data)
+        record_case_event(session, case, kind, actor, data)
         if kind == "case.started" and data.get("data"):
             self._file_json(session, case, actor, data["data"], subject="Antrag", doc_type="Antrag",
                             direction="incoming")
