@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -89,18 +89,41 @@ def write_pending(session: Session) -> None:
     by_stream: dict[str, list[dict]] = {}
     for item in pending:
         by_stream.setdefault(item["stream"], []).append(item)
-    rows = []
+    postgres = is_postgres(session)
     for stream in sorted(by_stream):  # a fixed lock order avoids deadlocks between transactions
         seq, prev_hash = _lock_head(session, stream)
+        rows = []
         for item in by_stream[stream]:
             seq += 1
             event = AuditEvent(seq=seq, prev_hash=prev_hash, **item)
             event.hash = prev_hash = compute_hash(event)
             rows.append({**item, "seq": seq, "prev_hash": event.prev_hash, "hash": event.hash})
-        session.execute(
-            update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev_hash)
-        )
-    session.connection().execute(AuditEvent.__table__.insert(), rows)
+        if postgres:  # one round trip, one cached statement for any number of events
+            session.execute(_APPEND_POSTGRES, {"stream": stream, "seq": seq, "hash": prev_hash, "rows": _as_json(rows)})
+        else:
+            session.execute(update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev_hash))
+            session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+# Moves the head and inserts the stream's new events in one statement; the
+# events travel as one JSON array, so the statement text never changes.
+_APPEND_POSTGRES = text("""
+    WITH moved_head AS (
+        UPDATE eakte_audit_heads SET seq = :seq, hash = :hash WHERE stream = :stream RETURNING seq
+    )
+    INSERT INTO eakte_audit_events (stream, seq, authority_id, case_id, kind, actor, occurred_at, data, prev_hash, hash)
+    SELECT e.stream, e.seq, e.authority_id, e.case_id, e.kind, e.actor, e.occurred_at, e.data, e.prev_hash, e.hash
+    FROM json_to_recordset(CAST(:rows AS json)) AS e(
+        stream text, seq integer, authority_id text, case_id text, kind text, actor text,
+        occurred_at timestamptz, data json, prev_hash text, hash text)
+""")
+
+
+def _as_json(rows: list[dict]) -> str:
+    return json.dumps(
+        [{**row, "occurred_at": row["occurred_at"].isoformat(timespec="microseconds")} for row in rows],
+        separators=(",", ":"), ensure_ascii=False,
+    )
 
 
 def _lock_head(session: Session, stream: str) -> tuple[int, str]:

@@ -20,7 +20,8 @@ at least once.
 Only one job per lock key (the case id) may be ``doing`` at a time: the claim
 skips keys that are busy, and a partial unique index settles the race between
 two workers claiming two jobs of one case at the same instant. Jobs of cases
-that are not running (suspended, cancelled, completed) are not claimed. The
+that are not running (suspended, cancelled, completed) are not claimed, except
+``outbox`` jobs: they send what an already committed step produced. The
 claim walks the ``(status, run_at)`` index in due order and joins each
 candidate's case by primary key, so its cost does not grow with the number of
 cases or of jobs waiting for later (measured with EXPLAIN ANALYZE: a hashed
@@ -145,7 +146,7 @@ def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: 
         .where(
             Job.status == "todo",
             Job.run_at <= now,
-            or_(Job.case_id.is_(None), Case.status == "running"),
+            or_(Job.case_id.is_(None), Case.status == "running", Job.kind == "outbox"),
             ~exists().where(busy.lock_key == Job.lock_key, busy.status == "doing"),
             *([Job.authority_id == authority_id] if authority_id is not None else []),
         )
@@ -244,13 +245,17 @@ def fail(
         return outcome
 
 
-def release(factory: sessionmaker[Session], job: ClaimedJob, *, now: datetime) -> None:
-    """Give a claimed job back unfinished (graceful stop); the attempt does not count."""
+def release(factory: sessionmaker[Session], job: ClaimedJob, *, now: datetime, payload: dict | None = None) -> None:
+    """Give a claimed job back unfinished (graceful stop, suspended case); the attempt does not count.
+
+    Args:
+        payload: A new payload for the next attempt (e.g. with a result already obtained); None keeps it.
+    """
+    values = {"status": "todo", "attempts": Job.attempts - 1, "worker": None, "lease_expires_at": None}
+    if payload is not None:
+        values["payload"] = payload
     with transaction(factory) as session:
-        result = session.execute(
-            _own(job).values(status="todo", attempts=Job.attempts - 1, worker=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
+        result = session.execute(_own(job).values(**values).execution_options(synchronize_session=False))
         if result.rowcount == 1:
             session.add(JobEvent(job_id=job.id, kind="released", worker=job.worker, at=now))
 

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base, new_id, utcnow
 
 JOB_STATUSES = ("todo", "doing", "done", "failed", "cancelled")
-JOB_KINDS = ("service", "timer")
+JOB_KINDS = ("service", "timer", "outbox")
+STEP_JOB_KINDS = ("service", "timer")
+"""Jobs that drive a case's next steps; they end with the case (completed or cancelled).
+
+An ``outbox`` job carries out an effect of a step that was already taken (a
+message to send) and runs even after its case ended.
+"""
 
 
 class Job(Base):

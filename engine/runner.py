@@ -32,7 +32,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine import jobs, serializer
 from engine.case_data import CaseData
@@ -42,7 +42,7 @@ from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
 from engine.forms import FormRegistry, validate_task_data
 from engine.models import Case, ProcessDefinition, User, UserTask
-from engine.models_jobs import CaseMessage, Job
+from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
 from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result, service_job_payload
 from engine.timers import pending_timers
@@ -68,6 +68,28 @@ class EngineContext:
 
     def __post_init__(self) -> None:
         self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What the database holds for a workflow state: the open task rows and whether timer or service jobs wait.
+
+    Every save of a case projects its state (``_project_user_tasks``,
+    ``_schedule_jobs``), so the projection of the state as restored tells which
+    rows and jobs exist without reading them back.
+    """
+
+    human_tasks: frozenset[str]
+    has_timers: bool
+    has_services: bool
+
+    def without(self, spiff_task_id: str) -> Projection:
+        """The same projection without the row of one task (closed by the caller)."""
+        return Projection(self.human_tasks - {spiff_task_id}, self.has_timers, self.has_services)
+
+
+NOTHING_PROJECTED = Projection(frozenset(), False, False)
+"""A new case has no task rows and no jobs yet."""
 
 
 def start_case(
@@ -99,7 +121,7 @@ def start_case(
     _save(case, workflow, case_data)  # a valid state before anything ran
     session.add(case)
     ctx.events(session, case, "case.started", actor, {"process": definition.key, "version": definition.version, "data": data or {}})
-    _advance(session, ctx, case, workflow, case_data, actor)
+    _advance(session, ctx, case, workflow, case_data, actor, NOTHING_PROJECTED)
     return case
 
 
@@ -113,8 +135,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
         InvalidData: ``data`` does not match the task's form.
         ExecutionFailed: a following automatic step failed; nothing was changed.
     """
-    case = _lock_case_of_task(session, task_id, user.authority_id)
-    task_row = _load_task(session, task_id, user.authority_id)  # read after the lock: sees a concurrent completion
+    case, task_row = _lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
     if case.status != "running":
@@ -124,12 +145,14 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     validate_task_data(data, schema)
 
     workflow, case_data = _restore(ctx, case)
+    before = _projection(workflow, ctx.clock())
     spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
     _check_separation_of_duties(session, spiff_task, task_row, user)
     now = ctx.clock()
     if task_row.claimed_at is None:
         task_row.claimed_at, task_row.assignee = now, user
     task_row.status, task_row.completed_at, task_row.completed_by = "completed", now, user.id
+    before = before.without(task_row.spiff_task_id)  # its row is closed here, not by the projection
 
     case_data.refresh(spiff_task)
     spiff_task.data.update(json.loads(json.dumps(data)))
@@ -139,7 +162,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
         session, case, "task.completed", user.username,
         {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data, "changes": changes},
     )
-    _advance(session, ctx, case, workflow, case_data, user.username)
+    _advance(session, ctx, case, workflow, case_data, user.username, before)
     return case
 
 
@@ -201,6 +224,7 @@ def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_t
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its service tasks cannot complete")
     workflow, case_data = _restore(ctx, case)
+    before = _projection(workflow, ctx.clock())
     task = _find_waiting_service_task(workflow, spiff_task_id)
     if task is None:
         ctx.events(session, case, "service.discarded", None, {**call, "reason": "the task no longer waits"})
@@ -215,7 +239,7 @@ def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_t
         {"bpmn_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "type": type(task.task_spec).__name__,
          "changes": changes},
     )
-    _advance(session, ctx, case, workflow, case_data, None)
+    _advance(session, ctx, case, workflow, case_data, None, before)
     return case
 
 
@@ -225,7 +249,7 @@ def advance_case(session: Session, ctx: EngineContext, case_id: str) -> Case:
     if case.status != "running":
         return case
     workflow, case_data = _restore(ctx, case)
-    _advance(session, ctx, case, workflow, case_data, None)
+    _advance(session, ctx, case, workflow, case_data, None, _projection(workflow, ctx.clock()))
     return case
 
 
@@ -247,7 +271,7 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     ctx.events(session, case, "message.received", actor, {"message_id": message.id, "name": name, "data": message.data})
     if case.status == "running":
         workflow, case_data = _restore(ctx, case)
-        _advance(session, ctx, case, workflow, case_data, actor)
+        _advance(session, ctx, case, workflow, case_data, actor, _projection(workflow, now))
     return message
 
 
@@ -301,7 +325,7 @@ def cancel_case(session: Session, ctx: EngineContext, case_id: str, user: User, 
     for row in session.scalars(select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open")):
         row.status, row.completed_at = "cancelled", now
         ctx.events(session, case, "task.cancelled", user.username, {"task_id": row.id, "name": row.name})
-    jobs.cancel_waiting(session, case.id, now=now)
+    jobs.cancel_waiting(session, case.id, now=now, kinds=STEP_JOB_KINDS)
     session.execute(
         update(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.status == "pending")
         .values(status="expired").execution_options(synchronize_session=False)
@@ -328,8 +352,13 @@ def lock_case(session: Session, case_id: str, authority_id: str | None = None) -
 # --- internals -------------------------------------------------------------
 
 
-def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData, actor: str | None) -> None:
-    """Run automatic steps until the case waits, then persist everything."""
+def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData,
+             actor: str | None, before: Projection) -> None:
+    """Run automatic steps until the case waits, then persist everything.
+
+    ``before`` is the projection of the state as it was restored (what rows and
+    jobs exist in the database); only the difference to the new state is written.
+    """
 
     def did_complete(task) -> None:
         changes = case_data.absorb(task)
@@ -352,8 +381,8 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWor
         case.status, case.ended_at = "completed", ctx.clock()
         ctx.events(session, case, "case.completed", actor, {})
     session.flush()
-    _project_user_tasks(session, ctx, case, workflow)
-    _schedule_jobs(session, ctx, case, workflow, case_data)
+    _project_user_tasks(session, ctx, case, workflow, before)
+    _schedule_jobs(session, ctx, case, workflow, case_data, before)
 
 
 def _engine_steps(workflow: BpmnWorkflow, will_complete: Callable, did_complete: Callable) -> None:
@@ -426,26 +455,49 @@ def _save(case: Case, workflow: BpmnWorkflow, case_data: CaseData) -> None:
     case.data, case.data_versions, case.data_counter = saved["values"], saved["versions"], saved["counter"]
 
 
-def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow) -> None:
-    """Make the open task rows match the workflow's ready human tasks."""
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if not is_service_task(t)}
-    open_rows = {
-        row.spiff_task_id: row
-        for row in session.scalars(select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open"))
-    }
-    for spiff_id, row in open_rows.items():
-        if spiff_id not in ready:  # interrupted, e.g. by a boundary event or cancellation
-            row.status, row.completed_at = "cancelled", ctx.clock()
-            ctx.events(session, case, "task.cancelled", None, {"task_id": row.id, "name": row.name})
+def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow,
+                        before: Projection) -> None:
+    """Make the open task rows match the workflow's ready human tasks.
+
+    The open rows are exactly ``before.human_tasks`` (every save ends here), so
+    nothing is read back: rows of tasks that stopped waiting without being
+    completed (interrupted by a boundary event, cancelled) are closed in one
+    UPDATE, rows for newly ready tasks are inserted. A row that exists twice
+    for one task is impossible (unique constraint on case and Spiff task).
+    """
+    ready = _ready_human_tasks(workflow)
+    gone = before.human_tasks - ready.keys()
+    if gone:
+        cancelled = session.execute(
+            update(UserTask)
+            .where(UserTask.case_id == case.id, UserTask.spiff_task_id.in_(gone), UserTask.status == "open")
+            .values(status="cancelled", completed_at=ctx.clock())
+            .returning(UserTask.id, UserTask.name)
+            .execution_options(synchronize_session="fetch")
+        ).all()
+        for row_id, name in sorted(cancelled, key=lambda row: (row.name, row.id)):
+            ctx.events(session, case, "task.cancelled", None, {"task_id": row_id, "name": name})
     for spiff_id, spiff_task in ready.items():
-        if spiff_id not in open_rows:
+        if spiff_id not in before.human_tasks:
             row = _new_task_row(ctx, case, spiff_task)
             session.add(row)
             ctx.events(
                 session, case, "task.created", None,
                 {"task_id": row.id, "bpmn_id": row.bpmn_id, "name": row.name, "candidate_group": row.candidate_group},
             )
-    session.flush()
+
+
+def _projection(workflow: BpmnWorkflow, now: datetime) -> Projection:
+    ready = workflow.get_tasks(state=TaskState.READY)
+    return Projection(
+        human_tasks=frozenset(str(t.id) for t in ready if t.task_spec.manual and not is_service_task(t)),
+        has_timers=bool(pending_timers(workflow, now)),
+        has_services=any(is_service_task(t) for t in ready),
+    )
+
+
+def _ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, Any]:
+    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if not is_service_task(t)}
 
 
 def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> UserTask:
@@ -494,16 +546,22 @@ def _load_task(session: Session, task_id: str, authority_id: str, for_update: bo
     return row
 
 
-def _lock_case_of_task(session: Session, task_id: str, authority_id: str) -> Case:
-    """Lock the case row of a task; concurrent completions of its tasks queue up here."""
-    task_case = select(UserTask.case_id).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
-    case = session.scalar(
-        select(Case).where(Case.id == task_case.scalar_subquery()).with_for_update(of=Case)
+def _lock_task_and_case(session: Session, task_id: str, authority_id: str) -> tuple[Case, UserTask]:
+    """Lock a task row and its case in one statement; concurrent completions of the case's tasks queue up here.
+
+    Both rows are read after the locks are granted (PostgreSQL re-reads locked
+    rows), so a completion that waited sees the task as the other one left it.
+    """
+    row = session.execute(
+        select(Case, UserTask).join(UserTask, UserTask.case_id == Case.id)
+        .where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+        .options(lazyload(UserTask.assignee))
+        .with_for_update(of=[Case, UserTask])
         .execution_options(populate_existing=True)
-    )
-    if case is None:
+    ).one_or_none()
+    if row is None:
         raise NotFound(f"no task with id '{task_id}'")
-    return case
+    return row[0], row[1]
 
 
 def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask, user: User) -> None:
@@ -568,11 +626,13 @@ def _deliver_kept_message(session: Session, ctx: EngineContext, case: Case, work
     return True
 
 
-def _schedule_jobs(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData) -> None:
+def _schedule_jobs(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData,
+                   before: Projection) -> None:
     """Queue jobs for READY service tasks and waiting timers; cancel timer jobs that no longer apply."""
     now = ctx.clock()
     if case.status != "running":
-        jobs.cancel_waiting(session, case.id, now=now)
+        if before.has_timers or before.has_services:  # otherwise no step job of this case waits
+            jobs.cancel_waiting(session, case.id, now=now, kinds=STEP_JOB_KINDS)
         return
     services = [t for t in workflow.get_tasks(state=TaskState.READY) if is_service_task(t)]
     if services:
@@ -588,8 +648,9 @@ def _schedule_jobs(session: Session, ctx: EngineContext, case: Case, workflow: B
             jobs.enqueue(session, "service", now=now, payload=service_job_payload(task), case_id=case.id,
                          authority_id=case.authority_id, dedupe_key=key, max_attempts=ctx.service_max_attempts)
     timers = pending_timers(workflow, now)
-    keys = {timer.dedupe_key for timer in timers}
-    jobs.cancel_waiting(session, case.id, now=now, kinds=("timer",), keep_dedupe_keys=keys)
+    if before.has_timers:  # otherwise no timer job of this case waits
+        keys = {timer.dedupe_key for timer in timers}
+        jobs.cancel_waiting(session, case.id, now=now, kinds=("timer",), keep_dedupe_keys=keys)
     for timer in timers:
         jobs.enqueue(session, "timer", now=now, payload={"task_id": timer.task_id, "bpmn_id": timer.bpmn_id},
                      case_id=case.id, authority_id=case.authority_id, run_at=timer.due, dedupe_key=timer.dedupe_key)

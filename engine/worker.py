@@ -17,9 +17,10 @@ For each job:
 
 A case suspended between the claim and the apply step is noticed when the
 case row is locked: the job is handed back (``jobs.release``, the attempt does
-not count) and runs once the case is resumed; a service call already made is
-then repeated with the same idempotency key. A job of a case that ended
-meanwhile (cancelled, completed) finishes without effect.
+not count) and runs once the case is resumed. A service call already made is
+not made again: its result is kept in the job's payload and applied then. A
+job of a case that ended meanwhile (cancelled, completed) finishes without
+effect.
 
 Graceful stop: ``stop`` (set by SIGTERM in the CLI) is checked between jobs, so
 the current job is finished before the loop exits. A worker killed outright
@@ -60,7 +61,17 @@ class JobError(Exception):
 
 
 class CaseSuspended(Exception):
-    """The job's case was suspended after the claim; the job is handed back, not failed."""
+    """The job's case was suspended after the claim; the job is handed back, not failed.
+
+    Args:
+        case_id: The suspended case.
+        keep_payload: The payload the job keeps for its next attempt (e.g. with the
+            result of a call already made), or None to leave it as it is.
+    """
+
+    def __init__(self, case_id: str, keep_payload: dict | None = None) -> None:
+        super().__init__(case_id)
+        self.keep_payload = keep_payload
 
 
 def worker_name() -> str:
@@ -128,8 +139,8 @@ class Worker:
                 jobs.finish(session, job, now=self.ctx.clock())
         except jobs.LeaseLost:
             log.warning("worker %s lost job %s (lease expired); its work was rolled back", self.name, job.id)
-        except CaseSuspended:
-            jobs.release(self.factory, job, now=self.ctx.clock())
+        except CaseSuspended as suspended:
+            jobs.release(self.factory, job, now=self.ctx.clock(), payload=suspended.keep_payload)
             log.info("job %s handed back: its case %s was suspended", job.id, job.case_id)
         except Exception as exc:  # noqa: BLE001 - every failure of a job is retried, then an incident
             error = _describe(exc)
@@ -182,11 +193,15 @@ def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     handler = worker.ctx.registry.get(operation)
     if isinstance(handler, CaseOperation):
         return _case_operation_effect(worker, job, handler, operation, params)
-    result, summary = _call_outside(worker, job, handler, operation, params)
-    summary = {**summary, "job_id": job.id, "bpmn_id": payload.get("bpmn_id")}
+    if "outcome" in payload:  # obtained before the case was suspended: not called again
+        result, summary = payload["outcome"]["result"], payload["outcome"]["summary"]
+    else:
+        result, summary = _call_outside(worker, job, handler, operation, params)
+        summary = {**summary, "job_id": job.id, "bpmn_id": payload.get("bpmn_id")}
+    keep_outcome = {**payload, "outcome": {"result": result, "summary": summary}}
 
     def apply(session: Session) -> None:
-        if _lock_running_case(session, job) is not None:
+        if _lock_running_case(session, job, keep_payload=keep_outcome) is not None:
             runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
 
     return apply
@@ -249,15 +264,16 @@ def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     return apply
 
 
-def _lock_running_case(session: Session, job: jobs.ClaimedJob) -> Case | None:
+def _lock_running_case(session: Session, job: jobs.ClaimedJob, keep_payload: dict | None = None) -> Case | None:
     """Lock the job's case; return None if it ended (the job has nothing left to do).
 
     Raises:
-        CaseSuspended: the case is suspended; the job waits for it to be resumed.
+        CaseSuspended: the case is suspended; the job waits for it to be resumed,
+            with ``keep_payload`` as its payload if given.
     """
     case = runner.lock_case(session, job.case_id)
     if case.status == "suspended":
-        raise CaseSuspended(case.id)
+        raise CaseSuspended(case.id, keep_payload)
     return case if case.status == "running" else None
 
 

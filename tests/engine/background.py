@@ -76,6 +76,11 @@ def open_task_ids(session_factory, case_id: str) -> list[str]:
         return list(session.scalars(select(UserTask.bpmn_id).where(UserTask.case_id == case_id, UserTask.status == "open")))
 
 
+def open_task_row_ids(session_factory, case_id: str) -> list[str]:
+    with transaction(session_factory) as session:
+        return list(session.scalars(select(UserTask.id).where(UserTask.case_id == case_id, UserTask.status == "open")))
+
+
 def case_jobs(session_factory, case_id: str) -> list[Job]:
     with transaction(session_factory) as session:
         return list(session.scalars(select(Job).where(Job.case_id == case_id).order_by(Job.created_at)))

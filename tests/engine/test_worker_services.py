@@ -120,9 +120,10 @@ def test_case_suspended_after_the_claim_gets_its_job_back_without_a_failed_attem
 
     _set_status(session_factory, case_id, "running")
     assert bg.drain(worker) == 1
-    assert calls == ["p-1", "p-1"]  # the call is repeated (same idempotency key for connectors)
+    assert calls == ["p-1"]  # the result obtained before the suspension is applied, not fetched again
     [job] = bg.case_jobs(session_factory, case_id)
     assert (job.status, job.attempts) == ("done", 1)
+    assert bg.case_row(session_factory, case_id).data["register"] == {"name": "Person p-1"}
     with transaction(session_factory) as session:
         events = list(session.scalars(select(JobEvent.kind).where(JobEvent.job_id == job.id).order_by(JobEvent.id)))
         assert session.scalar(select(Incident).where(Incident.case_id == case_id)) is None
