@@ -1,8 +1,7 @@
 """Validation of xdomea messages against the official 3.0.0 XML schema.
 
-The schema files are not part of the product: they are read from
-``AKTENFLUSS_XDOMEA_XSD`` or, by default, from the standards folder next to
-the repository (``../shared/standards/xdomea-3.0.0/xdomea.xsd``). The schema
+The official schema files are bundled unchanged (``schemas/``, see its
+SOURCES.md); ``AKTENFLUSS_XDOMEA_XSD`` can point at another copy. The schema
 is loaded from its file path so that its relative imports
 (``../xoev/code/1_0/xoev-code.xsd``) resolve, and every document is read by a
 parser that never touches the network, never loads DTDs and never expands
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
-DEFAULT_XSD = Path(__file__).resolve().parents[3] / "shared" / "standards" / "xdomea-3.0.0" / "xdomea.xsd"
+DEFAULT_XSD = Path(__file__).resolve().parent / "schemas" / "xdomea-3.0.0" / "xdomea.xsd"
 
 
 class _LocalOnlyResolver(etree.Resolver):

@@ -8,9 +8,9 @@ the Bauvorlagen in the message: each ``anlage`` names its file
 attachments; multipart parts in our API), or it is a link or marked as
 following later (``wirdNachgereicht``).
 
-The schema directory is configurable with AKTENFLUSS_XBAU_SCHEMA_DIR; in
-development it defaults to ``../shared/standards/xbau-2.6`` beside the
-repository. The compiled schema is cached per directory.
+The official XBau 2.6 schemas are bundled unchanged (``schemas/xbau-2.6``,
+see its SOURCES.md); AKTENFLUSS_XBAU_SCHEMA_DIR can point at another copy.
+The compiled schema is cached per directory.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ MESSAGE_TYPE = "baugenehmigung.antrag.0200"
 MESSAGE_CODE = "0200"
 SCHEMA_FILE = "xbau-nachrichten-baugenehmigung.xsd"
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024
-DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "xbau-2.6"
+DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "xbau-2.6"
 
 _NS = {"x": XBAU_NS}
 

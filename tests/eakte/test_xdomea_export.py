@@ -18,11 +18,12 @@ from sqlalchemy import select
 from eakte.audit import case_stream, record
 from eakte.models import Akte, ArchiveHandover, AuditEvent, Dokument, DokumentVersion
 from eakte.xdomea import XdomeaExportError, export_0503, manifest_file_name, message_file_name, validate_xdomea
-from eakte.xdomea.schema import DEFAULT_XSD, load_schema
+from eakte.xdomea.schema import load_schema
 from engine.db import transaction
+from tests import STANDARDS
 from tests.eakte import factories, pdf_samples
 
-EXAMPLE = DEFAULT_XSD.parents[1] / "xdomea-examples" / "v3.0.0_Aussonderung.0503.xml"
+EXAMPLE = STANDARDS / "xdomea-examples" / "v3.0.0_Aussonderung.0503.xml"
 NS = {"x": "urn:xoev-de:xdomea:schema:3.0.0"}
 SENDER = {"name": "Stadt Grünhagen", "short_name": "grünhagen", "unit": "Bauordnungsamt",
           "behoerdenschluessel": "13075049", "praefix": "ags"}
