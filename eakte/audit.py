@@ -130,13 +130,14 @@ def _lock_head(session: Session, stream: str) -> tuple[int, str]:
     """Create the stream's head if needed and lock it; return its (seq, hash)."""
     if is_postgres(session):
         # ON CONFLICT DO UPDATE locks the existing row and returns it in one round trip.
+        heads = AuditHead.__table__  # a Core statement: no ORM bulk-DML processing on this hot path
         statement = (
-            pg_insert(AuditHead)
+            pg_insert(heads)
             .values(stream=stream, seq=0, hash=GENESIS_HASH)
             .on_conflict_do_update(index_elements=["stream"], set_={"stream": stream})
-            .returning(AuditHead.seq, AuditHead.hash)
+            .returning(heads.c.seq, heads.c.hash)
         )
-        return tuple(session.execute(statement).one())
+        return tuple(session.connection().execute(statement).one())
     # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
     session.execute(
         AuditHead.__table__.insert().prefix_with("OR IGNORE").values(stream=stream, seq=0, hash=GENESIS_HASH)
