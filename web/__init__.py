@@ -22,8 +22,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     database.init_app(app)
     engine_context.init_app(app)
-    errors.init_app(app)
     api = Api(app)
+    errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
         case_operations.blp, intake.blp, delivery.blp,

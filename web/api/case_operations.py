@@ -1,9 +1,8 @@
 """REST resource: supervisor operations on cases (suspend, resume, cancel with a reason)."""
 
-from flask_smorest import Blueprint
-
 from engine import runner
 from processes import casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.background import CaseOperationSchema
 from web.api.schemas.cases import CaseSchema
 from web.auth import api_auth, current_user

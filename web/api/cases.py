@@ -1,9 +1,8 @@
 """REST resource: cases (start, show, history)."""
 
-from flask_smorest import Blueprint
-
 from eakte import audit
 from processes import casefile, casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.cases import CaseCreateSchema, CaseSchema, HistoryPageSchema, HistoryQuerySchema
 from web.auth import api_auth, current_user
 from web.database import get_session

@@ -1,10 +1,11 @@
 """REST resource: process definitions (deploy and list models)."""
 
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from engine import definitions
 from processes import casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.definitions import DefinitionQuerySchema, DeployQuerySchema, ProcessDefinitionSchema
 from web.auth import api_auth, current_user
 from web.database import get_session

@@ -7,9 +7,9 @@ recipient downloads it with the link, without an account or API token.
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context, url_for
-from flask_smorest import Blueprint
 
 from eakte import dokumente, zustellung
+from web.api.blueprint import Blueprint
 from web.api.schemas.delivery import DeliveryCreatedSchema, DeliveryCreateSchema, DeliverySchema
 from web.auth import api_auth, current_user
 from web.database import get_session

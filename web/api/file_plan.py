@@ -1,10 +1,11 @@
 """REST resource: the authority's file plan (Aktenplan)."""
 
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from eakte import aktenplan
+from web.api.blueprint import Blueprint
 from web.auth import api_auth, current_user
 from web.database import get_session
 

@@ -3,10 +3,11 @@
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from eakte import akten, dokumente
 from processes import casefile
+from web.api.blueprint import Blueprint
 from web.api.schemas.files import (
     ContentQuerySchema, DocumentSchema, FileSchema, ReopenSchema, UploadFormSchema, VersionSchema,
 )

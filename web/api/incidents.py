@@ -1,8 +1,7 @@
 """REST resource: incidents (failed background jobs) and their retry."""
 
-from flask_smorest import Blueprint
-
 from engine import incidents
+from web.api.blueprint import Blueprint
 from web.api.schemas.background import IncidentPageSchema, IncidentQuerySchema, IncidentSchema
 from web.auth import api_auth, current_user
 from web.database import get_session

@@ -1,9 +1,10 @@
 """REST resource: intake of building applications (XBau 0200 messages and portal forms)."""
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from processes import intake
+from web.api.blueprint import Blueprint
 from web.api.schemas.intake import PortalApplicationSchema, ReceiptSchema
 from web.auth import api_auth, current_user
 from web.database import get_session

@@ -1,8 +1,7 @@
 """REST resource: messages to cases (correlated by business key or process variable)."""
 
-from flask_smorest import Blueprint
-
 from engine import messages
+from web.api.blueprint import Blueprint
 from web.api.schemas.background import MessageResultSchema, MessageSendSchema
 from web.auth import api_auth, current_user
 from web.database import get_session

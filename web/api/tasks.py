@@ -1,10 +1,11 @@
 """REST resource: human tasks (inbox, claim, unclaim, complete)."""
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from engine import inbox, runner
 from engine.inbox import TaskFilter
 from processes import casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.cases import CaseSchema
 from web.api.schemas.tasks import (
     TaskClaimSchema, TaskCompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema,
