@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
+from web.api.schemas.common import MAX_INTEGER
 
 
 class VersionSchema(Schema):
@@ -89,5 +90,5 @@ class UploadFormSchema(Schema):
 class ContentQuerySchema(Schema):
     """Which version and representation to download."""
 
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_INTEGER))
     original = fields.Boolean(load_default=False, metadata={"description": "the bytes as received, not the rendition"})
