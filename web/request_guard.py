@@ -37,5 +37,9 @@ def _holds_nul(items) -> bool:
     return any(NUL in key or NUL in value for key, value in items)
 
 
+class NulCharacter(BadRequest):
+    """A request holds a NUL character (400); the UI shows it in German."""
+
+
 def _refuse(where: str):
-    raise BadRequest(f"{where} contains a NUL character (\\u0000), which cannot be stored")
+    raise NulCharacter(f"{where} contains a NUL character (\\u0000), which cannot be stored")
