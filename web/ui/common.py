@@ -13,6 +13,7 @@ from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
 from engine.errors import EngineError
 from engine.models import User
+from web.api.schemas.common import MAX_PAGE
 from web.database import get_session
 from web.request_guard import NulCharacter
 
@@ -114,7 +115,7 @@ def register_error_pages(blueprint: Blueprint) -> None:
 
 
 def page_args(default_per_page: int = 25) -> tuple[int, int]:
-    """Read ``seite`` (page, from 1) and ``pro_seite`` from the query string."""
+    """Read ``seite`` (page, from 1 to MAX_PAGE) and ``pro_seite`` from the query string."""
     page = request.args.get("seite", 1, type=int) or 1
     per_page = request.args.get("pro_seite", default_per_page, type=int) or default_per_page
-    return max(page, 1), min(max(per_page, 5), 100)
+    return min(max(page, 1), MAX_PAGE), min(max(per_page, 5), 100)
