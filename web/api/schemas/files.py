@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
-from web.api.schemas.common import MAX_INTEGER
+from web.api.schemas.common import MAX_INTEGER, MAX_REASON_LENGTH
 
 
 class VersionSchema(Schema):
@@ -74,7 +74,7 @@ class FileSchema(Schema):
 class ReopenSchema(Schema):
     """Reopen a closed file."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=MAX_REASON_LENGTH))
 
 
 class UploadFormSchema(Schema):
