@@ -17,11 +17,8 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import func, select
-
-from engine.db import Base, transaction
 from tests import conftest
-from tests.web.helpers import model_bytes
+from tests.web.helpers import model_bytes, snapshot
 from web.api.spec import COMMITTED
 
 pytestmark = pytest.mark.core
@@ -73,21 +70,6 @@ def world(app, session_factory) -> World:
         "file_id": akte["id"], "document_id": akte["documents"][0]["id"], "incident_id": str(uuid.uuid4()),
         "token": "af_" + "0" * 40,
     })
-
-
-def snapshot(session_factory) -> tuple:
-    """Row counts of every table and the state of every task, case and file, in one statement."""
-    from eakte.models import Akte
-    from engine.models import Case, UserTask
-
-    counts = [select(func.count()).select_from(table).scalar_subquery() for table in Base.metadata.sorted_tables]
-    with transaction(session_factory) as session:
-        state = session.execute(select(*counts)).one()
-        tasks = session.execute(select(UserTask.id, UserTask.status, UserTask.assignee_id, UserTask.follow_up_at)
-                                .order_by(UserTask.id)).all()
-        cases = session.execute(select(Case.id, Case.status).order_by(Case.id)).all()
-        files = session.execute(select(Akte.id, Akte.status).order_by(Akte.id)).all()
-    return tuple(state), tuple(tasks), tuple(cases), tuple(files)
 
 
 def resolve(schema: dict) -> dict:
