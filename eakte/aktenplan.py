@@ -149,5 +149,9 @@ def describe_plan(session: Session, authority_id: str) -> dict:
 
 
 def read_plan_file(path: Path) -> dict:
-    """Read and parse a file plan from disk."""
-    return parse_file_plan(path.read_text(encoding="utf-8"), path.name)
+    """Read and parse a file plan from disk (UTF-8 text)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise EakteError(f"file plan {path.name} is not UTF-8 text: {exc}") from exc
+    return parse_file_plan(text, path.name)
