@@ -12,9 +12,9 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Star
 
 
 @blp.route("", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema)
-@api_auth("clerk", "supervisor")
 def start_case(body):
     """Start a case of the newest version of a process."""
     session = get_session()
@@ -27,8 +27,8 @@ def start_case(body):
 
 
 @blp.route("/<case_id>", methods=["GET"])
-@blp.response(200, CaseSchema)
 @api_auth()
+@blp.response(200, CaseSchema)
 def get_case(case_id):
     """Show a case with its data and open tasks (the view is logged: case data is personal data)."""
     session = get_session()
@@ -38,9 +38,9 @@ def get_case(case_id):
 
 
 @blp.route("/<case_id>/history", methods=["GET"])
+@api_auth()
 @blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, HistoryPageSchema)
-@api_auth()
 def get_history(query, case_id):
     """Page through everything that happened to a case, oldest first."""
     session = get_session()

@@ -11,10 +11,10 @@ blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description
 
 
 @blp.route("", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(MessageSendSchema)
 @blp.response(202, MessageResultSchema)
 @blp.alt_response(404, description="No case matches the correlation and no process starts with the message")
-@api_auth("clerk", "supervisor")
 def send(body):
     """Deliver a message to the waiting case, keep it until the case waits, or start a case with it."""
     return messages.send_message(
