@@ -1,9 +1,9 @@
 """The REST API's blueprint: request arguments parsed so that every bad input is a 4xx naming the problem.
 
 flask-smorest's default parser lets Python's JSON decoder crash on deeply nested
-or overlong input (RecursionError, the int digit limit), passes NUL characters in
-a JSON body on to the database (PostgreSQL refuses them in text and jsonb; the
-rest of a request is checked by web/request_guard.py) and answers validation
+or overlong input (RecursionError, the int digit limit), passes NUL characters, NaN
+and Infinity in a JSON body on to the database (PostgreSQL refuses them in text
+and jsonb; the rest of a request is checked by web/request_guard.py) and answers validation
 errors without a message; this one refuses such bodies with 400 and puts the
 offending fields into the message of every 422.
 """
@@ -11,6 +11,7 @@ offending fields into the message of every 422.
 from __future__ import annotations
 
 import json
+import math
 
 import flask_smorest
 from flask_smorest import abort
@@ -36,11 +37,9 @@ class ArgumentsParser(FlaskParser):
             abort(400, message=f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
             abort(400, message=f"the JSON body cannot be read: {exc}")
-        depth, has_nul = inspect_json(value)
-        if depth > MAX_JSON_DEPTH:
-            abort(400, message=f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
-        if has_nul:
-            abort(400, message="the JSON body contains a NUL character (\\u0000), which cannot be stored")
+        problem = json_problem(value)
+        if problem:
+            abort(400, message=f"the JSON body {problem}")
         return value
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
@@ -57,21 +56,26 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = ArgumentsParser()
 
 
-def inspect_json(value) -> tuple[int, bool]:
-    """Return how deeply ``value`` (decoded JSON) nests lists and objects, and whether a text holds NUL.
+def json_problem(value) -> str | None:
+    """Return what makes decoded JSON unstorable (too deep, NUL in a text, NaN or infinite), or None.
 
     Walks level by level, without recursion.
     """
-    depth, has_nul, level = 0, False, [value]
+    depth, level = 0, [value]
     while level:
-        has_nul = has_nul or any(isinstance(v, str) and "\0" in v for v in level)
+        if any(isinstance(v, str) and "\0" in v for v in level):
+            return "contains a NUL character (\\u0000), which cannot be stored"
+        if any(isinstance(v, float) and not math.isfinite(v) for v in level):
+            return "contains NaN or an infinite number (JSON allows only finite numbers)"
         containers = [v for v in level if isinstance(v, (list, dict))]
         if not containers:
-            break
+            return None
         depth += 1
+        if depth > MAX_JSON_DEPTH:
+            return f"is nested more than {MAX_JSON_DEPTH} levels deep"
         level = [child for c in containers
                  for child in ([*c.keys(), *c.values()] if isinstance(c, dict) else c)]
-    return depth, has_nul
+    return None
 
 
 def describe(messages) -> str:
