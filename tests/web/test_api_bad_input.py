@@ -52,6 +52,7 @@ class World:
 
     actor: object
     ids: dict[str, str] = field(default_factory=dict)
+    known: dict = field(default_factory=dict)  # valid body values, e.g. the deployed process key
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def world(app, session_factory) -> World:
         "case_id": case["id"], "task_id": case["open_tasks"][0]["id"], "definition_id": definition["id"],
         "file_id": akte["id"], "document_id": akte["documents"][0]["id"], "incident_id": str(uuid.uuid4()),
         "token": "af_" + "0" * 40,
-    })
+    }, {"process_key": key})
 
 
 def resolve(schema: dict) -> dict:
@@ -125,8 +126,8 @@ def url_for(path: str, world: World, override: dict | None = None) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], path)
 
 
-def json_probes(schema: dict) -> list[Probe]:
-    """Hostile JSON bodies for an operation whose body is the JSON object ``schema``."""
+def json_probes(schema: dict, known: dict) -> list[Probe]:
+    """Hostile JSON bodies for an operation whose body is the JSON object ``schema`` (``known``: valid values)."""
     raw = "application/json"
     probes = [
         Probe("malformed JSON", {"data": b'{"a": ', "content_type": raw}),
@@ -147,7 +148,7 @@ def json_probes(schema: dict) -> list[Probe]:
         Probe("text/plain", {"data": b'{"a": 1}', "content_type": "text/plain"}),
         Probe("empty object", {"json": {}}),
     ]
-    valid = sample(schema)
+    valid = {**sample(schema), **{k: v for k, v in known.items() if k in resolve(schema).get("properties", {})}}
     probes.append(Probe("unknown field", {"json": {**valid, "unbekanntes_feld": 1}}, "unbekanntes_feld"))
     for name, prop in resolve(schema).get("properties", {}).items():
         if prop.get("readOnly"):
@@ -155,6 +156,13 @@ def json_probes(schema: dict) -> list[Probe]:
         for value in wrong_values(prop):
             probes.append(Probe(f"{name}={str(value)[:20]!r}", {"json": {**valid, name: value}}, name))
         nested = resolve(prop)
+        if nested.get("type") == "object" and "properties" not in nested:  # free data (case data, form data)
+            rest = json.dumps({k: v for k, v in valid.items() if k != name})[1:-1]
+            for label, member in (("NaN", '"x": NaN'), ("Infinity", '"x": -Infinity'), ("1e999", '"x": 1e999'),
+                                  ("huge", f'"x": {HUGE}'), ("deep", f'"x": {"[" * 60}{"]" * 60}'),
+                                  ("odd keys", '"__class__": 1, "": 2')):
+                body = "{" + (rest + ", " if rest else "") + f'"{name}": {{{member}}}}}'
+                probes.append(Probe(f"{name} holding {label}", {"data": body.encode(), "content_type": raw}))
         if nested.get("type") == "object" or "properties" in nested:
             for child, child_prop in nested.get("properties", {}).items():
                 probes.append(Probe(f"{name}.{child} wrong type",
@@ -272,7 +280,7 @@ ALIAS_BOMB = b"a: &a ['x','x','x','x','x','x','x','x','x']\n" + b"".join(
     f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n".encode() for i in range(8))
 
 
-def body_probes(path: str, method: str) -> list[Probe]:
+def body_probes(path: str, method: str, known: dict) -> list[Probe]:
     """The hostile bodies that fit the operation's documented request body."""
     content = operation(path, method).get("requestBody", {}).get("content", {})
     if "application/yaml" in content:
@@ -280,7 +288,7 @@ def body_probes(path: str, method: str) -> list[Probe]:
     if "multipart/form-data" in content:
         return multipart_probes(content["multipart/form-data"]["schema"])
     if "application/json" in content:
-        return json_probes(content["application/json"]["schema"])
+        return json_probes(content["application/json"]["schema"], known)
     if method in ("post", "put", "patch"):  # no documented body: whatever is sent must not matter
         return [Probe("unexpected JSON", {"json": {"x": OVERLONG}}),
                 Probe("unexpected garbage", {"data": NON_UTF8, "content_type": "application/json"})]
@@ -324,7 +332,8 @@ def check(response, probe: Probe, before: tuple, after) -> list[str]:
 def test_hostile_input_never_gives_a_server_error(client, world, session_factory, path, method):
     headers = world.actor.headers
     requests: list[tuple[str, Probe]] = [(url_for(path, world), probe)
-                                         for probe in body_probes(path, method) + query_probes(path, method)]
+                                         for probe in body_probes(path, method, world.known)
+                                         + query_probes(path, method)]
     for label, override in path_probes(path, method):
         requests.append((url_for(path, world, override), Probe(label, {})))
     if operation(path, method).get("security") != []:  # the delivery download needs no token

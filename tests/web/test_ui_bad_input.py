@@ -160,7 +160,7 @@ def test_form_fields_with_hostile_values_never_give_a_server_error(world, sessio
         for name in fields:
             for label, value in (("overlong", OVERLONG), ("NUL", "a\x00b"), ("non-UTF-8", NON_UTF8),
                                  ("blank", "   "), ("unicode", "𝔘✓\u202e"), ("number", "9" * 5000),
-                                 ("negative", "-1e400"), ("repeated", ["a", "b"]),
+                                 ("negative", "-1e400"), ("nan", "nan"), ("inf", "inf"), ("repeated", ["a", "b"]),
                                  ("file", (io.BytesIO(b"Datei"), "x.txt"))):
                 requests.append((f"{url} {name}={label}",
                                  lambda url=url, fields=fields, name=name, value=value:
@@ -268,6 +268,16 @@ def test_closing_and_logout_forms_with_hostile_values(world, session_factory):
     requests.append(("logout with fields", lambda: post(world, "/ui/abmelden", {"x": OVERLONG})))
     problems = run(world, session_factory, [(label, send) for label, send in requests])
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "1e999"])
+def test_number_fields_refuse_nan_and_infinity(world, session_factory, value):
+    """float() reads these; the case data cannot store them (it was a 500)."""
+    url = f"/ui/aufgaben/{world['task']}/erledigen"
+    before = snapshot(session_factory)
+    response = post(world, url, {"gebuehr": "12", "entscheidung": "genehmigt", "flaeche": value})
+    assert response.status_code == 422 and "Bitte eine Zahl eingeben." in response.get_data(as_text=True)
+    assert snapshot(session_factory) == before
 
 
 def test_the_page_check_can_fail():
