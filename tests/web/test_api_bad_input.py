@@ -375,3 +375,16 @@ def test_the_checks_can_fail(client, world, session_factory):
     assert check(Answer(422, {"message": "m", "errors": {"json": {"other": ["x"]}}}), probe, before, lambda: before)
     assert check(Answer(409, {"message": "m"}), probe, before, lambda: ("changed",))
     assert not check(Answer(422, {"message": "m", "errors": {"json": {"reason": ["x"]}}}), probe, before, lambda: before)
+
+
+def test_a_too_large_body_is_413_with_a_message(app, client, world, session_factory, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    before = snapshot(session_factory)
+    response = client.post("/api/v1/cases", json={"process_key": world.known["process_key"], "data": {"x": "y" * 5000}},
+                           headers=world.actor.headers)
+    assert response.status_code == 413 and response.json["message"]
+    upload = {"subject": "Groß", "file": (io.BytesIO(b"x" * 5000), "gross.txt")}
+    response = client.post(f"/api/v1/cases/{world.ids['case_id']}/documents", data=upload,
+                           headers=world.actor.headers, content_type="multipart/form-data")
+    assert response.status_code == 413 and response.json["message"]
+    assert snapshot(session_factory) == before

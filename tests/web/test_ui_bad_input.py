@@ -288,3 +288,15 @@ def test_the_page_check_can_fail():
     assert german_problem(Response("<p>Aufgaben</p>", status=422, mimetype="text/html"))
     assert german_problem(Response("<h1>Konflikt</h1>", status=409, mimetype="text/html")) is None
     assert german_problem(Response('<p class="field-error">Bitte …</p>', status=422, mimetype="text/html")) is None
+
+
+def test_a_too_large_upload_is_a_german_413_page(app, world, session_factory, monkeypatch):
+    url = f"/ui/aufgaben/{world['task']}/dokumente"
+    fields = {"csrf_token": token(world), "betreff": "Groß", "dokumentart": "Bauvorlage",
+              "datei": (io.BytesIO(b"x" * 5000), "gross.txt")}
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    before = snapshot(session_factory)
+    response = world["client"].post(url, data=fields, content_type="multipart/form-data")
+    assert response.status_code == 413 and german_problem(response) is None
+    assert "zu groß" in response.get_data(as_text=True)
+    assert snapshot(session_factory) == before
