@@ -75,6 +75,23 @@ def validate_xdomea(xml_bytes: bytes, xsd: Path | None = None) -> list[str]:
         document = etree.fromstring(xml_bytes, _parser())
     except etree.XMLSyntaxError as error:
         return [f"not well-formed XML: {error}"]
+    return schema_errors(document, xsd)
+
+
+def schema_errors(document: etree._Element, xsd: Path | None = None) -> list[str]:
+    """Validate an already parsed message against the 3.0.0 schema.
+
+    Args:
+        document: The root element of the message.
+        xsd: Path of ``xdomea.xsd``; default: ``schema_path()``.
+
+    Returns:
+        The schema errors as ``"line N: message"``; empty if the message is valid.
+
+    Raises:
+        FileNotFoundError: The schema file is missing.
+    """
+    schema = load_schema(xsd or schema_path())
     if schema.validate(document):
         return []
     return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]
