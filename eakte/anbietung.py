@@ -55,13 +55,13 @@ class OfferResult:
     """A written offer list.
 
     Attributes:
-        path: Where the message was written.
+        path: Where the message was written, if a path was given.
         process_id: ``ProzessID`` of the 0501 message; the archive's 0502 answers it.
         message_xml: The message as written.
         aktenzeichen: The offered files.
     """
 
-    path: Path
+    path: Path | None
     process_id: str
     message_xml: bytes
     aktenzeichen: list[str]
@@ -113,8 +113,8 @@ def offer_to_archive(
     sender: dict,
     recipient: dict,
     actor: str,
-    out: str | os.PathLike[str],
     today: date,
+    out: str | os.PathLike[str] | None = None,
     aktenzeichen: list[str] | None = None,
     receipt: bool = False,
 ) -> OfferResult:
@@ -129,8 +129,8 @@ def offer_to_archive(
         sender: The authority as xdomea contact (see ``message.validate_contact``).
         recipient: The archive, same keys.
         actor: Who offers (recorded on the offer and in the audit log).
-        out: Path of the XML file to write (replaced if it exists).
         today: Reference date for "due".
+        out: Path of the XML file to write (replaced if it exists); ``None``: only return it.
         aktenzeichen: Offer only these files; each must be due, marked A or B, and
             neither offered nor handed over since its last closing.
         receipt: Ask the archive for a receipt (0504).
@@ -170,7 +170,7 @@ def offer_to_archive(
         record(session, akte_stream(akte), "akte.offered", actor=actor, authority_id=akte.authority_id,
                data={"aktenzeichen": akte.aktenzeichen, "process_id": header.process_id,
                      "disposal_code": akte.disposal_code, "recipient": recipient["name"], "files": len(akten)})
-    target = _write_atomically(Path(out), message)
+    target = _write_atomically(Path(out), message) if out is not None else None
     return OfferResult(target, header.process_id, message, [akte.aktenzeichen for akte in akten])
 
 

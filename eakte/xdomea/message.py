@@ -91,6 +91,14 @@ class Header:
     receipt: bool
 
 
+def authority_contact(name: str, short_name: str, behoerdenschluessel: str | None = None) -> dict:
+    """Return the contact mapping of a sending authority (see ``validate_contact``)."""
+    contact = {"name": name, "short_name": short_name}
+    if behoerdenschluessel:
+        contact["behoerdenschluessel"] = behoerdenschluessel
+    return contact
+
+
 def validate_contact(contact: dict, role: str) -> dict:
     """Check a sender or recipient mapping.
 

@@ -125,13 +125,6 @@ def _archive_options(command):
                         default="Landesarchiv Mecklenburg-Vorpommern", help="name of the receiving archive")(command)
 
 
-def _sender(owner, sender_key: str | None) -> dict:
-    sender = {"name": owner.name, "short_name": owner.slug}
-    if sender_key:
-        sender["behoerdenschluessel"] = sender_key
-    return sender
-
-
 @eakte.command("offer")
 @click.argument("aktenzeichen", nargs=-1)
 @click.option("--authority", required=True, help="slug of the authority")
@@ -141,6 +134,7 @@ def _sender(owner, sender_key: str | None) -> dict:
 def eakte_offer(aktenzeichen, authority, out, archive_name, sender_key, username) -> None:
     """Write the offer list (xdomea 0501) of the due A and B files (or the named ones) and record the offer."""
     from eakte.anbietung import offer_to_archive
+    from eakte.xdomea.message import authority_contact
     from engine.db import utcnow
     from engine.identity import get_authority
 
@@ -150,9 +144,9 @@ def eakte_offer(aktenzeichen, authority, out, archive_name, sender_key, username
     def work(session):
         owner = get_authority(session, authority)
         try:
-            result = offer_to_archive(session, owner.id, sender=_sender(owner, sender_key),
-                                      recipient={"name": archive_name}, actor=username, out=out,
-                                      today=utcnow().date(), aktenzeichen=list(aktenzeichen))
+            result = offer_to_archive(session, owner.id, sender=authority_contact(owner.name, owner.slug, sender_key),
+                                      recipient={"name": archive_name}, actor=username, today=utcnow().date(),
+                                      out=out, aktenzeichen=list(aktenzeichen))
         except FileNotFoundError as exc:  # the xdomea schema is needed to validate every offer
             _fail(str(exc))
         for name in result.aktenzeichen:
@@ -248,6 +242,7 @@ def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, 
     from eakte.akten import get_akte
     from eakte.storage import open_store
     from eakte.xdomea import export_0503
+    from eakte.xdomea.message import authority_contact
     from engine.identity import get_authority
 
     if not archive_name.strip():
@@ -258,7 +253,8 @@ def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, 
         owner = get_authority(session, authority)
         try:
             result = export_0503(session, store, get_akte(session, owner.id, aktenzeichen=aktenzeichen),
-                                 sender=_sender(owner, sender_key), recipient={"name": archive_name},
+                                 sender=authority_contact(owner.name, owner.slug, sender_key),
+                                 recipient={"name": archive_name},
                                  actor=username, out=out)
         except FileNotFoundError as exc:  # the xdomea schema is needed to validate every export
             _fail(str(exc))
