@@ -79,18 +79,7 @@ def validate_xdomea(xml_bytes: bytes, xsd: Path | None = None) -> list[str]:
 
 
 def schema_errors(document: etree._Element, xsd: Path | None = None) -> list[str]:
-    """Validate an already parsed message against the 3.0.0 schema.
-
-    Args:
-        document: The root element of the message.
-        xsd: Path of ``xdomea.xsd``; default: ``schema_path()``.
-
-    Returns:
-        The schema errors as ``"line N: message"``; empty if the message is valid.
-
-    Raises:
-        FileNotFoundError: The schema file is missing.
-    """
+    """Like ``validate_xdomea``, for a message already parsed (by a hardened parser) into ``document``."""
     schema = load_schema(xsd or schema_path())
     if schema.validate(document):
         return []

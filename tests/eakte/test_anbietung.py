@@ -315,75 +315,61 @@ def test_confirmation_is_imported_once(session_factory, file_store, authority, t
 
 # --- command line ---------------------------------------------------------------------------------------------
 
-def test_cli_offers_imports_the_appraisal_and_the_confirmation(tmp_path, monkeypatch):
-    """Against a fresh embedded installation, like the other CLI tests (the CLI opens its own engines)."""
-    from click.testing import CliRunner
-
-    from eakte.storage import FileStore
-    from engine.db import make_engine, make_session_factory
-    from web.cli import main
-
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    monkeypatch.setenv("AKTENFLUSS_DATABASE_URL", database_url)
-    monkeypatch.setenv("AKTENFLUSS_STORAGE_URL", str(tmp_path / "documents"))
-    runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    with transaction(sessions) as session:
+def test_cli_offers_imports_the_appraisal_and_the_confirmation(cli, tmp_path):
+    with transaction(cli.sessions) as session:
         owner = factories.make_authority(session)
-        store = FileStore(tmp_path / "documents")
-        akten = {code: factories.make_full_akte(session, store, factories.make_unit(
+        akten = {code: factories.make_full_akte(session, cli.store, factories.make_unit(
             session, owner.id, code=f"63.0{i}", disposal_code=code, retention_years=1))
             for i, code in enumerate("AB", start=1)}
         slug = owner.slug
         ids = {code: akte.id for code, akte in akten.items()}
         names = {code: akte.aktenzeichen for code, akte in akten.items()}
 
-    offered = runner.invoke(main, ["eakte", "offer", "--authority", slug, "--out", str(tmp_path / "0501.xml")])
+    blank = cli.invoke("eakte", "offer", "--authority", slug, "--out", str(tmp_path / "0501.xml"), "--archive", " ")
+    assert blank.exit_code == 2 and "--archive must name the receiving archive" in blank.output
+    offered = cli.invoke("eakte", "offer", "--authority", slug, "--out", str(tmp_path / "0501.xml"))
     assert offered.exit_code == 0, offered.output
     assert names["A"] in offered.output and names["B"] in offered.output
-    with transaction(sessions) as session:
+    with transaction(cli.sessions) as session:
         process_id = session.scalars(select(ArchiveOffer.process_id).where(ArchiveOffer.akte_id == ids["A"])).one()
     assert validate_xdomea((tmp_path / "0501.xml").read_bytes()) == []
-    due = runner.invoke(main, ["eakte", "due", "--authority", slug])
+    due = cli.invoke("eakte", "due", "--authority", slug)
     assert f"{names['A']}\tA\t" in due.output and "\tangeboten\t" in due.output
 
     hostile = tmp_path / "hostile.xml"
     hostile.write_bytes(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>')
-    refused = runner.invoke(main, ["eakte", "import-appraisal", str(hostile), "--authority", slug])
+    refused = cli.invoke("eakte", "import-appraisal", str(hostile), "--authority", slug)
     assert refused.exit_code == 2 and "error:" in refused.output
     foreign = tmp_path / "foreign.xml"
     foreign.write_bytes(xdomea_messages.appraisal(process_id, [(ids["B"], "V"), (str(uuid.uuid4()), "V")]))
-    refused = runner.invoke(main, ["eakte", "import-appraisal", str(foreign), "--authority", slug])
+    refused = cli.invoke("eakte", "import-appraisal", str(foreign), "--authority", slug)
     assert refused.exit_code == 2 and "unknown or foreign ID" in refused.output
 
     appraisal = tmp_path / "0502.xml"
     appraisal.write_bytes(xdomea_messages.appraisal(process_id, [(ids["B"], "V"), (ids["A"], "A")]))
-    imported = runner.invoke(main, ["eakte", "import-appraisal", str(appraisal), "--authority", slug])
+    imported = cli.invoke("eakte", "import-appraisal", str(appraisal), "--authority", slug)
     assert imported.exit_code == 0, imported.output
     assert f"{names['B']}\tV\tvernichten" in imported.output and f"{names['A']}\tA\tarchivieren" in imported.output
 
-    destroyed = runner.invoke(main, ["eakte", "destroy", names["B"], "--authority", slug, "--yes"])
+    destroyed = cli.invoke("eakte", "destroy", names["B"], "--authority", slug, "--yes")
     assert destroyed.exit_code == 0 and "5 document version(s) destroyed" in destroyed.output
-    kept = runner.invoke(main, ["eakte", "destroy", names["A"], "--authority", slug, "--yes"])
+    kept = cli.invoke("eakte", "destroy", names["A"], "--authority", slug, "--yes")
     assert kept.exit_code == 2 and "the archive wants it" in kept.output
 
-    exported = runner.invoke(main, ["eakte", "export-xdomea", names["A"], "--authority", slug,
-                                    "--out", str(tmp_path / "0503.zip")])
+    exported = cli.invoke("eakte", "export-xdomea", names["A"], "--authority", slug,
+                           "--out", str(tmp_path / "0503.zip"))
     assert exported.exit_code == 0, exported.output
-    with transaction(sessions) as session:
+    with transaction(cli.sessions) as session:
         handover = session.scalars(select(ArchiveHandover).where(ArchiveHandover.akte_id == ids["A"])).one()
-    engine.dispose()
     failed = tmp_path / "0506-failed.xml"
     failed.write_bytes(xdomea_messages.import_confirmation(handover.process_id, [(ids["A"], False, None)],
                                                            errors=("Virus gefunden",)))
-    result = runner.invoke(main, ["eakte", "import-confirmation", str(failed), "--authority", slug])
+    result = cli.invoke("eakte", "import-confirmation", str(failed), "--authority", slug)
     assert result.exit_code == 1 and "Virus gefunden" in result.output
     confirmation = tmp_path / "0506.xml"
     confirmation.write_bytes(xdomea_messages.import_confirmation(handover.process_id, [(ids["A"], True, "LAMV 42")]))
-    result = runner.invoke(main, ["eakte", "import-confirmation", str(confirmation), "--authority", slug])
+    result = cli.invoke("eakte", "import-confirmation", str(confirmation), "--authority", slug)
     assert result.exit_code == 0 and "confirmed (LAMV 42)" in result.output
-    destroyed = runner.invoke(main, ["eakte", "destroy", names["A"], "--authority", slug, "--yes"])
+    destroyed = cli.invoke("eakte", "destroy", names["A"], "--authority", slug, "--yes")
     assert destroyed.exit_code == 0, destroyed.output
-    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+    assert cli.invoke("audit", "verify").exit_code == 0

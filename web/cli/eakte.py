@@ -122,7 +122,14 @@ def _archive_options(command):
     command = click.option("--sender-key", envvar="AKTENFLUSS_XDOMEA_SENDER_KEY",
                            help="Behördenschlüssel of the authority")(command)
     return click.option("--archive", "archive_name", envvar="AKTENFLUSS_XDOMEA_ARCHIVE", show_default=True,
-                        default="Landesarchiv Mecklenburg-Vorpommern", help="name of the receiving archive")(command)
+                        default="Landesarchiv Mecklenburg-Vorpommern", callback=_named_archive,
+                        help="name of the receiving archive")(command)
+
+
+def _named_archive(_context, _parameter, value: str) -> str:
+    if not value.strip():
+        _fail("--archive must name the receiving archive")
+    return value.strip()
 
 
 @eakte.command("offer")
@@ -137,9 +144,6 @@ def eakte_offer(aktenzeichen, authority, out, archive_name, sender_key, username
     from eakte.xdomea.message import authority_contact
     from engine.db import utcnow
     from engine.identity import get_authority
-
-    if not archive_name.strip():
-        _fail("--archive must name the receiving archive")
 
     def work(session):
         owner = get_authority(session, authority)
@@ -245,8 +249,6 @@ def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, 
     from eakte.xdomea.message import authority_contact
     from engine.identity import get_authority
 
-    if not archive_name.strip():
-        _fail("--archive must name the receiving archive")
     store = open_store(_settings()["STORAGE_URL"])
 
     def work(session):
