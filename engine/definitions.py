@@ -74,6 +74,7 @@ def deploy(
     )
     if existing is not None:
         return Deployment(existing, False, model)
+    first_occurrences = _first_occurrences(model, authority_id, now)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == model.process_id))
     definition = ProcessDefinition(
         key=model.process_id,
@@ -86,7 +87,6 @@ def deploy(
         user_tasks=[{"bpmn_id": t.bpmn_id, "name": t.name, "lane": t.lane} for t in model.user_tasks],
         files=[DefinitionFile(filename=name, content=content) for name, content in sorted(files.items())],
     )
-    first_occurrences = _first_occurrences(model, authority_id, now)
     session.add(definition)
     session.flush()
     _cancel_replaced_schedules(session, definition, now)

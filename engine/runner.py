@@ -17,7 +17,8 @@ long case costs the same per step as a short one. Service tasks are not run
 here: the case waits at them and a ``service`` job calls the operation in the
 background worker (engine.service_tasks). Waiting timers become ``timer`` jobs
 (engine.timers); messages kept for the case are delivered as soon as it
-waits for them (engine.messages).
+waits for them (engine.messages). A case of a timer start event's schedule is
+started by ``start_case_by_timer`` past that event (engine.start_timers).
 """
 
 from __future__ import annotations
@@ -301,8 +302,9 @@ def waits_for_message(ctx: EngineContext, case: Case, name: str) -> bool:
 
 def start_event_messages(definition: ProcessDefinition) -> set[str]:
     """Return the names of the messages that start a case of ``definition``."""
+    start = model_of(definition).spec.start
     names = set()
-    for spec in model_of(definition).start_events:
+    for spec in start.outputs:
         definition_ = getattr(spec, "event_definition", None)
         if definition_ is not None and "Message" in type(definition_).__name__:
             names.add(definition_.name)

@@ -102,18 +102,21 @@ class StartTimer:
             anchor: The deployment time; relative values count from it.
             occurrence: Index of the occurrence; a date or duration has only occurrence 0.
         """
-        if self.kind != "cycle":
-            if occurrence != 0:
+        try:
+            if self.kind != "cycle":
+                if occurrence != 0:
+                    return None
+                if self.kind == "date":
+                    return TimerEventDefinition.get_datetime(self.value)
+                return anchor + TimerEventDefinition.get_timedelta_from_start(_duration(self.value), anchor)
+            cycles, start, interval = _cycle(self.value)
+            if cycles != -1 and occurrence >= cycles:
                 return None
-            if self.kind == "date":
-                return TimerEventDefinition.get_datetime(self.value)
-            return anchor + TimerEventDefinition.get_timedelta_from_start(_duration(self.value), anchor)
-        cycles, start, interval = _cycle(self.value)
-        if cycles != -1 and occurrence >= cycles:
+            if start is None:
+                start, occurrence = anchor, occurrence + 1
+            return _add_interval(start, interval, occurrence)
+        except OverflowError:  # beyond the year 9999: the schedule has ended
             return None
-        if start is None:
-            start, occurrence = anchor, occurrence + 1
-        return _add_interval(start, interval, occurrence)
 
     def first_occurrence(self, anchor: datetime) -> int | None:
         """Return the first occurrence due at or after ``anchor`` (earlier ones are not made up), or None."""
@@ -145,7 +148,6 @@ def start_timer(bpmn_id: str, definition: TimerEventDefinition, value) -> StartT
         raise ValueError(f"the expression must give a string, not {type(value).__name__}")
     value = value.strip()
     try:
-        timer = StartTimer(bpmn_id, kind, value)
         if kind == "date":
             TimerEventDefinition.get_datetime(value)
         elif kind == "duration":
@@ -154,7 +156,7 @@ def start_timer(bpmn_id: str, definition: TimerEventDefinition, value) -> StartT
             _cycle(value)
     except ValueError as exc:
         raise ValueError(f"'{value}' is no valid ISO 8601 {_EXAMPLES[kind]}: {exc}") from exc
-    return timer
+    return StartTimer(bpmn_id, kind, value)
 
 
 _EXAMPLES = {
@@ -205,6 +207,8 @@ def _add_interval(start: datetime, interval: dict, times: int) -> datetime:
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
     day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    if year > datetime.max.year:
+        raise OverflowError("date beyond the calendar")
     shifted = start.replace(year=year, month=month + 1, day=day)
     rest = {unit: interval[unit] * times for unit in ("weeks", "days", "hours", "minutes", "seconds") if unit in interval}
     return shifted + timedelta(**rest)
