@@ -18,7 +18,7 @@ from engine.db import transaction, utcnow
 from engine.errors import Conflict
 from engine.loader import ModelValidationError
 from engine.models import Case, ProcessDefinition
-from engine.models_jobs import Job
+from engine.models_jobs import Incident, Job
 from processes.casework import build_context
 from tests.conftest import BACKEND
 from tests.engine import background as bg
@@ -268,3 +268,23 @@ def test_a_case_started_by_its_timer_gets_an_aktenzeichen_and_a_file(session_fac
     assert case.business_key and case.business_key.startswith("00.01-")
     with transaction(session_factory) as session:
         assert akten.vorgang_of_case(session, case.id) is not None
+
+
+def test_a_start_that_keeps_failing_opens_an_incident_and_its_retry_continues_the_schedule(session_factory, authority):
+    def refusing_sink(session, case, kind, actor, data):
+        raise RuntimeError("Aktenplan nicht erreichbar")
+
+    ctx = bg.context()
+    with time_machine.travel(T0, tick=False) as clock:
+        key = bg.deploy_fixture(session_factory, ctx, authority.id, FIXTURE)
+        clock.move_to(T0 + timedelta(hours=1) + SECOND)
+        assert bg.drain(bg.worker(session_factory, replace(ctx, events=refusing_sink), authority.id)) == 5
+        [job] = _jobs(session_factory, key)
+        assert job.status == "failed" and "Aktenplan nicht erreichbar" in job.last_error
+        with transaction(session_factory) as session:
+            [incident] = session.scalars(select(Incident).where(Incident.job_id == job.id))
+            assert incident.case_id is None and incident.task_bpmn_id == "every_hour"
+            assert jobs.retry_failed(session, job.id, now=utcnow(), actor="aufsicht")
+        assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1
+    assert occurrences(session_factory, key) == [0]
+    assert waiting_start_timers(session_factory, key) == [(T0 + timedelta(hours=2), 1)]
