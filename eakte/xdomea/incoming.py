@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from eakte.errors import EakteError
+from eakte.safe_xml import UnsafeOrBrokenXml, parse_untrusted
 from eakte.xdomea.message import NS
 from eakte.xdomea.schema import schema_errors
 
@@ -144,21 +145,10 @@ def read_import_confirmation(data: bytes) -> ImportConfirmation:
 
 def _read(data: bytes, message_name: str) -> etree._Element:
     """Parse with the hardened parser, check the root element and validate against the schema."""
-    if not data or not data.strip():
-        raise XdomeaMessageRejected("the message is empty")
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise XdomeaMessageRejected(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_pis=True)
     try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        problems = [f"line {e.line}: {e.message}" for e in exc.error_log] or [f"line {exc.lineno}: {exc}"]
-        raise XdomeaMessageRejected("the message is not well-formed XML", problems) from exc
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise XdomeaMessageRejected("document type declarations (DTD, entities) are not allowed in xdomea messages",
-                                    ["line 1: DOCTYPE found"])
+        root = parse_untrusted(data, max_bytes=MAX_MESSAGE_BYTES, kind="xdomea")
+    except UnsafeOrBrokenXml as exc:
+        raise XdomeaMessageRejected(exc.message, [f"line {p.line}: {p.message}" for p in exc.problems]) from exc
     expected = f"{{{NS}}}{message_name}"
     if root.tag != expected:
         found = etree.QName(root)
