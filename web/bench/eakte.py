@@ -67,7 +67,14 @@ def run(database_url: str, storage_url: str, documents: int = 50) -> EakteBenchR
     store = open_store(storage_url)
     if not isinstance(store, S3Store):
         raise ValueError("bench eakte needs an s3:// storage URL (it compares against raw S3 PUTs)")
-    sessions = make_session_factory(make_engine(database_url))
+    engine = make_engine(database_url)
+    try:
+        return _measure(make_session_factory(engine), store, documents)
+    finally:
+        engine.dispose()
+
+
+def _measure(sessions, store: S3Store, documents: int) -> EakteBenchResult:
     with transaction(sessions) as session:
         authority = create_authority(session, f"bench-{uuid.uuid4().hex[:10]}", "Benchmark")
         [unit] = load_file_plan(session, authority.id, {
