@@ -6,7 +6,7 @@ Content of up to ``SINGLE_PUT_MAX`` bytes (5 MiB, most documents) whose size
 is announced is read into memory, hashed once and sent in one conditional
 PUT (``If-None-Match: *``): the server refuses to replace an existing object
 (412), so nothing is ever rewritten and no existence check is needed. This
-needs a server with conditional writes (AWS S3, MinIO, SeaweedFS >= 4).
+needs a server with conditional writes (AWS S3, MinIO; SeaweedFS 4.48 is tested).
 Larger content goes through the client's multipart upload after an existence
 check: if the caller announces hash and size, the stream is uploaded directly
 and verified while it is read (a mismatch aborts the upload before it
