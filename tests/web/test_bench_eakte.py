@@ -6,9 +6,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from eakte.models import Akte, AuditEvent, Dokument, DokumentVersion, Vorgang
+from eakte.models import Akte, AuditEvent, Dokument, DokumentVersion
 from eakte.storage import open_store
 from engine.db import transaction
+from engine.identity import Authority
 from tests.support.services import main as with_services
 from web.bench import eakte as bench
 from web.cli import main
@@ -21,19 +22,25 @@ def real(backend):
     return backend
 
 
+def _bench_authorities(session_factory) -> set[str]:
+    with transaction(session_factory) as session:
+        return set(session.scalars(select(Authority.id).where(Authority.slug.like("bench-%"))))
+
+
 def test_bench_stores_every_measured_document_with_row_and_audit_event(real, session_factory):
+    before = _bench_authorities(session_factory)
+
     result = bench.run(real.database_url, real.storage_url, documents=5)
 
     assert result.documents == 5 and result.eakte_per_second > 0 and result.raw_put_per_second > 0
+    [authority_id] = _bench_authorities(session_factory) - before
     with transaction(session_factory) as session:
-        authority_id = session.scalar(select(Akte.authority_id).join(Vorgang).where(
-            Vorgang.id == session.scalar(select(Dokument.vorgang_id).order_by(Dokument.created_at.desc()).limit(1))))
         versions = session.scalars(
             select(DokumentVersion).join(Dokument).join(Akte).where(Akte.authority_id == authority_id)).all()
         stored = session.scalars(select(AuditEvent).where(
             AuditEvent.authority_id == authority_id, AuditEvent.kind == "document.stored")).all()
-        objects = open_store(real.storage_url)
-        assert all(objects.exists(version.storage_key) for version in versions)
+    objects = open_store(real.storage_url)
+    assert all(objects.exists(version.storage_key) for version in versions)
     assert len(stored) == bench.WARM_UP + 5  # the warm-up documents are filed too, just not timed
     assert sorted(event.data["sha256"] for event in stored) == sorted(version.sha256 for version in versions)
 
