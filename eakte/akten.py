@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from eakte import audit
 from eakte.aktenzeichen import next_aktenzeichen
@@ -66,8 +66,8 @@ def get_akte(session: Session, authority_id: str, *, akte_id: str | None = None,
 
 
 def vorgang_of_case(session: Session, case_id: str) -> Vorgang | None:
-    """Return the Vorgang that records the given engine case, if any."""
-    return session.scalar(select(Vorgang).where(Vorgang.case_id == case_id))
+    """Return the Vorgang that records the given engine case, if any, with its Akte loaded."""
+    return session.scalar(select(Vorgang).options(joinedload(Vorgang.akte)).where(Vorgang.case_id == case_id))
 
 
 def close_akte(session: Session, akte: Akte, *, now: datetime, actor: str) -> Akte:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import bindparam, event, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -126,23 +126,28 @@ def _as_json(rows: list[dict]) -> str:
     )
 
 
+_HEADS = AuditHead.__table__  # Core statements: no ORM bulk-DML processing on this hot path
+
+# Built once with a named parameter: building a statement and its cache key anew for every
+# transaction costs more CPU than the round trip. ON CONFLICT DO UPDATE locks the existing row
+# and returns it in one round trip.
+_LOCK_HEAD_POSTGRES = pg_insert(_HEADS).values(stream=bindparam("stream"), seq=0, hash=GENESIS_HASH)
+_LOCK_HEAD_POSTGRES = _LOCK_HEAD_POSTGRES.on_conflict_do_update(
+    index_elements=["stream"], set_={"stream": _LOCK_HEAD_POSTGRES.excluded.stream}
+).returning(_HEADS.c.seq, _HEADS.c.hash)
+_CREATE_HEAD_SQLITE = _HEADS.insert().prefix_with("OR IGNORE").values(stream=bindparam("stream"), seq=0,
+                                                                       hash=GENESIS_HASH)
+_READ_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.stream == bindparam("stream"))
+
+
 def _lock_head(session: Session, stream: str) -> tuple[int, str]:
     """Create the stream's head if needed and lock it; return its (seq, hash)."""
+    connection = session.connection()
     if is_postgres(session):
-        # ON CONFLICT DO UPDATE locks the existing row and returns it in one round trip.
-        heads = AuditHead.__table__  # a Core statement: no ORM bulk-DML processing on this hot path
-        statement = (
-            pg_insert(heads)
-            .values(stream=stream, seq=0, hash=GENESIS_HASH)
-            .on_conflict_do_update(index_elements=["stream"], set_={"stream": stream})
-            .returning(heads.c.seq, heads.c.hash)
-        )
-        return tuple(session.connection().execute(statement).one())
+        return tuple(connection.execute(_LOCK_HEAD_POSTGRES, {"stream": stream}).one())
     # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
-    session.execute(
-        AuditHead.__table__.insert().prefix_with("OR IGNORE").values(stream=stream, seq=0, hash=GENESIS_HASH)
-    )
-    return tuple(session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.stream == stream)).one())
+    connection.execute(_CREATE_HEAD_SQLITE, {"stream": stream})
+    return tuple(connection.execute(_READ_HEAD, {"stream": stream}).one())
 
 
 @event.listens_for(Session, "before_commit")

@@ -1,10 +1,26 @@
 """Disposal (Aussonderung) of closed files at the end of their retention.
 
 Flow: ``due_for_disposal`` lists the files whose retention has ended, with
-their disposal code (A archive, B archive appraises, V destroy). A and B
-files are handed over with an xdomea 0503 package (``eakte.xdomea``); the
-archive's confirmation is recorded with ``confirm_archive``. Only then, or
-right away for V files, ``destroy_akte`` destroys the file's content.
+their disposal code (A archive, B archive appraises, V destroy) and how far
+the archive procedure has got. A and B files are offered to the archive with
+an offer list (xdomea 0501) and the archive answers with its appraisal (0502),
+see ``eakte.anbietung``. Files the archive declines (V) may be destroyed
+right away; files it wants (A) are handed over with a 0503 package
+(``eakte.xdomea``) and destroyed only after the archive confirmed the receipt
+(0506 import, or manually with ``confirm_archive``). Without an offer, a
+confirmed hand-over is enough as well. V files of the file plan are destroyed
+without the archive.
+
+``destroy_akte`` enforces these rules:
+
+- V (plan): destroyable once the retention has ended;
+- A or B: destroyable only if the archive's appraisal says V, or a hand-over
+  made since the file's last closing was confirmed; otherwise the refusal
+  names the missing step;
+- anything else (open, within retention, permanent, no code): refused.
+
+Offers, appraisals and hand-overs count only if made after the file's last
+closing (zdA): a reopened file is offered again.
 
 Destruction has two steps, because rows and objects live in different
 systems and cannot change in one transaction:
@@ -38,7 +54,7 @@ from sqlalchemy.orm import Session
 from eakte.akten import akte_stream
 from eakte.audit import record
 from eakte.errors import EakteError, NotFound
-from eakte.models import Akte, ArchiveHandover, Dokument, DokumentVersion, Vorgang
+from eakte.models import Akte, ArchiveHandover, ArchiveOffer, Dokument, DokumentVersion, Vorgang
 from eakte.storage import DocumentStore
 from engine.db import utcnow
 
@@ -63,6 +79,8 @@ class DueFile:
         retention_until: Last day of the retention period.
         handover_id: Latest hand-over to the archive since the file was closed, if any.
         archive_confirmed: The archive confirmed that hand-over.
+        offer_process_id: ``ProzessID`` of the offer list (0501) since the file was closed, if any.
+        archive_appraisal: The archive's decision on that offer: ``A`` (archive) or ``V`` (destroy), if any.
     """
 
     akte_id: str
@@ -74,6 +92,8 @@ class DueFile:
     retention_until: date
     handover_id: str | None
     archive_confirmed: bool
+    offer_process_id: str | None
+    archive_appraisal: str | None
 
 
 def due_for_disposal(session: Session, authority_id: str | None, today: date) -> list[DueFile]:
@@ -102,15 +122,19 @@ def due_for_disposal(session: Session, authority_id: str | None, today: date) ->
     due = []
     for akte in session.scalars(query.order_by(Akte.retention_until, Akte.aktenzeichen)):
         handover = _latest_handover(session, akte)
+        offer = latest_offer(session, akte)
         due.append(DueFile(
             akte.id, akte.aktenzeichen, akte.title, akte.authority_id, akte.disposal_code, akte.closed_at,
             akte.retention_until, handover.id if handover else None,
             bool(handover and handover.confirmed_at is not None),
+            offer.process_id if offer else None, offer.appraisal if offer else None,
         ))
     return due
 
 
-def confirm_archive(session: Session, handover_id: str, *, actor: str, archive_reference: str) -> ArchiveHandover:
+def confirm_archive(
+    session: Session, handover_id: str, *, actor: str, archive_reference: str, message: dict | None = None
+) -> ArchiveHandover:
     """Record that the archive confirmed the receipt of a hand-over package.
 
     Args:
@@ -118,6 +142,8 @@ def confirm_archive(session: Session, handover_id: str, *, actor: str, archive_r
         handover_id: Id of the ``ArchiveHandover``.
         actor: Who records the confirmation.
         archive_reference: The archive's reference for the received file.
+        message: The archive's confirmation message (type, process id, creation time),
+            recorded in the audit event; ``None`` for a manual confirmation.
 
     Returns:
         The confirmed hand-over.
@@ -143,7 +169,8 @@ def confirm_archive(session: Session, handover_id: str, *, actor: str, archive_r
     session.flush()
     record(session, akte_stream(akte), "akte.archive_confirmed", actor=actor, authority_id=akte.authority_id,
            data={"aktenzeichen": akte.aktenzeichen, "handover_id": handover.id, "process_id": handover.process_id,
-                 "package_sha256": handover.package_sha256, "archive_reference": handover.archive_reference})
+                 "package_sha256": handover.package_sha256, "archive_reference": handover.archive_reference,
+                 **({"message": message} if message else {})})
     return handover
 
 
@@ -154,8 +181,9 @@ def destroy_akte(session: Session, akte: Akte, *, actor: str, today: date | None
     storage here. After the caller committed, run ``purge_destroyed_objects``.
 
     Allowed only for a closed file whose retention has ended and that is
-    either marked V, or marked A/B and handed over to the archive with a
-    confirmation, by a hand-over made after the file's last closing.
+    either marked V, or marked A/B and either declined by the archive's
+    appraisal or handed over to the archive with a confirmation, by an
+    appraisal or hand-over made after the file's last closing.
 
     Args:
         session: Database session; the caller commits.
@@ -170,7 +198,7 @@ def destroy_akte(session: Session, akte: Akte, *, actor: str, today: date | None
         AussonderungError: A condition is not met; nothing was changed.
     """
     today = today or utcnow().date()
-    handover = _check_destroyable(session, akte, today)
+    handover, offer = _check_destroyable(session, akte, today)
     now = utcnow()
     rows = session.execute(
         select(DokumentVersion, Dokument, Vorgang)
@@ -195,7 +223,9 @@ def destroy_akte(session: Session, akte: Akte, *, actor: str, today: date | None
            data={"aktenzeichen": akte.aktenzeichen, "title": akte.title, "disposal_code": akte.disposal_code,
                  "retention_until": akte.retention_until.isoformat(), "versions_destroyed": len(rows),
                  "handover_id": handover.id if handover else None,
-                 "archive_reference": handover.archive_reference if handover else None})
+                 "archive_reference": handover.archive_reference if handover else None,
+                 "offer_process_id": offer.process_id if offer else None,
+                 "archive_appraisal": offer.appraisal if offer else None})
     return len(rows)
 
 
@@ -238,6 +268,16 @@ def _referenced_by_live_version(session: Session, key: str) -> bool:
     ) is not None
 
 
+def latest_offer(session: Session, akte: Akte) -> ArchiveOffer | None:
+    """Return the newest offer of the file to the archive made since its last closing, if any."""
+    return session.scalar(
+        select(ArchiveOffer)
+        .where(ArchiveOffer.akte_id == akte.id, ArchiveOffer.offered_at >= akte.closed_at)
+        .order_by(ArchiveOffer.offered_at.desc())
+        .limit(1)
+    )
+
+
 def _latest_handover(session: Session, akte: Akte) -> ArchiveHandover | None:
     """Return the newest hand-over made since the file's last closing (confirmed ones first)."""
     return session.scalar(
@@ -248,8 +288,10 @@ def _latest_handover(session: Session, akte: Akte) -> ArchiveHandover | None:
     )
 
 
-def _check_destroyable(session: Session, akte: Akte, today: date) -> ArchiveHandover | None:
-    """Return the confirmed hand-over that allows destruction (None for V files) or raise."""
+def _check_destroyable(
+    session: Session, akte: Akte, today: date
+) -> tuple[ArchiveHandover | None, ArchiveOffer | None]:
+    """Return the hand-over and offer that allow destruction (both None for V files) or raise."""
     name = akte.aktenzeichen
     if akte.status == "disposed" or akte.disposed_at is not None:
         raise AussonderungError(f"file {name} was already destroyed on {akte.disposed_at:%Y-%m-%d}")
@@ -261,13 +303,28 @@ def _check_destroyable(session: Session, akte: Akte, today: date) -> ArchiveHand
         until = akte.retention_until.isoformat() if akte.retention_until else "unknown"
         raise AussonderungError(f"file {name}: retention period runs until {until}; it cannot be destroyed yet")
     if akte.disposal_code == "V":
-        return None
+        return None, None
     if akte.disposal_code not in ("A", "B"):
         raise AussonderungError(f"file {name} has no disposal code (A/B/V); it cannot be destroyed")
     handover = _latest_handover(session, akte)
-    if handover is None or handover.confirmed_at is None:
-        raise AussonderungError(
-            f"file {name} is marked {akte.disposal_code}: it can be destroyed only after it was handed over "
-            "to the archive (xdomea 0503) and the archive confirmed the receipt"
-        )
-    return handover
+    offer = latest_offer(session, akte)
+    if (handover is not None and handover.confirmed_at is not None) or (offer is not None and offer.appraisal == "V"):
+        return handover, offer
+    raise AussonderungError(f"file {name} is marked {akte.disposal_code}: {_missing_step(handover, offer)}")
+
+
+def _missing_step(handover: ArchiveHandover | None, offer: ArchiveOffer | None) -> str:
+    """Say what an A/B file still needs before it may be destroyed."""
+    if handover is not None:
+        return (f"it was handed over on {handover.exported_at:%Y-%m-%d} (xdomea 0503, process {handover.process_id}) "
+                "and can be destroyed only after the archive confirmed the receipt (import its 0506 message "
+                "or record the confirmation with confirm-archive)")
+    if offer is not None and offer.appraisal == "A":
+        return (f"the archive wants it (appraisal of {offer.appraised_at:%Y-%m-%d}); it can be destroyed only after "
+                "it was handed over (xdomea 0503) and the archive confirmed the receipt")
+    if offer is not None:
+        return (f"it was offered to the archive on {offer.offered_at:%Y-%m-%d} (xdomea 0501, process "
+                f"{offer.process_id}) and can be destroyed only after the archive declined it in its appraisal "
+                "(0502), or after it was handed over (0503) and the archive confirmed the receipt")
+    return ("it can be destroyed only after it was handed over to the archive (xdomea 0503) and the archive "
+            "confirmed the receipt, or after the archive declined it in its appraisal of an offer list (0501/0502)")

@@ -1,4 +1,19 @@
-"""Deploying BPMN/DMN models as versioned process definitions."""
+"""Deploying BPMN/DMN models as versioned process definitions, and their start schedules.
+
+A timer start event belongs to the definition, not to a case (as in Camunda
+and Flowable): deploying a definition with one queues a ``start_timer`` job
+for its first occurrence at or after the deployment (earlier occurrences of a
+cycle are not made up); each fired occurrence starts one case and queues the
+next (engine/start_timers.py). A new version of the process replaces the
+schedule of the version it supersedes, also when it has no timer start event
+any more; re-deploying identical content changes nothing.
+
+Only a definition owned by an authority is scheduled. A scheduled case gets an
+Aktenzeichen in the authority's file plan, and Aktenzeichen are never reused,
+so an authority has to decide itself that it wants these cases: a model shared
+by all authorities with a timer start event is refused at deployment (each
+authority that wants the schedule deploys the model for itself).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +21,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from engine import jobs
+from engine.db import utcnow
 from engine.errors import NotFound
-from engine.loader import ParsedModel, load_model, parse_model
+from engine.loader import ModelProblem, ModelValidationError, ParsedModel, load_model, parse_model
 from engine.models import DefinitionFile, ProcessDefinition
+from engine.models_jobs import Job
+from engine.timers import StartTimer
 
 
 @dataclass(frozen=True)
@@ -31,12 +51,19 @@ def deploy(
     authority_id: str | None,
     deployed_by: str | None,
     known_operations: Collection[str] | None = None,
+    now: datetime | None = None,
 ) -> Deployment:
     """Validate ``files`` and store them as a new version, or return the identical one.
+
+    A new version replaces the start schedule of the version it supersedes (see the module docstring).
+
+    Args:
+        now: The deployment time (the engine's clock); relative timer start events count from it.
 
     Raises:
         engine.loader.ModelValidationError: the model is invalid; it lists every problem found.
     """
+    now = now or utcnow()
     model = parse_model(files, known_operations=known_operations)
     existing = session.scalar(
         select(ProcessDefinition).where(
@@ -47,6 +74,7 @@ def deploy(
     )
     if existing is not None:
         return Deployment(existing, False, model)
+    first_occurrences = _first_occurrences(model, authority_id, now)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == model.process_id))
     definition = ProcessDefinition(
         key=model.process_id,
@@ -54,13 +82,75 @@ def deploy(
         name=model.name,
         content_hash=model.content_hash,
         authority_id=authority_id,
+        deployed_at=now,
         deployed_by=deployed_by,
         user_tasks=[{"bpmn_id": t.bpmn_id, "name": t.name, "lane": t.lane} for t in model.user_tasks],
         files=[DefinitionFile(filename=name, content=content) for name, content in sorted(files.items())],
     )
     session.add(definition)
     session.flush()
+    _cancel_replaced_schedules(session, definition, now)
+    for timer, occurrence in first_occurrences:
+        queue_start_timer(session, definition, timer, occurrence, now=now)
     return Deployment(definition, True, model)
+
+
+def queue_start_timer(session: Session, definition: ProcessDefinition, timer: StartTimer, occurrence: int, *,
+                      now: datetime) -> Job | None:
+    """Queue the ``start_timer`` job of one occurrence of a timer start event; None if the schedule has ended.
+
+    The dedupe key names the definition, the event and the occurrence, so an
+    occurrence is never waiting twice.
+    """
+    due = timer.due(definition.deployed_at, occurrence)
+    if due is None:
+        return None
+    payload = {"definition_id": definition.id, "process_key": definition.key, "bpmn_id": timer.bpmn_id,
+               "occurrence": occurrence, "due": due.isoformat()}
+    return jobs.enqueue(session, "start_timer", now=now, payload=payload, authority_id=definition.authority_id,
+                        run_at=due, dedupe_key=f"start_timer:{definition.id}:{timer.bpmn_id}:{occurrence}")
+
+
+def is_latest(session: Session, definition: ProcessDefinition) -> bool:
+    """Tell whether ``definition`` is the newest version of its process that its authority uses."""
+    return latest_definition(session, definition.key, definition.authority_id).id == definition.id
+
+
+def _first_occurrences(model: ParsedModel, authority_id: str | None, now: datetime) -> list[tuple[StartTimer, int]]:
+    """Return each timer start event with its first occurrence at or after ``now``.
+
+    Raises:
+        ModelValidationError: the model is shared by all authorities, or a schedule has no occurrence left.
+    """
+    found, problems = [], []
+    for timer in model.start_timers:
+        occurrence = timer.first_occurrence(now)
+        if authority_id is None:
+            problems.append((timer, "a model shared by all authorities cannot start cases on a schedule; deploy it "
+                                    "for each authority that wants these cases"))
+        elif occurrence is None:
+            problems.append((timer, f"'{timer.value}' has no occurrence after now ({now.isoformat()}); "
+                                    "no case would ever start"))
+        else:
+            found.append((timer, occurrence))
+    if problems:
+        raise ModelValidationError([ModelProblem(f"timer start event '{timer.bpmn_id}': {message}", timer.bpmn_id,
+                                                 None, None) for timer, message in problems])
+    return found
+
+
+def _cancel_replaced_schedules(session: Session, definition: ProcessDefinition, now: datetime) -> None:
+    """Cancel the waiting start timers of older versions that ``definition`` supersedes.
+
+    An authority's version supersedes the authority's older ones; a shared
+    version is newer than every authority's (version numbers count per key).
+    A start timer already running in another transaction is not seen here; it
+    checks ``is_latest`` when it fires and then does nothing.
+    """
+    condition = [Job.kind == "start_timer", Job.payload["process_key"].as_string() == definition.key]
+    if definition.authority_id is not None:
+        condition.append(Job.authority_id == definition.authority_id)
+    jobs.cancel_waiting_where(session, *condition, now=now, detail=f"replaced by version {definition.version}")
 
 
 def _same_owner(authority_id: str | None):

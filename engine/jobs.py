@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -304,16 +304,21 @@ def cancel_waiting(session: Session, case_id: str, *, now: datetime, kinds: tupl
 
     One ``UPDATE ... RETURNING`` on the case's jobs (index on case id and status).
     """
-    condition = and_(Job.case_id == case_id, Job.status == "todo")
+    condition = [Job.case_id == case_id]
     if kinds is not None:
-        condition = and_(condition, Job.kind.in_(kinds))
+        condition.append(Job.kind.in_(kinds))
     if keep_dedupe_keys:
-        condition = and_(condition, or_(Job.dedupe_key.is_(None), Job.dedupe_key.not_in(keep_dedupe_keys)))
+        condition.append(or_(Job.dedupe_key.is_(None), Job.dedupe_key.not_in(keep_dedupe_keys)))
+    return cancel_waiting_where(session, *condition, now=now)
+
+
+def cancel_waiting_where(session: Session, *conditions, now: datetime, detail: str | None = None) -> int:
+    """Cancel the waiting jobs that match ``conditions`` in one ``UPDATE ... RETURNING``; return how many."""
     ids = list(session.scalars(
-        update(Job).where(condition).values(status="cancelled", finished_at=now).returning(Job.id)
-        .execution_options(synchronize_session=False)
+        update(Job).where(Job.status == "todo", *conditions).values(status="cancelled", finished_at=now)
+        .returning(Job.id).execution_options(synchronize_session=False)
     ))
-    session.add_all([JobEvent(job_id=job_id, kind="cancelled", at=now) for job_id in ids])
+    session.add_all([JobEvent(job_id=job_id, kind="cancelled", detail=detail, at=now) for job_id in ids])
     return len(ids)
 
 

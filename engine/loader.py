@@ -3,7 +3,9 @@
 ``parse_model`` takes raw file bytes, parses them with a hardened lxml parser
 (no entity expansion, no DTD loading, no network, no huge trees; any DOCTYPE is
 rejected), runs our own checks (engine.validation) over every file, then hands
-the trees to SpiffWorkflow's spiff parser. Every problem becomes a
+the trees to SpiffWorkflow's spiff parser. The expressions of timer start
+events are evaluated here, without case data (there is none before a case
+starts), and checked as ISO 8601 values. Every problem becomes a
 ``ModelProblem``; invalid input never raises anything but
 ``ModelValidationError``. ``load_model`` caches parsed models by content hash.
 """
@@ -19,10 +21,15 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.control import StartEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
+from engine.script_engine import SandboxedEnvironment
+from engine.timers import StartTimer, start_timer
 from engine.validation import BPMN_NS, NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -77,6 +84,28 @@ class ParsedModel:
     subprocess_specs: dict[str, BpmnProcessSpec]
     user_tasks: list[UserTaskInfo]
     service_operations: list[str]
+    start_timers: tuple[StartTimer, ...] = ()
+
+    @property
+    def start_events(self) -> list:
+        """Return the task specs of the main process's start events."""
+        return start_events(self.spec)
+
+    @property
+    def starts_only_by_timer(self) -> bool:
+        """Tell whether every start event of the main process is a timer (no case can be started by hand)."""
+        return bool(self.start_timers) and len(self.start_timers) == len(self.start_events)
+
+
+def start_events(spec: BpmnProcessSpec) -> list:
+    """Return the start event specs of a process (behind Spiff's ``StartEventSplit`` if there are several)."""
+    found = []
+    for output in spec.start.outputs:
+        if isinstance(output, StartEventSplit):
+            found.extend(output.outputs)
+        elif isinstance(output, StartEvent):
+            found.append(output)
+    return found
 
 
 def content_hash(files: Mapping[str, bytes]) -> str:
@@ -171,18 +200,50 @@ def _from_spiff(exc: ValidationException, roots: Mapping[str, etree._Element]) -
     line = getattr(exc, "line_number", None)
     line = line if isinstance(line, int) and line > 0 else None
     if line is None and element_id:
-        for name, root in roots.items():
-            if file not in (None, name):
-                continue
-            found = root.xpath("//*[@id=$id]", id=element_id)
-            if found:
-                line, file = found[0].sourceline, name
-                break
+        line, file = _locate(element_id, roots, file)
     tag = getattr(exc, "tag", "")
     message = str(exc).strip() or type(exc).__name__
     if tag and element_id:
         message = f"{message} ({tag} '{element_id}')"
     return ModelProblem(message, element_id, line, file)
+
+
+def _locate(element_id: str, roots: Mapping[str, etree._Element], file: str | None = None) -> tuple[int | None, str | None]:
+    """Return the line and file of the element with ``element_id`` (searching ``file`` only, if given)."""
+    for name, root in roots.items():
+        if file not in (None, name):
+            continue
+        found = root.xpath("//*[@id=$id]", id=element_id)
+        if found:
+            return found[0].sourceline, name
+    return None, file
+
+
+def _start_timers(spec: BpmnProcessSpec, roots: Mapping[str, etree._Element]) -> tuple[StartTimer, ...]:
+    """Evaluate and check the timer start events of the main process."""
+    timers, problems = [], []
+    environment = SandboxedEnvironment()
+    for event in start_events(spec):
+        definition = getattr(event, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        try:
+            timers.append(start_timer(event.bpmn_id, definition, environment.evaluate(definition.expression, {})))
+        except Exception as exc:  # noqa: BLE001 - whatever the expression does wrong is reported
+            line, file = _locate(event.bpmn_id, roots)
+            problems.append(ModelProblem(f"timer start event '{event.bpmn_id}': {_explain(exc)}", event.bpmn_id,
+                                         line, file))
+    if problems:
+        raise ModelValidationError(problems)
+    return tuple(timers)
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, NameError):
+        return f"its expression cannot use case data (a case has none before it starts): {exc}"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"its expression fails: {type(exc).__name__}: {exc}"
 
 
 def _process_ids(roots: Mapping[str, etree._Element], problems: list[ModelProblem]) -> list[str]:
@@ -308,6 +369,7 @@ def _parse(
         raise ModelValidationError([ModelProblem(
             f"SpiffWorkflow could not parse the model: {type(exc).__name__}: {exc}", None, None, None)]) from exc
     user_tasks, operations = _summarise(spec, subprocess_specs)
+    start_timers = _start_timers(spec, bpmn_roots)
     return ParsedModel(
         process_id=candidates[0],
         name=spec.description if spec.description != candidates[0] else None,
@@ -316,6 +378,7 @@ def _parse(
         subprocess_specs=subprocess_specs,
         user_tasks=user_tasks,
         service_operations=operations,
+        start_timers=start_timers,
     )
 
 

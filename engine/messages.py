@@ -8,13 +8,18 @@ the case reaches the catch event (``runner._advance`` checks after each run).
 If no case matches but a process of the authority starts with that message,
 a new case is started; it gets its own business key (the correlation's key
 named no existing case, so it is not reused).
+
+What comes with a message besides its data (documents) is the caller's
+business: ``attach`` is called with the target case, before the message is
+kept or delivered, and returns data to add to the message (processes/intake.py
+files the documents and adds their references).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -37,8 +42,12 @@ class SendResult:
 
 
 def send_message(session: Session, ctx: EngineContext, user: User, name: str, correlation: dict[str, Any],
-                 data: dict[str, Any]) -> SendResult:
+                 data: dict[str, Any], attach: Callable[[Case], dict[str, Any]] | None = None) -> SendResult:
     """Deliver or keep a message for the matching case, or start a case with it.
+
+    Args:
+        attach: Called with the target case (locked, or just started); what it
+            returns is added to the message's data.
 
     Raises:
         NotFound: no case matches and no process starts with this message.
@@ -50,7 +59,7 @@ def send_message(session: Session, ctx: EngineContext, user: User, name: str, co
         raise Conflict(f"the correlation matches {len(case_ids)} cases; a message must match exactly one")
     if case_ids:
         case = runner.lock_case(session, case_ids[0], user.authority_id)
-        message = runner.keep_message(session, ctx, case, name, data, user.username)
+        message = runner.keep_message(session, ctx, case, name, _with_attachments(data, attach, case), user.username)
         outcome = "delivered" if message.status == "delivered" else "kept"
         return SendResult(outcome, case.id, message.id, message.expires_at if outcome == "kept" else None)
     definition = _started_by(session, user.authority_id, name)
@@ -60,7 +69,7 @@ def send_message(session: Session, ctx: EngineContext, user: User, name: str, co
             f"with message '{name}'; the message was not kept"
         )
     case = runner.start_case(session, ctx, definition, authority_id=user.authority_id, actor=user.username)
-    message = runner.keep_message(session, ctx, case, name, data, user.username)
+    message = runner.keep_message(session, ctx, case, name, _with_attachments(data, attach, case), user.username)
     if message.status != "delivered":
         raise Conflict(f"process '{definition.key}' did not accept message '{name}' at its start")
     return SendResult("started", case.id, message.id, None)
@@ -73,6 +82,10 @@ def expire_messages(session: Session, now: datetime) -> int:
         .values(status="expired").execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def _with_attachments(data: dict[str, Any], attach: Callable[[Case], dict[str, Any]] | None, case: Case) -> dict:
+    return {**data, **attach(case)} if attach is not None else data
 
 
 def _matching_cases(session: Session, authority_id: str, correlation: dict[str, Any]) -> list[str]:

@@ -17,7 +17,8 @@ long case costs the same per step as a short one. Service tasks are not run
 here: the case waits at them and a ``service`` job calls the operation in the
 background worker (engine.service_tasks). Waiting timers become ``timer`` jobs
 (engine.timers); messages kept for the case are delivered as soon as it
-waits for them (engine.messages).
+waits for them (engine.messages). A case of a timer start event's schedule is
+started by ``start_case_by_timer`` past that event (engine.start_timers).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
+from SpiffWorkflow.bpmn.specs.control import StartEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -103,25 +106,41 @@ def start_case(
     business_key: str | None = None,
     subject: str | None = None,
 ) -> Case:
-    """Create a case of ``definition`` and run it until it waits."""
+    """Create a case of ``definition`` and run it until it waits.
+
+    Raises:
+        Conflict: every start event of the process is a timer; its cases start on the schedule only.
+    """
     model = model_of(definition)
-    workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=ctx.script_engine)
-    case = Case(
-        id=new_id(),
-        authority_id=authority_id,
-        definition=definition,
-        definition_id=definition.id,
-        business_key=business_key,
-        subject=subject,
-        started_by=actor,
-        started_at=ctx.clock(),
-    )
-    case_data = CaseData()
-    _apply_external_data(case_data, data or {})
-    _save(case, workflow, case_data)  # a valid state before anything ran
+    if model.starts_only_by_timer:
+        events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)
+        raise Conflict(f"process '{definition.key}' starts its cases on a schedule (timer start event {events}); "
+                       "a case cannot be started by hand")
+    case, workflow, case_data = _new_case(ctx, definition, authority_id, actor, data, business_key, subject)
     session.add(case)
     ctx.events(session, case, "case.started", actor, {"process": definition.key, "version": definition.version, "data": data or {}})
     _advance(session, ctx, case, workflow, case_data, actor, NOTHING_PROJECTED)
+    return case
+
+
+def start_case_by_timer(session: Session, ctx: EngineContext, definition: ProcessDefinition, *, bpmn_id: str,
+                        occurrence: int, due: datetime) -> Case:
+    """Start a case of ``definition`` because its timer start event ``bpmn_id`` fired, and run it until it waits.
+
+    The case starts past the timer start event: the event counts as fired
+    (Spiff would evaluate it again against the wall clock and, for a cycle,
+    keep firing it inside this one case), so it completes at once and the step
+    after it runs; the process's other start events are cancelled. The case
+    has no actor; ``case.started`` names the event and the occurrence.
+    """
+    case, workflow, case_data = _new_case(ctx, definition, definition.authority_id, None, None, None, None)
+    session.add(case)
+    ctx.events(session, case, "case.started", None, {
+        "process": definition.key, "version": definition.version, "data": {},
+        "timer": {"bpmn_id": bpmn_id, "occurrence": occurrence, "due": due.isoformat()},
+    })
+    _fire_start_event(workflow, case_data, bpmn_id)
+    _advance(session, ctx, case, workflow, case_data, None, NOTHING_PROJECTED)
     return case
 
 
@@ -350,6 +369,56 @@ def lock_case(session: Session, case_id: str, authority_id: str | None = None) -
 
 
 # --- internals -------------------------------------------------------------
+
+
+def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: str, actor: str | None,
+              data: dict[str, Any] | None, business_key: str | None, subject: str | None,
+              ) -> tuple[Case, BpmnWorkflow, CaseData]:
+    """Create a case row and its workflow, saved in a valid state before anything ran."""
+    model = model_of(definition)
+    workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=ctx.script_engine)
+    case = Case(
+        id=new_id(),
+        authority_id=authority_id,
+        definition=definition,
+        definition_id=definition.id,
+        business_key=business_key,
+        subject=subject,
+        started_by=actor,
+        started_at=ctx.clock(),
+    )
+    case_data = CaseData()
+    _apply_external_data(case_data, data or {})
+    _save(case, workflow, case_data)
+    return case, workflow, case_data
+
+
+def _fire_start_event(workflow: BpmnWorkflow, case_data: CaseData, bpmn_id: str) -> None:
+    """Make the start event ``bpmn_id`` READY as fired and cancel the other start events.
+
+    The next engine steps run it (and record it like any step). A cycle timer
+    has no predicted children (Spiff adds one set per cycle), so they are added
+    here as Spiff's ``CycleTimerEventDefinition.update_task`` does.
+    """
+    start = workflow.get_next_task(state=TaskState.READY)  # the process's BpmnStartTask
+    case_data.refresh(start)
+    start.run()
+    events = []
+    for child in start.children:  # the start events, and event subprocesses Spiff hangs here
+        if isinstance(child.task_spec, StartEventSplit):  # a process with several start events
+            child.run()
+            events.extend(child.children)
+        elif isinstance(child.task_spec, StartEvent):
+            events.append(child)
+    for event in events:
+        if event.task_spec.bpmn_id != bpmn_id:
+            event.cancel()
+            continue
+        if not event.children:
+            for output in event.task_spec.outputs:
+                child = event._add_child(output, TaskState.FUTURE)
+                child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+        event._ready()
 
 
 def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData,

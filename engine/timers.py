@@ -8,10 +8,16 @@ per waiting timer keyed by task id and due time, and cancels timer jobs that no
 longer match (the timer fired, was interrupted, or its cycle moved on). A timer
 job only reloads the case and advances; Spiff decides what fires against the
 wall clock (tests move it with time-machine).
+
+Timer *start* events belong to the definition, not to a case (Spiff would
+keep a fired cycle inside one instance): ``StartTimer`` is the evaluated
+expression of one, and ``StartTimer.due`` computes its occurrences (see
+engine/start_timers.py for the schedule).
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -69,3 +75,140 @@ def _due(definition: TimerEventDefinition, value, now: datetime) -> datetime | N
             return now
         return datetime.fromisoformat(value["next"]).astimezone(timezone.utc)
     return None
+
+
+START_TIMER_KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration",
+                     CycleTimerEventDefinition: "cycle"}
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """A timer start event of a process with its evaluated ISO 8601 value.
+
+    ``kind`` is ``date`` (one case at that date), ``duration`` (one case that
+    long after deployment) or ``cycle`` (``R[n]/[start/]interval``: one case per
+    occurrence; without a start, the first occurrence is one interval after
+    deployment; without ``n``, the cycle does not end).
+    """
+
+    bpmn_id: str
+    kind: str
+    value: str
+
+    def due(self, anchor: datetime, occurrence: int) -> datetime | None:
+        """Return when occurrence ``occurrence`` (0-based) is due, or None if there is no such occurrence.
+
+        Args:
+            anchor: The deployment time; relative values count from it.
+            occurrence: Index of the occurrence; a date or duration has only occurrence 0.
+        """
+        try:
+            if self.kind != "cycle":
+                if occurrence != 0:
+                    return None
+                if self.kind == "date":
+                    return TimerEventDefinition.get_datetime(self.value)
+                return anchor + TimerEventDefinition.get_timedelta_from_start(_duration(self.value), anchor)
+            cycles, start, interval = _cycle(self.value)
+            if cycles != -1 and occurrence >= cycles:
+                return None
+            if start is None:
+                start, occurrence = anchor, occurrence + 1
+            return _add_interval(start, interval, occurrence)
+        except OverflowError:  # beyond the year 9999: the schedule has ended
+            return None
+
+    def first_occurrence(self, anchor: datetime) -> int | None:
+        """Return the first occurrence due at or after ``anchor`` (earlier ones are not made up), or None."""
+        first = self.due(anchor, 0)
+        if first is None:
+            return None
+        if first >= anchor:
+            return 0
+        second = self.due(anchor, 1)
+        if second is None:  # a date, duration or last occurrence before the deployment
+            return None
+        index = max(0, int((anchor - first) / (second - first)) - 1)  # estimate; months differ in length
+        while (due := self.due(anchor, index)) is not None and due < anchor:
+            index += 1
+        return index if due is not None else None
+
+
+def start_timer(bpmn_id: str, definition: TimerEventDefinition, value) -> StartTimer:
+    """Check the evaluated expression of a timer start event and return it as a ``StartTimer``.
+
+    Raises:
+        ValueError: the value is no ISO 8601 date, duration or cycle of the event's kind
+            (the message says what is wrong).
+    """
+    kind = START_TIMER_KINDS.get(type(definition))
+    if kind is None:
+        raise ValueError(f"timer type {type(definition).__name__} is not supported")
+    if not isinstance(value, str):
+        raise ValueError(f"the expression must give a string, not {type(value).__name__}")
+    value = value.strip()
+    try:
+        if kind == "date":
+            TimerEventDefinition.get_datetime(value)
+        elif kind == "duration":
+            _duration(value)
+        else:
+            _cycle(value)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is no valid ISO 8601 {_EXAMPLES[kind]}: {exc}") from exc
+    return StartTimer(bpmn_id, kind, value)
+
+
+_EXAMPLES = {
+    "date": "date and time (e.g. 2030-01-01T08:00:00+01:00)",
+    "duration": "duration (e.g. P1D or PT2H)",
+    "cycle": "cycle (e.g. R/P1M, R3/PT1H or R12/2030-01-01T08:00:00Z/P1M)",
+}
+
+
+def _duration(value: str) -> dict:
+    if not value.upper().startswith("P"):
+        raise ValueError("a duration starts with 'P'")
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(value)
+    except Exception as exc:  # Spiff raises a bare Exception
+        raise ValueError(str(exc)) from exc
+    if not parsed:
+        raise ValueError("the duration is empty")
+    return parsed
+
+
+def _cycle(value: str) -> tuple[int, datetime | None, dict]:
+    """Split ``R[n]/[start/]interval`` into cycles (-1: unbounded), start (or None) and interval."""
+    parts = value.split("/")
+    if not parts[0].upper().startswith("R") or len(parts) not in (2, 3):
+        raise ValueError("a cycle has the form R[n]/[start/]interval")
+    count = parts[0][1:]
+    if count and (not count.isdigit() or int(count) == 0):
+        raise ValueError(f"'{parts[0]}' is no repetition count (R, or R followed by a number above 0)")
+    start = None
+    if len(parts) == 3:
+        try:
+            start = TimerEventDefinition.get_datetime(parts[1])
+        except ValueError as exc:
+            raise ValueError(f"the cycle's start '{parts[1]}' is no date and time (cycles with an end are "
+                             "not supported)") from exc
+    interval = _duration(parts[-1])
+    if any(isinstance(interval.get(unit, 0), float) for unit in ("years", "months")):
+        raise ValueError("a cycle's interval cannot have fractional years or months")
+    if not any(interval.values()):
+        raise ValueError("a cycle's interval must be longer than zero")
+    return int(count) if count else -1, start, interval
+
+
+def _add_interval(start: datetime, interval: dict, times: int) -> datetime:
+    """Return ``start`` plus ``times`` intervals; months count in the calendar (31 Jan + 1 month = 28/29 Feb)."""
+    months = (interval.get("years", 0) * 12 + interval.get("months", 0)) * times
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    if year > datetime.max.year:
+        raise OverflowError("date beyond the calendar")
+    shifted = start.replace(year=year, month=month + 1, day=day)
+    rest = {unit: interval[unit] * times for unit in ("weeks", "days", "hours", "minutes", "seconds") if unit in interval}
+    return shifted + timedelta(**rest)

@@ -10,7 +10,8 @@ For each job:
 2. *prepare* outside any transaction: a service job calls the operation (a
    Python handler or the HTTP connector); a timer job has nothing to prepare;
 3. *apply* in one transaction: lock the case, advance it, write audit events,
-   ``jobs.finish`` — committed together, or not at all;
+   ``jobs.finish`` — committed together, or not at all (a ``start_timer`` job
+   starts a case and queues its schedule's next occurrence, engine.start_timers);
 4. on an error: roll back, then ``jobs.fail`` schedules a retry with exponential
    backoff and jitter, or, with no attempts left, opens an incident (written
    into the case's audit log in the same transaction).
@@ -43,7 +44,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, messages, runner
+from engine import jobs, messages, runner, start_timers
 from engine.connectors.http import ConnectorOperation
 from engine.registry import CaseCall, CaseOperation
 from engine.db import transaction
@@ -264,6 +265,13 @@ def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     return apply
 
 
+def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    def apply(session: Session) -> None:
+        start_timers.fire(session, worker.ctx, job.payload)
+
+    return apply
+
+
 def _lock_running_case(session: Session, job: jobs.ClaimedJob, keep_payload: dict | None = None) -> Case | None:
     """Lock the job's case; return None if it ended (the job has nothing left to do).
 
@@ -281,6 +289,7 @@ _HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {
     "service": _prepare_service,
     "timer": _prepare_timer,
     "outbox": _prepare_outbox,
+    "start_timer": _prepare_start_timer,
 }
 
 

@@ -59,7 +59,8 @@ def deploy_model(
 ) -> definitions.Deployment:
     """Deploy a model for one authority (or for all, with ``authority_id`` None) and log a new version."""
     deployment = definitions.deploy(
-        session, files, authority_id=authority_id, deployed_by=actor, known_operations=ctx.registry.names()
+        session, files, authority_id=authority_id, deployed_by=actor, known_operations=ctx.registry.names(),
+        now=ctx.clock(),
     )
     if deployment.created:
         definition = deployment.definition

@@ -1,11 +1,15 @@
-"""Intake of applications: a case with its documents, answered with a receipt.
+"""Intake (Posteingang): applications and later messages, each with its documents.
 
-One call creates the case of the procedure, files the applicant's documents
-into its E-Akte (incoming) and returns what an XBau Eingangsbestätigung
-(1120/1121) carries: Aktenzeichen, case, time of receipt, stored documents.
+``receive_application`` creates the case of the procedure, files the
+applicant's documents into its E-Akte (incoming) and returns what an XBau
+Eingangsbestätigung (1120/1121) carries: Aktenzeichen, case, time of receipt,
+stored documents. ``send_message`` delivers a message to a running case (e.g.
+documents handed in later) and files the documents that come with it; their
+references reach the process in the message data under ``dokumente``.
+
 Every document is checked before anything is started or stored, so a bad
-attachment leaves no case; the caller's transaction commits the whole intake
-or nothing.
+attachment leaves no case and no message; the caller's transaction commits
+the whole intake or nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +26,8 @@ from eakte.errors import EakteError, UnsupportedContent
 from eakte.intake import CheckedContent, check_content
 from eakte.models import DokumentVersion
 from eakte.storage import DocumentStore
+from engine import messages
+from engine.errors import InvalidData
 from engine.models import Case, User
 from engine.runner import EngineContext
 from processes import casework
@@ -28,6 +35,7 @@ from processes.baugenehmigung import xbau
 
 PROCESS_KEY = "baugenehmigung"
 CHANNELS = ("api", "portal", "xbau", "paper")
+MESSAGE_DOCUMENTS_KEY = "dokumente"
 
 
 @dataclass(frozen=True)
@@ -73,17 +81,40 @@ def receive_application(
     received_at = ctx.clock()
     case = casework.start_case(session, ctx, user, process_key, data, subject=subject)
     case.channel = channel
-    vorgang = akten.vorgang_of_case(session, case.id)
-    if vorgang is None:
-        raise EakteError("the case was not filed: the application has no document store configured")
-    stored = [
-        dokumente.store_document(session, store, vorgang, content, subject=document.subject,
-                                 doc_type=document.doc_type, direction="incoming", actor=user.username,
-                                 now=received_at)
-        for document, content in checked
-    ]
-    session.flush()
+    stored = _file_incoming(session, store, case, checked, actor=user.username, now=received_at)
     return Receipt(case=case, channel=channel, received_at=received_at, message_id=message_id, documents=stored)
+
+
+def send_message(
+    session: Session, ctx: EngineContext, store: DocumentStore, user: User, name: str, correlation: dict[str, Any],
+    data: dict[str, Any], documents: list[IncomingDocument],
+) -> messages.SendResult:
+    """Deliver a message (see engine.messages) and file its documents into the target case's file.
+
+    The documents are filed when the message arrives, also if the case keeps
+    the message until it waits for it; the process finds them in the message
+    data as ``dokumente`` (id, subject, type, file name).
+
+    Raises:
+        UnsupportedContent: a document is not acceptable (named in the message); nothing is kept.
+        InvalidData: the data already has ``dokumente`` while documents are sent.
+    """
+    checked = [(document, _check(document)) for document in documents]
+    if not checked:
+        return messages.send_message(session, ctx, user, name, correlation, data)
+    if MESSAGE_DOCUMENTS_KEY in data:
+        raise InvalidData(f"the message data must not contain '{MESSAGE_DOCUMENTS_KEY}' when documents are sent: "
+                          "the references of the filed documents go there")
+
+    def file_documents(case: Case) -> dict[str, Any]:
+        stored = _file_incoming(session, store, case, checked, actor=user.username, now=ctx.clock())
+        return {MESSAGE_DOCUMENTS_KEY: [
+            {"dokument_id": version.dokument_id, "betreff": document.subject, "typ": document.doc_type,
+             "dateiname": version.filename}
+            for (document, _content), version in zip(checked, stored)
+        ]}
+
+    return messages.send_message(session, ctx, user, name, correlation, data, attach=file_documents)
 
 
 def receive_xbau(
@@ -142,6 +173,22 @@ def receive_portal(
     }
     return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
                                subject=_subject(data))
+
+
+def _file_incoming(session: Session, store: DocumentStore, case: Case,
+                   checked: list[tuple[IncomingDocument, CheckedContent]], *, actor: str, now: datetime,
+                   ) -> list[DokumentVersion]:
+    """Store checked documents as incoming documents of the case's Vorgang."""
+    vorgang = akten.vorgang_of_case(session, case.id)
+    if vorgang is None:
+        raise EakteError("the case was not filed: the application has no document store configured")
+    stored = [
+        dokumente.store_document(session, store, vorgang, content, subject=document.subject,
+                                 doc_type=document.doc_type, direction="incoming", actor=actor, now=now)
+        for document, content in checked
+    ]
+    session.flush()
+    return stored
 
 
 def _check(document: IncomingDocument) -> CheckedContent:

@@ -67,3 +67,19 @@ class ArchiveHandover(Base):
     confirmed_at: Mapped[datetime | None]
     confirmed_by: Mapped[str | None] = mapped_column(String(200))
     archive_reference: Mapped[str | None] = mapped_column(String(200))
+
+
+class ArchiveOffer(Base):
+    """A closed file offered to the archive in an xdomea offer list (0501), and the archive's appraisal (0502)."""
+
+    __tablename__ = "eakte_archive_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    akte_id: Mapped[str] = mapped_column(ForeignKey("eakte_akten.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(36), index=True)  # xdomea ProzessID of the 0501 message
+    disposal_code: Mapped[str] = mapped_column(String(1))  # the file's code when it was offered (A or B)
+    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered_by: Mapped[str | None] = mapped_column(String(200))
+    appraisal: Mapped[str | None] = mapped_column(String(1))  # the archive's decision: A (archive) or V (destroy)
+    appraised_at: Mapped[datetime | None]
+    appraised_by: Mapped[str | None] = mapped_column(String(200))

@@ -1,12 +1,18 @@
 """Document store in an S3 bucket (production), through the ``minio`` client.
 
 Objects are stored under their content-addressed key with the metadata
-``x-amz-meta-sha256``. The key has to be known before the upload starts: if
-the caller announces hash and size, the stream is uploaded directly and
-verified while it is read (a mismatch aborts the upload before it completes);
-otherwise the stream is first spooled to a temporary file and hashed. Memory
-per upload stays bounded: the client holds up to about three 5 MiB multipart
-parts at once, whatever the object size.
+``x-amz-meta-sha256``. The key has to be known before the upload starts.
+Content of up to ``SINGLE_PUT_MAX`` bytes (5 MiB, most documents) whose size
+is announced is read into memory, hashed once and sent in one conditional
+PUT (``If-None-Match: *``): the server refuses to replace an existing object
+(412), so nothing is ever rewritten and no existence check is needed. This
+needs a server with conditional writes (AWS S3, MinIO; SeaweedFS 4.48 is tested).
+Larger content goes through the client's multipart upload after an existence
+check: if the caller announces hash and size, the stream is uploaded directly
+and verified while it is read (a mismatch aborts the upload before it
+completes); otherwise it is first spooled to a temporary file and hashed.
+Memory per upload stays bounded: at most one 5 MiB body, or about three 5 MiB
+multipart parts, whatever the object size.
 
 Transport failures (refused connections, timeouts, 5xx answers) become
 ``StorageUnavailable``. ``build_http_client`` configures short timeouts and few
@@ -27,7 +33,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, S3Error, ServerError
-from minio.helpers import check_bucket_name
+from minio.helpers import MIN_PART_SIZE, check_bucket_name
 
 from eakte.storage.base import (
     CHUNK_SIZE,
@@ -49,6 +55,9 @@ from eakte.storage.base import (
 
 SPOOL_MAX_MEMORY = 8 * 1024 * 1024
 """Uploads of unknown hash are kept in memory up to this size, then on disk."""
+
+SINGLE_PUT_MAX = MIN_PART_SIZE
+"""Largest content sent in one conditional PUT; the client splits larger content into parts."""
 
 _SERVER_ERROR_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
 
@@ -192,6 +201,8 @@ class S3Store:
         """Store a stream under its content hash (see ``DocumentStore.put``)."""
         if sha256 is not None:
             validate_sha256(sha256)
+        if size is not None and size <= SINGLE_PUT_MAX:
+            return self._put_whole(_read_announced(stream, size), sha256, content_type)
         if sha256 is not None and size:
             return self._put_direct(stream, size, sha256, content_type)
         return self._put_spooled(stream, size, sha256, content_type)
@@ -275,11 +286,33 @@ class S3Store:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY) as spool:
             digest, copied = copy_hashing(stream, spool)
             check_content(digest, copied, sha256, size)
+            spool.seek(0)
             key = key_for(digest)
-            if not self.exists(key):
-                spool.seek(0)
+            if copied <= SINGLE_PUT_MAX:
+                self._put_if_absent(key, spool.read(), digest, content_type)
+            elif not self.exists(key):
                 self._upload(key, spool, copied, digest, content_type)
         return StoredObject(key=key, sha256=digest, size=copied)
+
+    def _put_whole(self, data: bytes, sha256: str | None, content_type: str) -> StoredObject:
+        """Hash ``data`` once, check it against ``sha256`` and store it with one conditional PUT."""
+        digest = hashlib.sha256(data).hexdigest()
+        check_content(digest, len(data), sha256, None)
+        key = key_for(digest)
+        self._put_if_absent(key, data, digest, content_type)
+        return StoredObject(key=key, sha256=digest, size=len(data))
+
+    def _put_if_absent(self, key: str, data: bytes, sha256: str, content_type: str) -> None:
+        """Send ``data`` in one PUT that the server refuses (412) if ``key`` exists already."""
+        headers = {"Content-Type": content_type, "x-amz-meta-sha256": sha256, "If-None-Match": "*"}
+        with _translated_errors(key):
+            try:
+                # The public put_object passes no conditional headers; its single-part
+                # path calls exactly this method (minio 7.2).
+                self.client._put_object(self.bucket, key, data, headers)
+            except S3Error as exc:
+                if exc.code != "PreconditionFailed":  # 412: the object exists, nothing is rewritten
+                    raise
 
     def _upload(self, key: str, data: BinaryIO, size: int, sha256: str, content_type: str) -> None:
         with _translated_errors(key):
@@ -292,6 +325,24 @@ class S3Store:
                 metadata={"sha256": sha256},
                 num_parallel_uploads=1,
             )
+
+
+def _read_announced(stream: BinaryIO, size: int) -> bytes:
+    """Read the ``size`` bytes a caller announced, failing if the stream is shorter or longer.
+
+    Raises:
+        IntegrityMismatch: The stream does not hold exactly ``size`` bytes.
+    """
+    chunks = []
+    received = 0
+    while received <= size and (chunk := stream.read(size + 1 - received)):
+        chunks.append(chunk)
+        received += len(chunk)
+    if received > size:
+        raise IntegrityMismatch(f"stream is longer than the announced {size} bytes")
+    if received < size:
+        raise IntegrityMismatch(f"stream ended after {received} bytes, expected {size}")
+    return b"".join(chunks)  # a single chunk is returned as is, not copied
 
 
 class _VerifyingReader:

@@ -137,7 +137,7 @@ def export_0503(
             vorgaenge, manifest = _write_documents(session, store, akte, archive)
             dokument_ids = {d.dokument.id for v in vorgaenge for d in v.dokumente}
             history = collect_history(session, akte, [v.vorgang for v in vorgaenge], dokument_ids)
-            header = Header(process_id, utcnow(), sender, recipient, _product_version(), receipt)
+            header = Header(process_id, utcnow(), sender, recipient, product_version(), receipt)
             unit = session.get(FilePlanUnit, akte.unit_id)
             message = build_message(header, akte, unit, vorgaenge, history)
             errors = validate_xdomea(message)
@@ -230,7 +230,8 @@ def _file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _product_version() -> str | None:
+def product_version() -> str | None:
+    """Return the installed version of Aktenfluss for ``SendendesSystem``, if known."""
     try:
         return importlib.metadata.version("aktenfluss")
     except importlib.metadata.PackageNotFoundError:

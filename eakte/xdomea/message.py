@@ -1,4 +1,8 @@
-"""The XML of an xdomea 3.0.0 hand-over message ``Aussonderung.Aussonderung.0503``.
+"""The XML of the xdomea 3.0.0 messages we send to the archive.
+
+``Aussonderung.Aussonderung.0503`` hands a file over (metadata, history and
+primary files); ``Aussonderung.Anbieteverzeichnis.0501`` offers files for
+appraisal (the same file metadata, without content and history).
 
 Element order follows the schema (``xdomea-Baukasten.xsd``,
 ``xdomea-Nachrichten-AussonderungDurchfuehren.xsd``); the official example
@@ -21,6 +25,7 @@ from eakte.xdomea import codes
 
 NS = "urn:xoev-de:xdomea:schema:3.0.0"
 MESSAGE_NAME = "Aussonderung.Aussonderung.0503"
+OFFER_MESSAGE_NAME = "Aussonderung.Anbieteverzeichnis.0501"
 PRODUCT_NAME = "Aktenfluss"
 
 _CONTACT_KEYS = {
@@ -69,13 +74,13 @@ class Header:
     """Data of the message head (``Kopf``).
 
     Attributes:
-        process_id: ``ProzessID`` (UUID) of the hand-over.
+        process_id: ``ProzessID`` (UUID) of the hand-over or offer.
         created_at: ``Erstellungszeitpunkt``, tz-aware.
         sender: Contact of the handing-over authority (see ``validate_contact``).
         recipient: Contact of the archive.
         product_version: Version of Aktenfluss for ``SendendesSystem``, if known.
-        receipt: Ask the archive for a receipt (``Empfangsbestaetigung``). An import
-            confirmation (``Importbestaetigung``) is always requested: 3.0.0 fixes it to 1.
+        receipt: Ask the archive for a receipt (``Empfangsbestaetigung``). With a 0503 an
+            import confirmation (``Importbestaetigung``) is always requested: 3.0.0 fixes it to 1.
     """
 
     process_id: str
@@ -84,6 +89,14 @@ class Header:
     recipient: dict
     product_version: str | None
     receipt: bool
+
+
+def authority_contact(name: str, short_name: str, behoerdenschluessel: str | None = None) -> dict:
+    """Return the contact mapping of a sending authority (see ``validate_contact``)."""
+    contact = {"name": name, "short_name": short_name}
+    if behoerdenschluessel:
+        contact["behoerdenschluessel"] = behoerdenschluessel
+    return contact
 
 
 def validate_contact(contact: dict, role: str) -> dict:
@@ -125,9 +138,37 @@ def build_message(
         The message as UTF-8 encoded XML with declaration.
     """
     root = etree.Element(_q(MESSAGE_NAME), nsmap={"xdomea": NS})
-    _kopf(root, header)
+    kopf = _kopf(root, header, "0503", "Aussonderung.Aussonderung")
+    _sub(kopf, "Importbestaetigung", _bool(True))  # fixed to 1 by the 3.0.0 schema
+    _sub(kopf, "RueckmeldungArchivkennung", _bool(True))  # the archive's reference confirms the hand-over
+    _sub(kopf, "Empfangsbestaetigung", _bool(header.receipt))
     objekt = _sub(root, "Schriftgutobjekt")
     _akte(_sub(objekt, "Akte"), akte, unit, vorgaenge, history)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def build_offer_message(header: Header, files: list[tuple[Akte, FilePlanUnit | None]]) -> bytes:
+    """Build the 0501 offer list (Anbieteverzeichnis) for closed files.
+
+    Each file is one ``Schriftgutobjekt/Akte`` with its identification (the
+    archive's appraisal refers to it), general and disposal metadata, run time
+    and zdA date; no content, as the standard says for offer lists.
+
+    Args:
+        header: Head data.
+        files: The offered files with their file plan units.
+
+    Returns:
+        The message as UTF-8 encoded XML with declaration.
+    """
+    root = etree.Element(_q(OFFER_MESSAGE_NAME), nsmap={"xdomea": NS})
+    kopf = _kopf(root, header, "0501", "Aussonderung.Anbieteverzeichnis")
+    _sub(kopf, "Empfangsbestaetigung", _bool(header.receipt))
+    for akte, unit in files:
+        element = _sub(_sub(root, "Schriftgutobjekt"), "Akte")
+        _akte_metadaten(element, akte, unit)
+        _laufzeit(element, akte.created_at, akte.closed_at)
+        _zda(element, akte)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -170,10 +211,11 @@ def _bool(value: bool) -> str:
     return "1" if value else "0"  # as the official example writes xs:boolean
 
 
-def _kopf(root: etree._Element, header: Header) -> None:
+def _kopf(root: etree._Element, header: Header, code: str, name: str) -> etree._Element:
+    """Write the head elements every message type shares (``NkBasisType``) and return the head."""
     kopf = _sub(root, "Kopf")
     _sub(kopf, "ProzessID", header.process_id)
-    _code(kopf, "Nachrichtentyp", codes.NACHRICHTENTYP_LIST, "0503", "Aussonderung.Aussonderung")
+    _code(kopf, "Nachrichtentyp", codes.NACHRICHTENTYP_LIST, code, name)
     _sub(kopf, "Erstellungszeitpunkt", _timestamp(header.created_at))
     _kontakt(_sub(kopf, "Absender"), header.sender)
     _kontakt(_sub(kopf, "Empfaenger"), header.recipient)
@@ -181,9 +223,7 @@ def _kopf(root: etree._Element, header: Header) -> None:
     _sub(system, "Produktname", PRODUCT_NAME)
     if header.product_version:
         _sub(system, "Version", header.product_version)
-    _sub(kopf, "Importbestaetigung", _bool(True))  # fixed to 1 by the 3.0.0 schema
-    _sub(kopf, "RueckmeldungArchivkennung", _bool(True))  # confirm_archive records the archive's reference
-    _sub(kopf, "Empfangsbestaetigung", _bool(header.receipt))
+    return kopf
 
 
 def _kontakt(element: etree._Element, contact: dict) -> None:
@@ -235,6 +275,16 @@ def _laufzeit(parent: etree._Element, start: datetime, end: datetime | None) -> 
 
 
 def _akte(element, akte: Akte, unit, vorgaenge: list[PackagedVorgang], history) -> None:
+    _akte_metadaten(element, akte, unit)
+    _laufzeit(element, akte.created_at, akte.closed_at)
+    _historie(element, history.get(akte.id, []))
+    inhalt = _sub(element, "Akteninhalt")
+    for packaged in vorgaenge:
+        _vorgang(_sub(inhalt, "Vorgang"), akte, packaged, history)
+    _zda(element, akte)
+
+
+def _akte_metadaten(element, akte: Akte, unit: FilePlanUnit | None) -> None:
     _sub(_sub(element, "Identifikation"), "ID", akte.id)
     _metadaten(element, betreff=akte.title, kennzeichen=akte.aktenzeichen,
                confidentiality=akte.confidentiality, unit=unit)
@@ -248,11 +298,9 @@ def _akte(element, akte: Akte, unit, vorgaenge: list[PackagedVorgang], history) 
         _code(_sub(archiv, "Aussonderungsart"), "Aussonderungsart", codes.AUSSONDERUNGSART_LIST, akte.disposal_code)
     if akte.retention_until is not None:
         _sub(archiv, "Aufbewahrungsende", _day(akte.retention_until))
-    _laufzeit(element, akte.created_at, akte.closed_at)
-    _historie(element, history.get(akte.id, []))
-    inhalt = _sub(element, "Akteninhalt")
-    for packaged in vorgaenge:
-        _vorgang(_sub(inhalt, "Vorgang"), akte, packaged, history)
+
+
+def _zda(element, akte: Akte) -> None:
     _sub(element, "ZdA", _bool(akte.closed_at is not None))
     if akte.closed_at is not None:
         _sub(element, "ZdADatum", _day(akte.closed_at))

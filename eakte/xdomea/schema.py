@@ -74,6 +74,12 @@ def validate_xdomea(xml_bytes: bytes, xsd: Path | None = None) -> list[str]:
         document = etree.fromstring(xml_bytes, _parser())
     except etree.XMLSyntaxError as error:
         return [f"not well-formed XML: {error}"]
+    return schema_errors(document, xsd)
+
+
+def schema_errors(document: etree._Element, xsd: Path | None = None) -> list[str]:
+    """Like ``validate_xdomea``, for a message already parsed (by a hardened parser) into ``document``."""
+    schema = load_schema(xsd or schema_path())
     if schema.validate(document):
         return []
     return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]

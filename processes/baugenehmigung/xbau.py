@@ -22,6 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from eakte.safe_xml import UnsafeOrBrokenXml, parse_untrusted
 from engine.errors import InvalidData
 
 XBAU_NS = "http://www.xleitstelle.de/xbau/2/6"
@@ -108,21 +109,11 @@ def parse_message(data: bytes) -> etree._ElementTree:
     Raises:
         XBauRejected: empty, too large, not well-formed, or with a DTD.
     """
-    if not data or not data.strip():
-        raise XBauRejected("the message is empty")
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise XBauRejected(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_pis=True)
     try:
-        tree = etree.ElementTree(etree.fromstring(data, parser))
-    except etree.XMLSyntaxError as exc:
-        problems = [{"line": e.line, "message": e.message} for e in exc.error_log] or [
-            {"line": exc.lineno, "message": str(exc)}]
-        raise XBauRejected("the message is not well-formed XML", problems) from exc
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise XBauRejected("document type declarations (DTD, entities) are not allowed in XBau messages",
-                           [{"line": 1, "message": "DOCTYPE found"}])
+        root = parse_untrusted(data, max_bytes=MAX_MESSAGE_BYTES, kind="XBau")
+    except UnsafeOrBrokenXml as exc:
+        raise XBauRejected(exc.message, [{"line": p.line, "message": p.message} for p in exc.problems]) from exc
+    tree = etree.ElementTree(root)
     return tree
 
 

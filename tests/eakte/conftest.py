@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy.orm import sessionmaker
 
 from eakte.storage import FileStore, S3Store, open_store
 from tests.support.services import running_seaweed
@@ -53,3 +56,33 @@ def s3_store(s3_url: str) -> Iterator[S3Store]:
 def store(request: pytest.FixtureRequest) -> FileStore | S3Store:
     """Each document store backend in turn, for the contract tests."""
     return request.getfixturevalue(f"{request.param}_store")
+
+
+@dataclass(frozen=True)
+class CliInstallation:
+    """A fresh embedded installation for CLI tests: the runner, a session factory on its database, its store."""
+
+    runner: CliRunner
+    sessions: sessionmaker
+    store: FileStore
+
+    def invoke(self, *args: str):
+        """Run ``aktenfluss ARGS...`` and return the click result."""
+        from web.cli import main
+
+        return self.runner.invoke(main, list(args))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliInstallation]:
+    """The ``aktenfluss`` command on a migrated SQLite database and a local store (it opens its own engines)."""
+    from engine.db import make_engine, make_session_factory
+
+    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("AKTENFLUSS_DATABASE_URL", database_url)
+    monkeypatch.setenv("AKTENFLUSS_STORAGE_URL", str(tmp_path / "documents"))
+    installation = CliInstallation(CliRunner(), None, FileStore(tmp_path / "documents"))
+    assert installation.invoke("db", "upgrade").exit_code == 0
+    engine = make_engine(database_url)
+    yield CliInstallation(installation.runner, make_session_factory(engine), installation.store)
+    engine.dispose()

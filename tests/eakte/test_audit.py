@@ -57,6 +57,21 @@ def test_rollback_discards_queued_events(session_factory):
     assert _events(session_factory, stream) == ([], None)
 
 
+def test_one_transaction_appends_to_several_streams_in_batches(session_factory):
+    streams = sorted(_stream() for _ in range(3))
+    with transaction(session_factory) as session:
+        for batch in range(2):
+            for n, stream in enumerate(streams):
+                for i in range(n + 1):
+                    audit.record(session, stream, "tick", actor="anna", authority_id=None, data={"b": batch, "i": i})
+            audit.write_pending(session)  # the second batch continues the heads the first one moved
+    for n, stream in enumerate(streams):
+        events, head = _events(session_factory, stream)
+        assert [e.seq for e in events] == list(range(1, 2 * (n + 1) + 1))
+        assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
+        assert audit.verify_stream(events, head) is None
+
+
 def test_concurrent_appends_to_one_stream_keep_one_chain(session_factory):
     stream = _stream()
 

@@ -253,47 +253,32 @@ def test_crash_between_marking_and_deleting_is_repaired_by_rerunning_purge(sessi
 
 # --- command line ------------------------------------------------------------------------------------------
 
-def test_cli_exports_confirms_and_destroys(tmp_path, monkeypatch):
-    """Against a fresh embedded installation, like the other CLI tests (the CLI opens its own engines)."""
-    from click.testing import CliRunner
-
-    from eakte.storage import FileStore
-    from engine.db import make_engine, make_session_factory
-    from web.cli import main
-
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    monkeypatch.setenv("AKTENFLUSS_DATABASE_URL", database_url)
-    monkeypatch.setenv("AKTENFLUSS_STORAGE_URL", str(tmp_path / "documents"))
-    runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    with transaction(sessions) as session:
+def test_cli_exports_confirms_and_destroys(cli, tmp_path):
+    with transaction(cli.sessions) as session:
         authority = factories.make_authority(session)
         unit = factories.make_unit(session, authority.id, disposal_code="A", retention_years=1)
-        akte = factories.make_full_akte(session, FileStore(tmp_path / "documents"), unit)
+        akte = factories.make_full_akte(session, cli.store, unit)
         slug, aktenzeichen, akte_id = authority.slug, akte.aktenzeichen, akte.id
 
-    refused = runner.invoke(main, ["eakte", "destroy", aktenzeichen, "--authority", slug, "--yes"])
+    refused = cli.invoke("eakte", "destroy", aktenzeichen, "--authority", slug, "--yes")
     assert refused.exit_code == 2
     assert "only after it was handed over" in refused.output
 
     out = tmp_path / "abgabe.zip"
-    exported = runner.invoke(main, ["eakte", "export-xdomea", aktenzeichen, "--authority", slug, "--out", str(out)])
+    exported = cli.invoke("eakte", "export-xdomea", aktenzeichen, "--authority", slug, "--out", str(out))
     assert exported.exit_code == 0, exported.output
-    with transaction(sessions) as session:
+    with transaction(cli.sessions) as session:
         handover = session.scalars(select(ArchiveHandover).where(ArchiveHandover.akte_id == akte_id)).one()
-    engine.dispose()
     assert handover.id in exported.output and out.is_file()
 
-    unknown = runner.invoke(main, ["eakte", "confirm-archive", "no-such-handover", "--reference", "R"])
+    unknown = cli.invoke("eakte", "confirm-archive", "no-such-handover", "--reference", "R")
     assert unknown.exit_code == 2 and "no archive hand-over" in unknown.output
-    confirmed = runner.invoke(main, ["eakte", "confirm-archive", handover.id, "--reference", "LAMV 42"])
+    confirmed = cli.invoke("eakte", "confirm-archive", handover.id, "--reference", "LAMV 42")
     assert confirmed.exit_code == 0, confirmed.output
 
-    destroyed = runner.invoke(main, ["eakte", "destroy", aktenzeichen, "--authority", slug, "--yes"])
+    destroyed = cli.invoke("eakte", "destroy", aktenzeichen, "--authority", slug, "--yes")
     assert destroyed.exit_code == 0, destroyed.output
     assert "5 document version(s) destroyed" in destroyed.output
     assert "5 stored object(s) deleted" in destroyed.output
-    again = runner.invoke(main, ["eakte", "destroy", aktenzeichen, "--authority", slug, "--yes"])
+    again = cli.invoke("eakte", "destroy", aktenzeichen, "--authority", slug, "--yes")
     assert again.exit_code == 0 and "already destroyed" in again.output and "0 stored object(s)" in again.output

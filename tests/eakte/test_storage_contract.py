@@ -249,6 +249,20 @@ def test_wrong_content_for_existing_hash_is_rejected(store):
     assert store.read(stored.key) == original
 
 
+@pytest.mark.parametrize("size", [1000, 6 * MiB], ids=["small", "multipart"])
+@pytest.mark.parametrize("announce_size", [False, True], ids=["size-unknown", "size-announced"])
+def test_put_never_rewrites_an_existing_object(store, size, announce_size):
+    data = os.urandom(size)
+    stored = store.put(io.BytesIO(data))
+    overwrite_object(store, stored.key, b"planted behind the store's back")
+
+    again = store.put(io.BytesIO(data), size=size if announce_size else None)
+
+    assert again == stored
+    with pytest.raises(IntegrityMismatch):  # still the planted bytes: the put wrote nothing
+        store.read(stored.key)
+
+
 def test_missing_object(store):
     key = key_for(sha256_hex(b"never stored"))
 
@@ -393,6 +407,24 @@ def test_s3_object_carries_hash_and_content_type(s3_store):
 
     assert stat_result.content_type == "application/pdf"
     assert stat_result.metadata["x-amz-meta-sha256"] == stored.sha256
+
+
+@pytest.mark.parametrize("announce", [False, True], ids=["size-unknown", "size-announced"])
+def test_s3_small_put_is_one_conditional_request(s3_store, announce):
+    data = os.urandom(1000)
+    trace = io.StringIO()
+    s3_store.client.trace_on(trace)
+    try:
+        s3_store.put(io.BytesIO(data), size=len(data) if announce else None)
+        s3_store.put(io.BytesIO(data), size=len(data) if announce else None)
+    finally:
+        s3_store.client.trace_off()
+
+    requests = [line.split()[0] for line in trace.getvalue().splitlines() if line.endswith("HTTP/1.1")]
+    assert requests == ["PUT", "PUT"]  # no existence check before either
+    assert trace.getvalue().count("If-None-Match: *") == 2
+    assert "HTTP/1.1 412" in trace.getvalue()  # the second one was refused: nothing rewritten
+    assert s3_store.read(key_for(sha256_hex(data))) == data
 
 
 def test_s3_check_fails_for_missing_bucket(s3_store):

@@ -26,14 +26,21 @@ def context(registry: ServiceRegistry | None = None, **options) -> EngineContext
     return EngineContext(events=record_case_event, registry=registry or ServiceRegistry(), **options)
 
 
-def deploy_fixture(session_factory, ctx: EngineContext, authority_id: str, name: str) -> str:
-    """Deploy ``fixtures/<name>`` under a unique process key for the authority; return the key."""
+def deploy_fixture(session_factory, ctx: EngineContext, authority_id: str | None, name: str, *,
+                   key: str | None = None, replace: dict[str, str] | None = None) -> str:
+    """Deploy ``fixtures/<name>`` for the authority under ``key`` (default: a unique one); return the key.
+
+    ``replace`` maps text of the fixture to what it is replaced with, e.g. another timer expression.
+    """
     stem = Path(name).stem
-    key = f"{stem}_{uuid.uuid4().hex[:8]}"
-    content = (FIXTURES / name).read_bytes().replace(f'id="{stem}"'.encode(), f'id="{key}"'.encode())
+    key = key or f"{stem}_{uuid.uuid4().hex[:8]}"
+    content = (FIXTURES / name).read_text(encoding="utf-8").replace(f'id="{stem}"', f'id="{key}"')
+    for old, new in (replace or {}).items():
+        assert old in content, f"{old!r} is not in {name}"
+        content = content.replace(old, new)
     with transaction(session_factory) as session:
-        definitions.deploy(session, {name: content}, authority_id=authority_id, deployed_by="test",
-                           known_operations=ctx.registry.names())
+        definitions.deploy(session, {name: content.encode()}, authority_id=authority_id, deployed_by="test",
+                           known_operations=ctx.registry.names(), now=ctx.clock())
     return key
 
 

@@ -3,6 +3,9 @@
 ``running_postgres`` starts a private PostgreSQL cluster and ``running_seaweed``
 a SeaweedFS S3 gateway, each on free loopback ports. Both yield a connection
 URL and stop their server on exit, also when the body raised.
+
+Run as a module, it starts both for a benchmark or a manual session (see
+``main``): ``python -m tests.support.services aktenfluss bench eakte``.
 """
 
 from __future__ import annotations
@@ -420,3 +423,50 @@ def _wait_for_s3(process: subprocess.Popen[bytes], client: Minio, log_file: Path
         f"SeaweedFS S3 not ready after {STARTUP_TIMEOUT:.0f}s (last error: {last_error!r}).\n"
         f"--- weed log ---\n{_log_tail(log_file)}"
     )
+
+
+# --- Command line: services for benchmarks and manual runs -----------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start PostgreSQL (and SeaweedFS S3), migrate, then run a command or wait.
+
+    ``python -m tests.support.services [--no-s3] [COMMAND ...]`` sets
+    ``AKTENFLUSS_DATABASE_URL`` (and ``AKTENFLUSS_STORAGE_URL``) for COMMAND,
+    e.g. ``aktenfluss bench eakte``, and stops the servers when it ends.
+    Without a command it prints the ``export`` lines and waits for Ctrl-C.
+
+    Returns:
+        The command's exit code (0 after Ctrl-C when waiting).
+    """
+    import argparse
+
+    from engine.migrate import upgrade
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.services",
+        description="Run throw-away PostgreSQL and SeaweedFS S3 servers on 127.0.0.1 for a command.",
+    )
+    parser.add_argument("--no-s3", action="store_true", help="start PostgreSQL only (e.g. for 'bench engine')")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run with the servers (default: wait)")
+    args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        base = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aktenfluss-services-")))
+        environment = {"AKTENFLUSS_DATABASE_URL": stack.enter_context(running_postgres(base / "pg"))}
+        if not args.no_s3:
+            environment["AKTENFLUSS_STORAGE_URL"] = stack.enter_context(running_seaweed(base / "s3"))
+        upgrade(environment["AKTENFLUSS_DATABASE_URL"])
+        if args.command:
+            return subprocess.run(args.command, env={**os.environ, **environment}, check=False).returncode
+        for name, value in environment.items():
+            print(f"export {name}='{value}'", flush=True)
+        print("# servers run until Ctrl-C", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

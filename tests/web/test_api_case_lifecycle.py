@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from tests.conftest import unique_key
+from tests.engine.background import FIXTURES
 from tests.web.helpers import deploy, model_bytes, start
 
 pytestmark = pytest.mark.core
@@ -136,3 +137,19 @@ def test_concurrent_completions_exactly_one_wins(app, people, process_key):
     assert [t["bpmn_id"] for t in case["open_tasks"]] == ["freigeben"]  # the follow-up task exists exactly once
     history = client.get(f"/api/v1/cases/{case_id}/history", query_string={"per_page": 500}, headers=people["clerk"].headers).json
     assert [e["kind"] for e in history["items"]].count("task.completed") == 1
+
+
+def test_a_process_started_by_a_timer_only_cannot_be_started_by_hand(client, people, authority):
+    key = unique_key("kontrolle")
+    model = (FIXTURES / "bg_timer_start.bpmn").read_bytes().replace(b'id="bg_timer_start"', f'id="{key}"'.encode())
+    assert deploy(client, people["modeller"], {"kontrolle.bpmn": model}).status_code == 201
+    refused = start(client, people["clerk"], key)
+    assert refused.status_code == 409
+    assert "starts its cases on a schedule (timer start event 'every_hour')" in refused.json["message"]
+
+    admin = authority.user("admin", roles=("modeller", "admin"))
+    shared = deploy(client, admin, {"kontrolle.bpmn": model.replace(key.encode(), f"{key}_shared".encode())},
+                    shared="true")
+    assert shared.status_code == 422
+    [problem] = shared.json["errors"]
+    assert problem["element_id"] == "every_hour" and "shared by all authorities" in problem["message"]

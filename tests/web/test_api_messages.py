@@ -1,11 +1,13 @@
-"""POST /api/v1/messages: deliver to the waiting case, keep for later, start cases, 404 otherwise."""
+"""POST /api/v1/messages: deliver to the waiting case, keep for later, start cases, 404 otherwise; documents filed."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import pytest
 
+from tests.eakte import pdf_samples
 from tests.engine.background import FIXTURES
 from tests.web.helpers import deploy, start
 
@@ -99,3 +101,69 @@ def test_invalid_correlation_is_rejected(client, people):
     response = client.post("/api/v1/messages", headers=people["clerk"].headers, json={
         "name": "x", "correlation": {"variable": "a", "value": [1]}, "data": {}})
     assert response.status_code == 422
+
+
+def _document(content: bytes, title: str = "Lageplan (nachgereicht)", doc_type: str = "Bauvorlage") -> dict:
+    return {"filename": "lageplan.pdf", "title": title, "doc_type": doc_type,
+            "content": base64.b64encode(content).decode()}
+
+
+def _incoming(client, actor, case_id) -> list[dict]:
+    akte = client.get(f"/api/v1/cases/{case_id}/file", headers=actor.headers).json
+    return [d for d in akte["documents"] if d["direction"] == "incoming" and d["doc_type"] != "Antrag"]
+
+
+def test_documents_with_a_kept_message_are_filed_at_once_and_reach_the_case_with_it(client, people):
+    clerk = people["clerk"]
+    key = _deploy(client, people["modeller"], "bg_message.bpmn", {})
+    antrag = f"A-{uuid.uuid4().hex[:6]}"
+    case_id = start(client, clerk, key, {"antrag_nr": antrag}).json["id"]
+
+    response = client.post("/api/v1/messages", headers=clerk.headers, json={
+        "name": "document_received", "correlation": {"variable": "antrag_nr", "value": antrag},
+        "data": {"pages": 2}, "documents": [_document(pdf_samples.clean())]})
+    assert response.status_code == 202, response.json
+    assert response.json["outcome"] == "kept"
+    [filed] = _incoming(client, clerk, case_id)  # in the file on arrival, before the case waits for it
+    assert (filed["subject"], filed["doc_type"]) == ("Lageplan (nachgereicht)", "Bauvorlage")
+
+    after = _complete_open_task(client, clerk, case_id)
+    assert after["data"]["document"] == {"pages": 2, "dokumente": [
+        {"dokument_id": filed["id"], "betreff": "Lageplan (nachgereicht)", "typ": "Bauvorlage",
+         "dateiname": "lageplan.pdf"}]}
+
+
+def test_message_start_files_its_documents_into_the_new_case(client, people):
+    clerk = people["clerk"]
+    message = f"application_{uuid.uuid4().hex[:6]}"
+    _deploy(client, people["modeller"], "bg_message_start.bpmn", {"application_MSGKEY": message})
+    response = client.post("/api/v1/messages", headers=clerk.headers, json={
+        "name": message, "correlation": {"business_key": f"AZ-{uuid.uuid4().hex[:6]}"}, "data": {},
+        "documents": [_document(pdf_samples.clean(), title="Antragsformular", doc_type="Antrag")]})
+    assert response.status_code == 202, response.json
+    akte = client.get(f"/api/v1/cases/{response.json['case_id']}/file", headers=clerk.headers).json
+    assert "Antragsformular" in [d["subject"] for d in akte["documents"]]
+    case = client.get(f"/api/v1/cases/{response.json['case_id']}", headers=clerk.headers).json
+    assert [d["betreff"] for d in case["data"]["application"]["dokumente"]] == ["Antragsformular"]
+
+
+@pytest.mark.parametrize(("document", "data", "problem"), [
+    (_document(b"MZ\x90\x00 not a document"), {}, "lageplan.pdf"),
+    (_document(pdf_samples.clean(), doc_type="Zettel"), {}, "doc_type"),
+    ({"filename": "x.pdf", "title": "x", "content": "not base64!"}, {}, "base64"),
+    (_document(pdf_samples.clean()), {"dokumente": []}, "dokumente"),
+])
+def test_bad_document_refuses_the_whole_message(client, people, document, data, problem):
+    clerk = people["clerk"]
+    key = _deploy(client, people["modeller"], "bg_message.bpmn", {})
+    antrag = f"A-{uuid.uuid4().hex[:6]}"
+    case_id = start(client, clerk, key, {"antrag_nr": antrag}).json["id"]
+
+    response = client.post("/api/v1/messages", headers=clerk.headers, json={
+        "name": "document_received", "correlation": {"variable": "antrag_nr", "value": antrag},
+        "data": data, "documents": [document]})
+    assert response.status_code == 422, response.json
+    assert problem in str(response.json)
+    assert _incoming(client, clerk, case_id) == []
+    kinds = [e["kind"] for e in client.get(f"/api/v1/cases/{case_id}/history", headers=clerk.headers).json["items"]]
+    assert "message.received" not in kinds

@@ -82,7 +82,8 @@ def eakte_due(authority: str | None) -> None:
         authority_id = get_authority(session, authority).id if authority else None
         rows = due_for_disposal(session, authority_id, utcnow().date())
         for row in rows:
-            click.echo(f"{row.aktenzeichen}\t{row.disposal_code}\t{row.retention_until}\t{row.title}")
+            click.echo(f"{row.aktenzeichen}\t{row.disposal_code}\t{row.retention_until}\t{_archive_state(row)}\t"
+                       f"{row.title}")
         click.echo(f"{len(rows)} file(s) due for disposal", err=True)
 
     _run(work)
@@ -105,33 +106,161 @@ def eakte_sweep(grace_hours: int) -> None:
     click.echo(f"{len(removed)} orphaned object(s) removed")
 
 
+def _archive_state(row) -> str:
+    """Where a due file stands in the archive procedure, for the due list."""
+    if row.archive_confirmed:
+        return "archiviert"
+    if row.handover_id:
+        return "abgegeben"
+    if row.archive_appraisal:
+        return f"bewertet:{row.archive_appraisal}"
+    return "angeboten" if row.offer_process_id else "-"
+
+
+def _archive_options(command):
+    """Options naming the receiving archive and the sending authority's key (offer and hand-over)."""
+    command = click.option("--sender-key", envvar="AKTENFLUSS_XDOMEA_SENDER_KEY",
+                           help="Behördenschlüssel of the authority")(command)
+    return click.option("--archive", "archive_name", envvar="AKTENFLUSS_XDOMEA_ARCHIVE", show_default=True,
+                        default="Landesarchiv Mecklenburg-Vorpommern", callback=_named_archive,
+                        help="name of the receiving archive")(command)
+
+
+def _named_archive(_context, _parameter, value: str) -> str:
+    if not value.strip():
+        _fail("--archive must name the receiving archive")
+    return value.strip()
+
+
+@eakte.command("offer")
+@click.argument("aktenzeichen", nargs=-1)
+@click.option("--authority", required=True, help="slug of the authority")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="XML file to write")
+@_archive_options
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person offering")
+def eakte_offer(aktenzeichen, authority, out, archive_name, sender_key, username) -> None:
+    """Write the offer list (xdomea 0501) of the due A and B files (or the named ones) and record the offer."""
+    from eakte.anbietung import offer_to_archive
+    from eakte.xdomea.message import authority_contact
+    from engine.db import utcnow
+    from engine.identity import get_authority
+
+    def work(session):
+        owner = get_authority(session, authority)
+        try:
+            result = offer_to_archive(session, owner.id, sender=authority_contact(owner.name, owner.slug, sender_key),
+                                      recipient={"name": archive_name}, actor=username, today=utcnow().date(),
+                                      out=out, aktenzeichen=list(aktenzeichen))
+        except FileNotFoundError as exc:  # the xdomea schema is needed to validate every offer
+            _fail(str(exc))
+        for name in result.aktenzeichen:
+            click.echo(name)
+        click.echo(f"{result.path}: {len(result.aktenzeichen)} file(s) offered, process {result.process_id}")
+
+    _run(work)
+
+
+@eakte.command("import-appraisal")
+@click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--authority", required=True, help="slug of the authority whose offer the message answers")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person importing")
+def eakte_import_appraisal(message_file: Path, authority: str, username: str) -> None:
+    """Record the archive's appraisal (xdomea 0502): V files become destroyable, A files are to be handed over."""
+    from eakte.anbietung import DECISIONS, import_appraisal
+    from engine.identity import get_authority
+
+    data = _read_message(message_file)
+
+    def work(session):
+        result = import_appraisal(session, get_authority(session, authority).id, data, actor=username)
+        for name, code in result.decisions.items():
+            click.echo(f"{name}\t{code}\t{DECISIONS[code]}")
+        for name in result.not_appraised:
+            click.echo(f"{name}\t-\tnoch nicht bewertet")
+        click.echo(f"{len(result.decisions)} decision(s) recorded for offer {result.process_id}", err=True)
+
+    _run_import(work)
+
+
+@eakte.command("import-confirmation")
+@click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--authority", required=True, help="slug of the authority whose hand-over the message answers")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person importing")
+def eakte_import_confirmation(message_file: Path, authority: str, username: str) -> None:
+    """Record the archive's import confirmation (xdomea 0506) of a hand-over (allows destroying the file)."""
+    from eakte.anbietung import import_archive_confirmation
+    from engine.identity import get_authority
+
+    data = _read_message(message_file)
+    results = []
+
+    def work(session):
+        results.append(import_archive_confirmation(session, get_authority(session, authority).id, data,
+                                                   actor=username))
+
+    _run_import(work)
+    result = results[0]
+    if result.archive_reference is None:  # recorded, but the archive did not take the file over
+        click.echo(f"error: the archive could not import {result.aktenzeichen} (hand-over {result.handover_id}): "
+                   + ("; ".join(result.errors) or "no reason given"), err=True)
+        sys.exit(1)
+    click.echo(f"hand-over {result.handover_id} of {result.aktenzeichen} confirmed ({result.archive_reference})")
+
+
+def _read_message(path: Path) -> bytes:
+    """Read a message file, refusing one larger than the import limit before reading it whole."""
+    from eakte.xdomea.incoming import MAX_MESSAGE_BYTES
+
+    with path.open("rb") as handle:
+        data = handle.read(MAX_MESSAGE_BYTES + 1)
+    if len(data) > MAX_MESSAGE_BYTES:
+        _fail(f"{path}: the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def _run_import(work) -> None:
+    """Like ``_run``, also listing every problem of a refused message."""
+    from eakte.xdomea.incoming import XdomeaMessageRejected
+
+    def guarded(session):
+        try:
+            work(session)
+        except XdomeaMessageRejected as exc:
+            for problem in exc.problems[1:]:
+                click.echo(f"  {problem}", err=True)
+            raise
+        except FileNotFoundError as exc:  # the xdomea schema is needed to validate every message
+            _fail(str(exc))
+
+    _run(guarded)
+
+
 @eakte.command("export-xdomea")
 @click.argument("aktenzeichen")
 @click.option("--authority", required=True, help="slug of the authority")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="ZIP file to write")
-@click.option("--archive", "archive_name", envvar="AKTENFLUSS_XDOMEA_ARCHIVE", show_default=True,
-              default="Landesarchiv Mecklenburg-Vorpommern", help="name of the receiving archive")
-@click.option("--sender-key", envvar="AKTENFLUSS_XDOMEA_SENDER_KEY", help="Behördenschlüssel of the authority")
+@_archive_options
 @click.option("--user", "username", default="cli", show_default=True, type=ACTOR, help="recorded as the exporter")
 def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, username) -> None:
     """Write the xdomea 3.0.0 hand-over package (0503) of a closed file and record the hand-over."""
     from eakte.akten import get_akte
     from eakte.storage import open_store
     from eakte.xdomea import export_0503
+    from eakte.xdomea.message import authority_contact
     from engine.identity import get_authority
 
-    if not archive_name.strip():
-        _fail("--archive must name the receiving archive")
     store = open_store(_settings()["STORAGE_URL"])
 
     def work(session):
         owner = get_authority(session, authority)
-        sender = {"name": owner.name, "short_name": owner.slug}
-        if sender_key:
-            sender["behoerdenschluessel"] = sender_key
         try:
             result = export_0503(session, store, get_akte(session, owner.id, aktenzeichen=aktenzeichen),
-                                 sender=sender, recipient={"name": archive_name}, actor=username, out=out)
+                                 sender=authority_contact(owner.name, owner.slug, sender_key),
+                                 recipient={"name": archive_name},
+                                 actor=username, out=out)
         except FileNotFoundError as exc:  # the xdomea schema is needed to validate every export
             _fail(str(exc))
         click.echo(f"{result.path}: {len(result.files)} document file(s), process {result.process_id}")
@@ -160,7 +289,7 @@ def eakte_confirm_archive(handover_id: str, reference: str, username: str) -> No
               help="recorded as the person ordering it")
 @click.confirmation_option(prompt="Destroy the content of this file irreversibly?")
 def eakte_destroy(aktenzeichen: str, authority: str, username: str) -> None:
-    """Destroy a file due for disposal (V, or A/B after the archive confirmed); re-run to finish an interrupted run."""
+    """Destroy a file due for disposal (V; A/B declined by the archive or after it confirmed); re-run to finish."""
     from eakte.akten import get_akte
     from eakte.aussonderung import destroy_akte, purge_destroyed_objects
     from eakte.storage import open_store

@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from eakte.models.dokument import DOCUMENT_TYPES
 from web.api.schemas.common import MAX_REASON_LENGTH, PageQuerySchema, PageSchema
+from web.api.schemas.intake import AttachmentSchema
 
 
 class CorrelationSchema(Schema):
@@ -22,12 +24,20 @@ class CorrelationSchema(Schema):
             raise ValidationError("'value' must be a string or an integer", "value")
 
 
+class MessageDocumentSchema(AttachmentSchema):
+    """A document sent with a message; it is filed as incoming into the case's file."""
+
+    doc_type = fields.String(load_default="Sonstiges", validate=validate.OneOf(DOCUMENT_TYPES),
+                             metadata={"description": "xdomea document type"})
+
+
 class MessageSendSchema(Schema):
-    """A message for a case."""
+    """A message for a case, optionally with documents (their references arrive in the data as ``dokumente``)."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     correlation = fields.Nested(CorrelationSchema, load_default=dict)
     data = fields.Dict(keys=fields.String(), load_default=dict)
+    documents = fields.List(fields.Nested(MessageDocumentSchema), load_default=list, validate=validate.Length(max=100))
 
 
 class MessageResultSchema(Schema):
