@@ -388,3 +388,17 @@ def test_a_too_large_body_is_413_with_a_message(app, client, world, session_fact
                            headers=world.actor.headers, content_type="multipart/form-data")
     assert response.status_code == 413 and response.json["message"]
     assert snapshot(session_factory) == before
+
+
+@pytest.mark.parametrize("name", ["x" * 300 + ".bpmn", "a\\b/../" + "y" * 260 + ".bpmn"])
+def test_a_valid_model_with_an_overlong_file_name_is_refused(client, world, session_factory, name):
+    """The name did not fit the column: a 500 on PostgreSQL."""
+    before = snapshot(session_factory)
+    model = model_bytes("antrag.bpmn", conftest.unique_key("antrag"))
+    multipart = client.post("/api/v1/process-definitions", data={"file": [(io.BytesIO(model), name)]},
+                            headers=world.actor.headers, content_type="multipart/form-data")
+    raw = client.post("/api/v1/process-definitions", query_string={"filename": name}, data=model,
+                      headers={**world.actor.headers, "Content-Type": "application/xml"})
+    for response in (multipart, raw):
+        assert response.status_code == 422 and "characters" in response.json["errors"][0]["message"]
+    assert snapshot(session_factory) == before
