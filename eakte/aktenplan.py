@@ -16,6 +16,9 @@ from engine.db import utcnow
 
 DEFAULT_MAPPING = "*"
 """Process key of an authority's default mapping, used for processes without their own."""
+_CODE_LENGTH = FilePlanUnit.__table__.c.code.type.length
+_TITLE_LENGTH = FilePlanUnit.__table__.c.title.type.length
+_PROCESS_KEY_LENGTH = ProcessUnitMapping.__table__.c.process_key.type.length
 
 
 def parse_file_plan(text: str, filename: str = "plan.yaml") -> dict:
@@ -29,10 +32,13 @@ def parse_file_plan(text: str, filename: str = "plan.yaml") -> dict:
           baugenehmigung: "63.01"
           "*": "00.01"          # optional default for all other processes
     """
+    kind = "JSON" if filename.endswith(".json") else "YAML"
     try:
-        data = json.loads(text) if filename.endswith(".json") else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise EakteError(f"file plan is not valid {'JSON' if filename.endswith('.json') else 'YAML'}: {exc}") from exc
+        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: also an integer with too many digits
+        raise EakteError(f"file plan is not valid {kind}: {exc}") from exc
+    except RecursionError as exc:
+        raise EakteError(f"file plan is not valid {kind}: nested too deeply") from exc
     if not isinstance(data, dict) or not isinstance(data.get("units"), list):
         raise EakteError("file plan must be a mapping with a list 'units'")
     codes = set()
@@ -48,7 +54,10 @@ def parse_file_plan(text: str, filename: str = "plan.yaml") -> dict:
     if not isinstance(processes, dict):
         raise EakteError("'processes' must map process keys to unit codes")
     for key, code in processes.items():
-        if code not in codes:
+        if not isinstance(key, str) or not 0 < len(key) <= _PROCESS_KEY_LENGTH or "\0" in key:
+            raise EakteError(f"'processes': the process key {str(key)[:50]!r} must be text of 1-"
+                             f"{_PROCESS_KEY_LENGTH} characters, without NUL characters")
+        if not isinstance(code, str) or code not in codes:
             raise EakteError(f"process '{key}' is mapped to unknown unit '{code}'")
     return {"units": data["units"], "processes": processes}
 
@@ -57,6 +66,9 @@ def _check_unit(unit: dict, where: str) -> None:
     for field in ("code", "title", "disposal"):
         if not isinstance(unit.get(field), str) or not unit[field].strip():
             raise EakteError(f"{where}: '{field}' is required text")
+    for field, max_length in (("code", _CODE_LENGTH), ("title", _TITLE_LENGTH)):
+        if len(unit[field]) > max_length or "\0" in unit[field]:
+            raise EakteError(f"{where}: '{field}' must be at most {max_length} characters, without NUL characters")
     if unit["disposal"] not in DISPOSAL_CODES:
         raise EakteError(f"{where}: disposal must be one of {', '.join(DISPOSAL_CODES)}")
     years = unit.get("retention_years")
@@ -137,5 +149,9 @@ def describe_plan(session: Session, authority_id: str) -> dict:
 
 
 def read_plan_file(path: Path) -> dict:
-    """Read and parse a file plan from disk."""
-    return parse_file_plan(path.read_text(encoding="utf-8"), path.name)
+    """Read and parse a file plan from disk (UTF-8 text)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise EakteError(f"file plan {path.name} is not UTF-8 text: {exc}") from exc
+    return parse_file_plan(text, path.name)

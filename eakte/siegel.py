@@ -56,6 +56,10 @@ SEAL_LEVEL = "PAdES-B-B"
 CONFIG_KEYS = ("SEAL_KEY_FILE", "SEAL_CERT_FILE", "SEAL_CHAIN_FILES", "SEAL_PASSPHRASE")
 
 
+_MAX_NAME_ATTRIBUTE = 64
+"""Longest organisation or common name in a certificate (RFC 5280 upper bounds)."""
+
+
 class SealError(Exception):
     """The seal cannot be applied or its configuration is unusable."""
 
@@ -258,7 +262,13 @@ def make_test_seal_certificate(
 
     Returns:
         Paths of the key, the seal certificate and the CA certificate.
+
+    Raises:
+        SealError: The name is empty or too long for the certificates' common names (64 characters).
     """
+    longest = _MAX_NAME_ATTRIBUTE - len(" – Test-CA (TEST)")
+    if not 0 < len(authority_name.strip()) <= longest:
+        raise SealError(f"the authority name must be 1-{longest} characters (it goes into the certificate's names)")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)

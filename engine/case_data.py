@@ -145,7 +145,7 @@ class CaseData:
             if key in local:
                 continue
             if key not in snapshot or snapshot[key] != value:
-                _check_json(value, key)
+                check_json(value, key)
                 changed[key] = value
         deleted = [] if cut_down else [key for key in snapshot if key not in task.data and key not in local]
         for key, value in changed.items():
@@ -214,7 +214,7 @@ def _in_case_scope(task) -> bool:
     return True
 
 
-def _check_json(value: Any, path: str) -> None:
+def check_json(value: Any, path: str) -> None:
     """Raise :class:`CaseDataError` unless ``value`` is plain JSON."""
     if value is None or isinstance(value, (str, bool, int)):
         return
@@ -224,13 +224,13 @@ def _check_json(value: Any, path: str) -> None:
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
-            _check_json(item, f"{path}[{index}]")
+            check_json(item, f"{path}[{index}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise CaseDataError(f"case data '{path}' has a {type(key).__name__} key {key!r}; keys must be strings")
-            _check_json(item, f"{path}.{key}")
+            check_json(item, f"{path}.{key}")
         return
     raise CaseDataError(
         f"case data '{path}' holds a {type(value).__name__}; only JSON values "

@@ -11,6 +11,7 @@ import re
 
 from jsonschema import Draft202012Validator
 
+from engine.case_data import CaseDataError, check_json
 from engine.errors import InvalidData
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -42,6 +43,14 @@ def validate_task_data(data: object, schema: dict | None) -> dict:
             "field names must start with a letter and contain only letters, digits and '_'",
             {"fields": {key: ["invalid field name"] for key in bad_keys}},
         )
+    unstorable = {}
+    for key, value in data.items():
+        try:
+            check_json(value, key)
+        except CaseDataError as exc:  # NaN or an infinite number (from a form, not from JSON)
+            unstorable[key] = [str(exc)]
+    if unstorable:
+        raise InvalidData("task data holds values that cannot be stored", {"fields": unstorable})
     if schema is None:
         return data
     problems: dict[str, list[str]] = {}

@@ -24,6 +24,8 @@ def create_authority(session: Session, slug: str, name: str) -> Authority:
     """Create an authority; ``slug`` is its short unique name (lowercase, digits, '-')."""
     if not _SLUG.match(slug):
         raise InvalidData(f"authority slug '{slug}' must be 2-63 lowercase letters, digits or '-'")
+    if not 0 < len(name.strip()) <= Authority.__table__.c.name.type.length:
+        raise InvalidData(f"authority name must be 1-{Authority.__table__.c.name.type.length} characters")
     if session.scalar(select(Authority).where(Authority.slug == slug)) is not None:
         raise Conflict(f"authority '{slug}' exists already")
     authority = Authority(slug=slug, name=name)
@@ -53,6 +55,8 @@ def create_user(
     """Create a user of ``authority`` with roles and candidate groups."""
     if not _USERNAME.match(username):
         raise InvalidData(f"user name '{username}' may contain letters, digits and . _ @ - (2-100 characters)")
+    if display_name is not None and not 0 < len(display_name.strip()) <= User.__table__.c.display_name.type.length:
+        raise InvalidData(f"display name must be 1-{User.__table__.c.display_name.type.length} characters")
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
         raise InvalidData(f"unknown or missing roles {unknown}; choose from {', '.join(ROLES)}")

@@ -33,6 +33,8 @@ from engine.timers import StartTimer, start_timer
 from engine.validation import BPMN_NS, NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
 
 DEFAULT_MAX_BYTES = 5_000_000
+MAX_FILE_NAME_LENGTH = 255
+"""Longest model file name (the column engine_definition_files.filename)."""
 DEFAULT_MAX_TOTAL_BYTES = 20_000_000
 _CACHE_SIZE = 64
 _DOCTYPE_REJECTED = (
@@ -167,6 +169,10 @@ def _read_files(
         suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if suffix not in ("bpmn", "dmn"):
             problems.append(ModelProblem("only .bpmn and .dmn files are accepted", None, None, name))
+            continue
+        if len(name) > MAX_FILE_NAME_LENGTH:
+            problems.append(ModelProblem(f"the file name has {len(name)} characters; the limit is "
+                                         f"{MAX_FILE_NAME_LENGTH}", None, None, name[:60] + "…"))
             continue
         if not isinstance(data, (bytes, bytearray)):
             problems.append(ModelProblem("file content must be bytes", None, None, name))

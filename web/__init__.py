@@ -7,7 +7,7 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import config, database, engine_context, ui
+from web import config, database, engine_context, request_guard, ui
 from web.api import (
     case_operations, cases, definitions, delivery, disposal, errors, file_plan, files, incidents, intake, messages,
     tasks,
@@ -22,9 +22,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         # Without a configured key, UI sessions do not survive a restart; the API uses tokens.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     database.init_app(app)
+    request_guard.init_app(app)
     engine_context.init_app(app)
-    errors.init_app(app)
     api = Api(app)
+    errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
         case_operations.blp, intake.blp, delivery.blp, disposal.blp,

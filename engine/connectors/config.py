@@ -120,8 +120,10 @@ class ConnectorConfig:
         """Load a YAML file (see the module docstring)."""
         try:
             return cls.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ConnectorConfigError(f"cannot read connector configuration '{path}': {exc}") from exc
+        except RecursionError as exc:
+            raise ConnectorConfigError(f"cannot read connector configuration '{path}': nested too deeply") from exc
 
     @classmethod
     def from_env(cls) -> ConnectorConfig:

@@ -1,9 +1,8 @@
 """REST resource: supervisor operations on cases (suspend, resume, cancel with a reason)."""
 
-from flask_smorest import Blueprint
-
 from engine import runner
 from processes import casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.background import CaseOperationSchema
 from web.api.schemas.cases import CaseSchema
 from web.auth import api_auth, current_user
@@ -23,27 +22,27 @@ def _operate(action: str, case_id: str, reason: str):
 
 
 @blp.route("/<case_id>/suspend", methods=["POST"])
+@api_auth("supervisor")
 @blp.arguments(CaseOperationSchema)
 @blp.response(200, CaseSchema)
-@api_auth("supervisor")
 def suspend(body, case_id):
     """Suspend a running case: no task can be completed and no background job runs."""
     return _operate("suspend", case_id, body["reason"])
 
 
 @blp.route("/<case_id>/resume", methods=["POST"])
+@api_auth("supervisor")
 @blp.arguments(CaseOperationSchema)
 @blp.response(200, CaseSchema)
-@api_auth("supervisor")
 def resume(body, case_id):
     """Resume a suspended case."""
     return _operate("resume", case_id, body["reason"])
 
 
 @blp.route("/<case_id>/cancel", methods=["POST"])
+@api_auth("supervisor")
 @blp.arguments(CaseOperationSchema)
 @blp.response(200, CaseSchema)
-@api_auth("supervisor")
 def cancel(body, case_id):
     """Cancel a case: open tasks, waiting jobs and kept messages end."""
     return _operate("cancel", case_id, body["reason"])

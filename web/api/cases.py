@@ -1,9 +1,8 @@
 """REST resource: cases (start, show, history)."""
 
-from flask_smorest import Blueprint
-
 from eakte import audit
 from processes import casefile, casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.cases import CaseCreateSchema, CaseSchema, HistoryPageSchema, HistoryQuerySchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -13,9 +12,9 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Star
 
 
 @blp.route("", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema)
-@api_auth("clerk", "supervisor")
 def start_case(body):
     """Start a case of the newest version of a process."""
     session = get_session()
@@ -28,8 +27,8 @@ def start_case(body):
 
 
 @blp.route("/<case_id>", methods=["GET"])
-@blp.response(200, CaseSchema)
 @api_auth()
+@blp.response(200, CaseSchema)
 def get_case(case_id):
     """Show a case with its data and open tasks (the view is logged: case data is personal data)."""
     session = get_session()
@@ -39,9 +38,9 @@ def get_case(case_id):
 
 
 @blp.route("/<case_id>/history", methods=["GET"])
+@api_auth()
 @blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, HistoryPageSchema)
-@api_auth()
 def get_history(query, case_id):
     """Page through everything that happened to a case, oldest first."""
     session = get_session()

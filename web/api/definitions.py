@@ -1,10 +1,11 @@
 """REST resource: process definitions (deploy and list models)."""
 
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from engine import definitions
 from processes import casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.definitions import DefinitionQuerySchema, DeployQuerySchema, ProcessDefinitionSchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -27,11 +28,11 @@ _UPLOAD_DOC = {
 
 
 @blp.route("", methods=["POST"])
+@api_auth("modeller")
 @blp.arguments(DeployQuerySchema, location="query")
 @blp.response(201, ProcessDefinitionSchema, description="a new version was deployed")
 @blp.alt_response(200, schema=ProcessDefinitionSchema, description="identical content: the existing version")
 @blp.doc(**_UPLOAD_DOC)
-@api_auth("modeller")
 def deploy(options):
     """Deploy a model: one BPMN file plus optional DMN files (multipart field 'file'), or one BPMN file as the body."""
     files = _uploaded_files()
@@ -40,17 +41,17 @@ def deploy(options):
 
 
 @blp.route("", methods=["GET"])
+@api_auth()
 @blp.arguments(DefinitionQuerySchema, location="query")
 @blp.response(200, ProcessDefinitionSchema(many=True))
-@api_auth()
 def list_definitions(query):
     """List the definition versions visible to my authority, newest first."""
     return definitions.list_definitions(get_session(), current_user().authority_id, key=query.get("key"))
 
 
 @blp.route("/<definition_id>", methods=["GET"])
-@blp.response(200, ProcessDefinitionSchema)
 @api_auth()
+@blp.response(200, ProcessDefinitionSchema)
 def get_definition(definition_id):
     """Show one definition version."""
     return casework.get_definition(get_session(), current_user(), definition_id)

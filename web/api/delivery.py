@@ -7,9 +7,9 @@ recipient downloads it with the link, without an account or API token.
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context, url_for
-from flask_smorest import Blueprint
 
 from eakte import dokumente, zustellung
+from web.api.blueprint import Blueprint
 from web.api.schemas.delivery import DeliveryCreatedSchema, DeliveryCreateSchema, DeliverySchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -19,9 +19,9 @@ blp = Blueprint("delivery", __name__, url_prefix="/api/v1", description="Digital
 
 
 @blp.route("/documents/<document_id>/deliveries", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(DeliveryCreateSchema)
 @blp.response(201, DeliveryCreatedSchema)
-@api_auth("clerk", "supervisor")
 def make_available(body, document_id):
     """Make an outgoing notice (Bescheid, Urkunde) available for download; the link is shown only once."""
     user = current_user()
@@ -38,8 +38,8 @@ def make_available(body, document_id):
 
 
 @blp.route("/documents/<document_id>/deliveries", methods=["GET"])
-@blp.response(200, DeliverySchema(many=True))
 @api_auth()
+@blp.response(200, DeliverySchema(many=True))
 def list_deliveries(document_id):
     """List the deliveries of a document: made available when, first downloaded when, how often."""
     return zustellung.deliveries_of_document(get_session(), current_user().authority_id, document_id)

@@ -6,13 +6,14 @@ delete stored objects outside the request's transaction.
 """
 
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from eakte import anbietung
 from eakte.aussonderung import due_for_disposal
 from eakte.xdomea.message import authority_contact
 from engine.db import utcnow
 from engine.models import Authority
+from web.api.blueprint import Blueprint
 from web.api.schemas.disposal import (
     AppraisalSchema,
     DueFileSchema,
@@ -37,18 +38,18 @@ def _xml_doc(description: str) -> dict:
 
 
 @blp.route("/due", methods=["GET"])
-@blp.response(200, DueFileSchema(many=True))
 @api_auth("admin")
+@blp.response(200, DueFileSchema(many=True))
 def list_due():
     """List my authority's closed files whose retention period has ended."""
     return due_for_disposal(get_session(), current_user().authority_id, utcnow().date())
 
 
 @blp.route("/offers", methods=["POST"])
+@api_auth("admin")
 @blp.arguments(OfferCreateSchema)
 @blp.response(201, OfferSchema)
 @blp.alt_response(409, description="a named file cannot be offered, or there is nothing to offer")
-@api_auth("admin")
 def create_offer(body):
     """Offer due A and B files to the archive: record the offer and answer with the 0501 message."""
     session, user = get_session(), current_user()
@@ -60,10 +61,10 @@ def create_offer(body):
 
 
 @blp.route("/appraisals", methods=["POST"])
+@api_auth("admin")
 @blp.response(200, AppraisalSchema)
 @blp.alt_response(422, description=_REFUSED)
 @blp.doc(**_xml_doc("an Aussonderung.Bewertungsverzeichnis.0502 message"))
-@api_auth("admin")
 def import_appraisal():
     """Record the archive's appraisal (0502) of an offer: V files become destroyable, A files are to be handed over."""
     user = current_user()
@@ -73,10 +74,10 @@ def import_appraisal():
 
 
 @blp.route("/import-confirmations", methods=["POST"])
+@api_auth("admin")
 @blp.response(200, ImportConfirmationSchema)
 @blp.alt_response(422, description=_REFUSED)
 @blp.doc(**_xml_doc("an Aussonderung.AussonderungImportBestaetigen.0506 message"))
-@api_auth("admin")
 def import_confirmation():
     """Record the archive's import confirmation (0506) of a hand-over; a failed import is recorded, not confirmed."""
     user = current_user()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from eakte.errors import EakteError
@@ -22,7 +23,20 @@ def error_response(status: int, message: str, errors: dict | list | None = None)
 
 
 def init_app(app: Flask) -> None:
-    """Register the error handlers."""
+    """Register the error handlers (after flask-smorest's Api, whose HTTP error handler this one replaces)."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        # flask-smorest's handler leaves out the message unless abort() got one (a 404 of the URL map, a 405,
+        # a 413 had none); every error answer here says what is wrong.
+        data = getattr(exc, "data", None) or {}
+        response = error_response(exc.code, data.get("message") or exc.description or exc.name,
+                                  data.get("errors") or data.get("messages"))
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        response.headers.update(data.get("headers") or {})
+        return response
 
     @app.errorhandler(EngineError)
     def _engine_error(exc: EngineError):

@@ -1,10 +1,11 @@
 """REST resource: the authority's file plan (Aktenplan)."""
 
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from eakte import aktenplan
+from web.api.blueprint import Blueprint
 from web.auth import api_auth, current_user
 from web.database import get_session
 
@@ -36,17 +37,17 @@ _PLAN_DOC = {"requestBody": {"required": True, "content": {
 
 
 @blp.route("", methods=["GET"])
-@blp.response(200, FilePlanSchema)
 @api_auth()
+@blp.response(200, FilePlanSchema)
 def get_plan():
     """Show my authority's file plan and process mappings."""
     return aktenplan.describe_plan(get_session(), current_user().authority_id)
 
 
 @blp.route("", methods=["PUT"])
+@api_auth("admin")
 @blp.response(200, FilePlanSchema)
 @blp.doc(**_PLAN_DOC)
-@api_auth("admin")
 def put_plan():
     """Load or update units and mappings (units are never deleted: files may refer to them)."""
     body = request.get_data(as_text=True)

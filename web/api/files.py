@@ -3,10 +3,11 @@
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from eakte import akten, dokumente
 from processes import casefile
+from web.api.blueprint import Blueprint
 from web.api.schemas.files import (
     ContentQuerySchema, DocumentSchema, FileSchema, ReopenSchema, UploadFormSchema, VersionSchema,
 )
@@ -30,43 +31,43 @@ def _with_documents(akte):
 
 
 @blp.route("/cases/<case_id>/file", methods=["GET"])
-@blp.response(200, FileSchema)
 @api_auth()
+@blp.response(200, FileSchema)
 def file_of_case(case_id):
     """Show the file a case is recorded in, with all documents."""
     return _with_documents(casefile.file_of_case(get_session(), current_user(), case_id))
 
 
 @blp.route("/files/<file_id>", methods=["GET"])
-@blp.response(200, FileSchema)
 @api_auth()
+@blp.response(200, FileSchema)
 def get_file(file_id):
     """Show a file with all documents."""
     return _with_documents(akten.get_akte(get_session(), current_user().authority_id, akte_id=file_id))
 
 
 @blp.route("/files/<file_id>/close", methods=["POST"])
-@blp.response(200, FileSchema)
 @api_auth("clerk", "supervisor")
+@blp.response(200, FileSchema)
 def close_file(file_id):
     """Close the file (zdA): it becomes read-only and its retention period starts."""
     return _with_documents(casefile.close_file(get_session(), current_user(), file_id, engine_context().clock()))
 
 
 @blp.route("/files/<file_id>/reopen", methods=["POST"])
+@api_auth("supervisor")
 @blp.arguments(ReopenSchema)
 @blp.response(200, FileSchema)
-@api_auth("supervisor")
 def reopen_file(body, file_id):
     """Reopen a closed file (supervisors, with a reason; logged)."""
     return _with_documents(casefile.reopen_file(get_session(), current_user(), file_id, body["reason"]))
 
 
 @blp.route("/cases/<case_id>/documents", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(UploadFormSchema, location="form")
 @blp.response(201, VersionSchema)
 @blp.doc(**_UPLOAD_DOC)
-@api_auth("clerk", "supervisor")
 def upload_document(form, case_id):
     """Upload a document into the case's file (multipart: file + metadata)."""
     upload = _single_upload()
@@ -78,18 +79,18 @@ def upload_document(form, case_id):
 
 
 @blp.route("/documents/<document_id>", methods=["GET"])
-@blp.response(200, DocumentSchema)
 @api_auth()
+@blp.response(200, DocumentSchema)
 def get_document(document_id):
     """Show a document's metadata and versions."""
     return dokumente.get_version(get_session(), current_user().authority_id, document_id).dokument
 
 
 @blp.route("/documents/<document_id>/versions", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.response(201, VersionSchema)
 @blp.doc(**{"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
-@api_auth("clerk", "supervisor")
 def upload_version(document_id):
     """Upload a new version of a document (the old versions stay unchanged)."""
     upload = _single_upload()
@@ -98,9 +99,9 @@ def upload_version(document_id):
 
 
 @blp.route("/documents/<document_id>/content", methods=["GET"])
+@api_auth()
 @blp.arguments(ContentQuerySchema, location="query")
 @blp.response(200, description="the document's bytes (streamed)")
-@api_auth()
 def download(query, document_id):
     """Download a version (default: current; the cleaned rendition unless original=true). Every read is logged."""
     version, stream = casefile.read_document(

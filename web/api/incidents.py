@@ -1,8 +1,7 @@
 """REST resource: incidents (failed background jobs) and their retry."""
 
-from flask_smorest import Blueprint
-
 from engine import incidents
+from web.api.blueprint import Blueprint
 from web.api.schemas.background import IncidentPageSchema, IncidentQuerySchema, IncidentSchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -12,9 +11,9 @@ blp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents", descripti
 
 
 @blp.route("", methods=["GET"])
+@api_auth("supervisor")
 @blp.arguments(IncidentQuerySchema, location="query")
 @blp.response(200, IncidentPageSchema)
-@api_auth("supervisor")
 def list_incidents(query):
     """List the authority's incidents, newest first (open ones by default)."""
     page, per_page = query["page"], query["per_page"]
@@ -25,8 +24,8 @@ def list_incidents(query):
 
 
 @blp.route("/<incident_id>/retry", methods=["POST"])
-@blp.response(200, IncidentSchema)
 @api_auth("supervisor")
+@blp.response(200, IncidentSchema)
 def retry(incident_id):
     """Queue the failed job again with fresh attempts; the incident resolves when it succeeds."""
     return incidents.retry_incident(get_session(), engine_context(), current_user(), incident_id)

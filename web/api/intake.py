@@ -1,9 +1,10 @@
 """REST resource: intake of building applications (XBau 0200 messages and portal forms)."""
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from processes import intake
+from web.api.blueprint import Blueprint
 from web.api.schemas.intake import PortalApplicationSchema, ReceiptSchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -26,11 +27,11 @@ _XBAU_DOC = {"requestBody": {"required": True, "content": {
 
 
 @blp.route("/xbau", methods=["POST"])
+@api_auth("clerk")
 @blp.response(201, ReceiptSchema)
 @blp.alt_response(422, description="not well-formed, not a 0200 message, schema errors (each with line and "
                                    "message), missing data, or attachments that are missing or not acceptable")
 @blp.doc(**_XBAU_DOC)
-@api_auth("clerk")
 def receive_xbau():
     """Receive an XBau building application (0200) with its Bauvorlagen; answer with the receipt."""
     message, attachments = _xbau_request()
@@ -41,9 +42,9 @@ def receive_xbau():
 
 
 @blp.route("/portal", methods=["POST"])
+@api_auth("clerk")
 @blp.arguments(PortalApplicationSchema)
 @blp.response(201, ReceiptSchema)
-@api_auth("clerk")
 def receive_portal(body):
     """Receive a building application from an online form (documents as base64); answer with the receipt."""
     documents = [intake.IncomingDocument(a["content"], a["filename"], a["title"]) for a in body.pop("attachments")]

@@ -1,8 +1,7 @@
 """REST resource: messages to cases (correlated by business key or process variable)."""
 
-from flask_smorest import Blueprint
-
 from processes import intake
+from web.api.blueprint import Blueprint
 from web.api.schemas.background import MessageResultSchema, MessageSendSchema
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -12,11 +11,11 @@ blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description
 
 
 @blp.route("", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(MessageSendSchema)
 @blp.response(202, MessageResultSchema)
 @blp.alt_response(404, description="No case matches the correlation and no process starts with the message")
 @blp.alt_response(422, description="Invalid message, or a document that is not acceptable (named in the message)")
-@api_auth("clerk", "supervisor")
 def send(body):
     """Deliver a message to the waiting case, keep it until the case waits, or start a case with it.
 

@@ -1,10 +1,11 @@
 """REST resource: human tasks (inbox, claim, unclaim, complete)."""
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from engine import inbox, runner
 from engine.inbox import TaskFilter
 from processes import casework
+from web.api.blueprint import Blueprint
 from web.api.schemas.cases import CaseSchema
 from web.api.schemas.tasks import (
     TaskClaimSchema, TaskCompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema,
@@ -17,9 +18,9 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="The 
 
 
 @blp.route("", methods=["GET"])
+@api_auth()
 @blp.arguments(TaskQuerySchema, location="query")
 @blp.response(200, TaskPageSchema)
-@api_auth()
 def list_tasks(query):
     """List my tasks and my groups' tasks, with filters, sorting and paging."""
     user = current_user()
@@ -38,8 +39,8 @@ def list_tasks(query):
 
 
 @blp.route("/<task_id>", methods=["GET"])
-@blp.response(200, TaskDetailSchema)
 @api_auth()
+@blp.response(200, TaskDetailSchema)
 def get_task(task_id):
     """Show a task with its form schema."""
     task = casework.get_task(get_session(), current_user(), task_id)
@@ -48,9 +49,9 @@ def get_task(task_id):
 
 
 @blp.route("/<task_id>/claim", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(TaskClaimSchema)
 @blp.response(200, TaskSchema)
-@api_auth("clerk", "supervisor")
 def claim(body, task_id):
     """Claim a task (supervisors may name a colleague as assignee)."""
     session, user = get_session(), current_user()
@@ -59,17 +60,17 @@ def claim(body, task_id):
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
-@blp.response(200, TaskSchema)
 @api_auth("clerk", "supervisor")
+@blp.response(200, TaskSchema)
 def unclaim(task_id):
     """Give a task back to its group."""
     return runner.unclaim_task(get_session(), engine_context(), task_id, current_user())
 
 
 @blp.route("/<task_id>/complete", methods=["POST"])
+@api_auth("clerk", "supervisor")
 @blp.arguments(TaskCompleteSchema)
 @blp.response(200, CaseSchema)
-@api_auth("clerk", "supervisor")
 def complete(body, task_id):
     """Complete a task with the form's data; answers with the case as it is afterwards."""
     session = get_session()

@@ -14,8 +14,10 @@ def bench() -> None:
 
 
 @bench.command("engine")
-@click.option("--lifecycles", default=300, show_default=True, help="lifecycles per measurement")
-@click.option("--steps", default=1000, show_default=True, help="steps of the long-running case")
+@click.option("--lifecycles", default=300, show_default=True, type=click.IntRange(min=1),
+              help="lifecycles per measurement")
+@click.option("--steps", default=1000, show_default=True, type=click.IntRange(min=11),
+              help="steps of the long-running case (more than the 10th, which is measured)")
 def bench_engine(lifecycles: int, steps: int) -> None:
     """Engine vs bare SpiffWorkflow, and step cost of a long case (writes into the configured database)."""
     from web.bench.engine import run
@@ -53,8 +55,9 @@ def _bench_or_fail(run, *args):
 
 
 @bench.command("inbox")
-@click.option("--tasks", "open_tasks", default=1_000_000, show_default=True, help="open tasks to generate")
-@click.option("--repeats", default=100, show_default=True, help="measurements per query variant")
+@click.option("--tasks", "open_tasks", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+              help="open tasks to generate")
+@click.option("--repeats", default=100, show_default=True, type=click.IntRange(min=1), help="measurements per query variant")
 def bench_inbox(open_tasks: int, repeats: int) -> None:
     """Inbox query and page with many open tasks (PostgreSQL; writes into the configured database)."""
     from web.bench.inbox import run
@@ -70,7 +73,8 @@ def bench_inbox(open_tasks: int, repeats: int) -> None:
 
 
 @bench.command("worker")
-@click.option("--jobs", "job_count", default=500, show_default=True, help="service jobs per measurement")
+@click.option("--jobs", "job_count", default=500, show_default=True, type=click.IntRange(min=1),
+              help="service jobs per measurement")
 def bench_worker(job_count: int) -> None:
     """Job throughput with 1 and with 2 worker processes (writes into the configured database)."""
     from web.bench.worker import run
@@ -84,8 +88,10 @@ def bench_worker(job_count: int) -> None:
 
 
 @bench.command("timers")
-@click.option("--pending", default=10_000, show_default=True, help="timers waiting in the database")
-@click.option("--firing", default=200, show_default=True, help="timers that come due during the measurement")
+@click.option("--pending", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="timers waiting in the database")
+@click.option("--firing", default=200, show_default=True, type=click.IntRange(min=1),
+              help="timers that come due during the measurement")
 def bench_timers(pending: int, firing: int) -> None:
     """Lateness of timers with many pending ones (target: p99 <= 1 s; writes into the configured database)."""
     from web.bench.timers import run

@@ -26,6 +26,25 @@ def _context():
     return context_from_settings(_settings())[0]
 
 
+class Text(click.ParamType):
+    """Text of 1 to ``max_length`` characters (surrounding blanks removed): what a database column takes."""
+
+    name = "text"
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def convert(self, value, param, ctx):
+        text = value.strip()
+        if not 0 < len(text) <= self.max_length:
+            self.fail(f"must be 1-{self.max_length} characters, got {len(text)}", param, ctx)
+        return text
+
+
+ACTOR = Text(100)
+"""A name recorded as the actor of a command (``--user``)."""
+
+
 @click.group()
 def main() -> None:
     """Aktenfluss: BPMN process engine with an electronic case file."""
@@ -38,11 +57,18 @@ def _run(work) -> None:
 
 
 def _in_transaction(work) -> None:
-    with transaction(_sessions()) as session:
-        work(session)
+    engine = make_engine(_settings()["DATABASE_URL"])
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            work(session)
+    finally:
+        engine.dispose()  # a command's connections end with it (and with each of its transactions)
 
 
 def _or_exit(call):
+    """Return ``call()``; a user error, a bad database URL or an unreachable database exits with code 2."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from eakte.errors import EakteError
     from eakte.storage import StorageError
 
@@ -52,6 +78,10 @@ def _or_exit(call):
         _fail(exc.message)
     except StorageError as exc:
         _fail(f"document storage: {exc}")
+    except ArgumentError as exc:
+        _fail(f"AKTENFLUSS_DATABASE_URL is not a database URL: {exc}")
+    except OperationalError as exc:
+        _fail(f"the database cannot be reached: {str(exc.orig).strip().splitlines()[0]}")
 
 
 def _fail(message: str) -> None:

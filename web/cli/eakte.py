@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from web.cli.common import _fail, _or_exit, _run, _settings, main
+from web.cli.common import ACTOR, Text, _fail, _or_exit, _run, _settings, main
 
 
 
@@ -90,7 +90,7 @@ def eakte_due(authority: str | None) -> None:
 
 
 @eakte.command("sweep")
-@click.option("--grace-hours", default=24, show_default=True, type=click.IntRange(min=1),
+@click.option("--grace-hours", default=24, show_default=True, type=click.IntRange(min=1, max=1_000_000),
               help="only objects older than this are removed")
 def eakte_sweep(grace_hours: int) -> None:
     """Remove stored objects that no document references (left behind by interrupted writes)."""
@@ -137,7 +137,8 @@ def _named_archive(_context, _parameter, value: str) -> str:
 @click.option("--authority", required=True, help="slug of the authority")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="XML file to write")
 @_archive_options
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person offering")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person offering")
 def eakte_offer(aktenzeichen, authority, out, archive_name, sender_key, username) -> None:
     """Write the offer list (xdomea 0501) of the due A and B files (or the named ones) and record the offer."""
     from eakte.anbietung import offer_to_archive
@@ -163,7 +164,8 @@ def eakte_offer(aktenzeichen, authority, out, archive_name, sender_key, username
 @eakte.command("import-appraisal")
 @click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--authority", required=True, help="slug of the authority whose offer the message answers")
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person importing")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person importing")
 def eakte_import_appraisal(message_file: Path, authority: str, username: str) -> None:
     """Record the archive's appraisal (xdomea 0502): V files become destroyable, A files are to be handed over."""
     from eakte.anbietung import DECISIONS, import_appraisal
@@ -185,7 +187,8 @@ def eakte_import_appraisal(message_file: Path, authority: str, username: str) ->
 @eakte.command("import-confirmation")
 @click.argument("message_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--authority", required=True, help="slug of the authority whose hand-over the message answers")
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person importing")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person importing")
 def eakte_import_confirmation(message_file: Path, authority: str, username: str) -> None:
     """Record the archive's import confirmation (xdomea 0506) of a hand-over (allows destroying the file)."""
     from eakte.anbietung import import_archive_confirmation
@@ -240,7 +243,7 @@ def _run_import(work) -> None:
 @click.option("--authority", required=True, help="slug of the authority")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="ZIP file to write")
 @_archive_options
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the exporter")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR, help="recorded as the exporter")
 def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, username) -> None:
     """Write the xdomea 3.0.0 hand-over package (0503) of a closed file and record the hand-over."""
     from eakte.akten import get_akte
@@ -268,8 +271,9 @@ def eakte_export_xdomea(aktenzeichen, authority, out, archive_name, sender_key, 
 
 @eakte.command("confirm-archive")
 @click.argument("handover_id")
-@click.option("--reference", required=True, help="the archive's reference for the received file")
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person confirming")
+@click.option("--reference", required=True, type=Text(200), help="the archive's reference for the received file")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person confirming")
 def eakte_confirm_archive(handover_id: str, reference: str, username: str) -> None:
     """Record the archive's confirmation of a hand-over (allows destroying A/B files)."""
     from eakte.aussonderung import confirm_archive
@@ -281,7 +285,8 @@ def eakte_confirm_archive(handover_id: str, reference: str, username: str) -> No
 @eakte.command("destroy")
 @click.argument("aktenzeichen")
 @click.option("--authority", required=True, help="slug of the authority")
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the person ordering it")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR,
+              help="recorded as the person ordering it")
 @click.confirmation_option(prompt="Destroy the content of this file irreversibly?")
 def eakte_destroy(aktenzeichen: str, authority: str, username: str) -> None:
     """Destroy a file due for disposal (V; A/B declined by the archive or after it confirmed); re-run to finish."""
@@ -312,9 +317,12 @@ def eakte_destroy(aktenzeichen: str, authority: str, username: str) -> None:
 @click.option("--passphrase", help="encrypt the key with this passphrase")
 def eakte_make_seal_certificate(out_dir: Path, authority_name: str, passphrase: str | None) -> None:
     """Create a TEST seal certificate with its own test CA (for tests and the demo, never for production)."""
-    from eakte.siegel import make_test_seal_certificate
+    from eakte.siegel import SealError, make_test_seal_certificate
 
-    key, cert, ca = make_test_seal_certificate(out_dir, authority_name, passphrase=passphrase)
+    try:
+        key, cert, ca = make_test_seal_certificate(out_dir, authority_name, passphrase=passphrase)
+    except SealError as exc:
+        _fail(str(exc))
     click.echo(f"AKTENFLUSS_SEAL_KEY_FILE={key}")
     click.echo(f"AKTENFLUSS_SEAL_CERT_FILE={cert}")
     click.echo(f"AKTENFLUSS_SEAL_CHAIN_FILES={ca}")

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from engine.db import transaction
-from engine.errors import EngineError
-from web.cli.common import _context, _run, _sessions, _settings, main
+from web.cli.common import ACTOR, _context, _fail, _or_exit, _run, _sessions, _settings, main
 
 
 
@@ -26,14 +25,14 @@ def db_upgrade() -> None:
     url = _settings()["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    upgrade(url)
+    _or_exit(lambda: upgrade(url))
     click.echo("database is up to date")
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--authority", help="deploy for this authority only (slug); default: shared by all")
-@click.option("--user", "username", default="cli", show_default=True, help="recorded as the deployer")
+@click.option("--user", "username", default="cli", show_default=True, type=ACTOR, help="recorded as the deployer")
 def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> None:
     """Deploy one BPMN file (plus its DMN files) as a process definition."""
     from engine.identity import get_authority
@@ -42,21 +41,21 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
 
     ctx = _context()
     contents = {path.name: path.read_bytes() for path in files}
+
+    def work(session):
+        authority_id = get_authority(session, authority).id if authority else None
+        deployment = deploy_model(session, ctx, contents, authority_id=authority_id, actor=username)
+        d = deployment.definition
+        state = "deployed" if deployment.created else "unchanged, already deployed"
+        click.echo(f"{d.key} version {d.version}: {state} (id {d.id})")
+
     try:
-        with transaction(_sessions()) as session:
-            authority_id = get_authority(session, authority).id if authority else None
-            deployment = deploy_model(session, ctx, contents, authority_id=authority_id, actor=username)
-            d = deployment.definition
-            state = "deployed" if deployment.created else "unchanged, already deployed"
-            click.echo(f"{d.key} version {d.version}: {state} (id {d.id})")
+        _run(work)
     except ModelValidationError as exc:
         click.echo(f"model rejected: {len(exc.problems)} problem(s)", err=True)
         for p in exc.problems:
             where = ", ".join(x for x in (p.file, f"line {p.line}" if p.line else None, p.element_id) if x)
             click.echo(f"  - {where}: {p.message}" if where else f"  - {p.message}", err=True)
-        sys.exit(2)
-    except EngineError as exc:
-        click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
 
 
@@ -67,7 +66,10 @@ def openapi(out: Path) -> None:
     """Write the REST API's OpenAPI document (committed; a test fails when it drifts from the code)."""
     from web.api.spec import openapi_json
 
-    out.write_text(openapi_json(), encoding="utf-8")
+    try:
+        out.write_text(openapi_json(), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
     click.echo(f"OpenAPI written to {out}")
 
 

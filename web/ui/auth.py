@@ -10,15 +10,22 @@ from engine.models import Authority, User
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import throttle
-from web.ui.common import safe_next, ui_user
+from web.ui.common import error_page, register_error_pages, safe_next, ui_user
 
 bp = Blueprint("ui_auth", __name__, url_prefix="/ui")
+register_error_pages(bp)
 
 
 @bp.get("/", endpoint="root")
 def root():
     """Send visitors to their inbox (or to the login)."""
     return redirect(url_for("ui_inbox.inbox"))
+
+
+@bp.route("/<path:_unknown>", methods=["GET", "POST"])
+def unknown(_unknown):
+    """Answer addresses under /ui that no page has with the German 404 page (not the API's JSON)."""
+    return error_page(404, "Diese Seite gibt es nicht.")
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])

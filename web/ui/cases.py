@@ -9,6 +9,7 @@ from eakte.errors import EakteError, FileClosed
 from engine import runner
 from engine.errors import Conflict
 from processes import casefile, casework
+from web.api.schemas.common import MAX_REASON_LENGTH
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import documents, services
@@ -90,11 +91,12 @@ def close_file(case_id):
 @login_required("supervisor")
 def reopen_file(case_id):
     """Reopen the case's closed file (supervisors, with a reason)."""
-    reason = request.form.get("grund", "").strip()
-    if not reason:
-        return _page(case_id, status=422, errors={"grund": "Bitte geben Sie einen Grund für die Wiedereröffnung an."})
     db, user = get_session(), ui_user()
     akte = casefile.file_of_case(db, user, case_id)
+    reason = request.form.get("grund", "").strip()
+    problem = _reason_problem(reason, "Bitte geben Sie einen Grund für die Wiedereröffnung an.")
+    if problem and akte.status == "closed":  # an open file: the service's refusal below is the message
+        return _page(case_id, status=422, errors={"grund": problem})
     try:
         casefile.reopen_file(db, user, akte.id, reason)
     except EakteError:
@@ -110,8 +112,9 @@ def operate(case_id, action):
     """Suspend, resume or cancel the case (supervisors, with a reason for the audit log)."""
     service, done, conflict = OPERATIONS[action]
     reason = request.form.get("begruendung", "").strip()
-    if not reason:
-        return _page(case_id, status=422, errors={"begruendung": "Bitte geben Sie eine Begründung an."})
+    problem = _reason_problem(reason, "Bitte geben Sie eine Begründung an.")
+    if problem:
+        return _page(case_id, status=422, errors={"begruendung": problem})
     try:
         service(get_session(), engine_context(), case_id, ui_user(), reason)
     except Conflict:
@@ -129,16 +132,40 @@ def diagram(case_id):
     return Response(content, mimetype="application/xml")
 
 
+def _reason_problem(reason: str, missing: str) -> str | None:
+    if not reason:
+        return missing
+    if len(reason) > MAX_REASON_LENGTH:
+        return f"Bitte höchstens {MAX_REASON_LENGTH} Zeichen eingeben."
+    return None
+
+
 def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200):
     db, user = get_session(), ui_user()
     case = casefile.view_case(db, user, case_id)
     page, per_page = page_args(20)
     events, total = audit.history(db, case.id, offset=(page - 1) * per_page, limit=per_page)
+    file = documents.case_file(db, user, case)
+    errors = errors or {}
+    shown = _forms_shown(case, user, file)
     return render_template(
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
         open_tasks=casework.open_tasks_of(db, case), events=events, total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
         diagram=services.diagram_state(db, case), now=engine_context().clock(),
-        file=documents.case_file(db, user, case), direction_labels=documents.DIRECTION_LABELS,
-        file_status_labels=documents.FILE_STATUS_LABELS, errors=errors or {},
+        file=file, direction_labels=documents.DIRECTION_LABELS,
+        file_status_labels=documents.FILE_STATUS_LABELS, errors=errors,
+        general_errors=[message for name, message in errors.items() if name not in shown],
     ), status
+
+
+def _forms_shown(case, user, file) -> set[str]:
+    """Return the names of the messages case.html shows next to a form (all others are listed at the top)."""
+    shown = {"akte"} if file.akte else set()
+    if file.akte and file.akte.status == "open" and user.has_role("clerk", "supervisor"):
+        shown.add("zda")
+    if file.akte and file.akte.status == "closed" and user.has_role("supervisor"):
+        shown.add("grund")
+    if user.has_role("supervisor") and case.status in ("running", "suspended"):
+        shown.add("begruendung")
+    return shown

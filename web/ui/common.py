@@ -6,18 +6,24 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
 from engine.errors import EngineError
 from engine.models import User
+from web.api.schemas.common import MAX_PAGE
 from web.database import get_session
+from web.request_guard import NulCharacter
 
 ERROR_TITLES = {
     400: "Ungültige Anfrage",
     403: "Keine Berechtigung",
     404: "Nicht gefunden",
+    405: "Nicht möglich",
     409: "Konflikt",
+    413: "Zu groß",
     422: "Eingaben prüfen",
     503: "Vorübergehend nicht verfügbar",
 }
@@ -73,6 +79,16 @@ _MESSAGES = {404: "Das gesuchte Objekt gibt es nicht (oder es gehört zu einer a
              403: "Diese Aktion ist Ihnen nicht erlaubt.",
              409: "Das ist im jetzigen Zustand nicht möglich (zum Beispiel ist die Akte geschlossen).",
              422: "Die Anfrage konnte nicht ausgeführt werden."}
+_HTTP_MESSAGES = {
+    400: "Die Anfrage ist ungültig. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Seite kann so nicht aufgerufen werden.",
+    413: "Die gesendeten Daten sind zu groß (zum Beispiel eine zu große Datei).",
+}
+_CSRF_MESSAGE = ("Das Sicherheitsmerkmal des Formulars fehlt oder ist ungültig (etwa weil die Seite zu alt ist). "
+                 "Bitte laden Sie die Seite neu und senden Sie das Formular noch einmal.")
+_NUL_MESSAGE = ("Die Eingabe enthält ein unzulässiges Steuerzeichen (NUL). Bitte entfernen Sie es und senden Sie "
+                "das Formular noch einmal.")
 
 
 def register_error_pages(blueprint: Blueprint) -> None:
@@ -88,9 +104,18 @@ def register_error_pages(blueprint: Blueprint) -> None:
         return error_page(503, "Die Dokumentenablage ist gerade nicht erreichbar. Es wurde nichts geändert; "
                                "bitte versuchen Sie es später noch einmal.")
 
+    @blueprint.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        # A refused CSRF token, a NUL character, a too large upload: a German page, not the API's JSON answer.
+        if isinstance(exc, CSRFError):
+            return error_page(400, _CSRF_MESSAGE)
+        if isinstance(exc, NulCharacter):
+            return error_page(400, _NUL_MESSAGE)
+        return error_page(exc.code, _HTTP_MESSAGES.get(exc.code, _MESSAGES.get(exc.code, "Die Anfrage ist ungültig.")))
+
 
 def page_args(default_per_page: int = 25) -> tuple[int, int]:
-    """Read ``seite`` (page, from 1) and ``pro_seite`` from the query string."""
+    """Read ``seite`` (page, from 1 to MAX_PAGE) and ``pro_seite`` from the query string."""
     page = request.args.get("seite", 1, type=int) or 1
     per_page = request.args.get("pro_seite", default_per_page, type=int) or default_per_page
-    return max(page, 1), min(max(per_page, 5), 100)
+    return min(max(page, 1), MAX_PAGE), min(max(per_page, 5), 100)

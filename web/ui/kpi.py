@@ -27,7 +27,7 @@ def index():
             since = datetime.combine(date.fromisoformat(request.args["von"]), time(0), tzinfo=timezone.utc)
         if request.args.get("bis"):
             until = datetime.combine(date.fromisoformat(request.args["bis"]), time(0), tzinfo=timezone.utc) + timedelta(days=1)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         error = "Bitte gültige Daten für den Zeitraum eingeben."
     report = kpi.report(get_session(), ui_user().authority_id, since, until, now)
     return render_template("ui/kpi.html", title="Kennzahlen", report=report, error=error,

@@ -16,9 +16,10 @@ from requests import RequestException
 
 from web.database import get_session
 from web.ui.auth import find_active_user, login_form, start_session
-from web.ui.common import safe_next
+from web.ui.common import register_error_pages, safe_next
 
 bp = Blueprint("ui_oidc", __name__, url_prefix="/ui/anmelden/sso")
+register_error_pages(bp)
 
 PROVIDER = "behoerde"
 _NEXT = "oidc_next"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -77,8 +78,12 @@ def parse_submission(schema: dict, form: MultiDict) -> tuple[dict, dict[str, lis
                 errors[name] = ["Bitte eine ganze Zahl eingeben."]
         elif kind == "number":
             try:
-                data[name] = float(raw.replace(",", "."))
+                number = float(raw.replace(",", "."))
             except ValueError:
+                number = math.nan
+            if math.isfinite(number):  # float() also reads "nan", "inf" and "1e999"
+                data[name] = number
+            else:
                 errors[name] = ["Bitte eine Zahl eingeben."]
         elif prop.get("format") == "date":
             try:

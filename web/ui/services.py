@@ -18,6 +18,7 @@ from engine.models import Case, ProcessDefinition, User, UserTask
 from processes import casework
 
 MAX_NOTE_LENGTH = 4000
+GROUP_LENGTH = UserTask.__table__.c.candidate_group.type.length
 
 
 def add_note(session: Session, user: User, case: Case, text: str, task: UserTask | None = None) -> None:
@@ -63,6 +64,8 @@ def hand_to_group(session: Session, user: User, task: UserTask, group: str) -> N
     group = group.strip()
     if not group:
         raise InvalidData("group missing", {"fields": {"gruppe": ["Bitte eine Gruppe wählen."]}})
+    if len(group) > GROUP_LENGTH:
+        raise InvalidData("group name too long", {"fields": {"gruppe": [f"Höchstens {GROUP_LENGTH} Zeichen."]}})
     task.candidate_group, task.assignee, task.claimed_at = group, None, None
     case = session.get(Case, task.case_id)
     casework.record_case_event(session, case, "task.handed_over", user.username,

@@ -22,13 +22,13 @@ def search():
     db, user, args = get_session(), ui_user(), request.args
     errors: dict[str, str] = {}
     started_from = _day(args.get("von"), "von", errors)
-    started_until = _day(args.get("bis"), "bis", errors)
+    started_until = _day(args.get("bis"), "bis", errors, next_day=True)
     query = services.CaseQuery(
         business_key=(args.get("aktenzeichen") or "").strip() or None,
         process_key=args.get("verfahren") or None,
         status=args.get("status") if args.get("status") in STATUS_LABELS else None,
         started_from=started_from,
-        started_until=started_until + timedelta(days=1) if started_until else None,
+        started_until=started_until,
         clerk=(args.get("bearbeitung") or "").strip() or None,
     )
     page, per_page = page_args()
@@ -41,11 +41,13 @@ def search():
     ), 422 if errors else 200
 
 
-def _day(raw: str | None, name: str, errors: dict[str, str]) -> datetime | None:
+def _day(raw: str | None, name: str, errors: dict[str, str], next_day: bool = False) -> datetime | None:
+    """Return the start of the day ``raw`` (of the day after it with ``next_day``), or note a German error."""
     if not raw:
         return None
     try:
-        return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=timezone.utc)
-    except ValueError:
+        day = date.fromisoformat(raw) + timedelta(days=1 if next_day else 0)
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         errors[name] = "Bitte ein gültiges Datum eingeben."
         return None
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)

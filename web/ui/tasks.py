@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timezone
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from eakte.errors import FileClosed, UnsupportedContent
-from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
+from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES, Dokument
 from engine import runner
 from engine.errors import InvalidData
 from processes import casework
@@ -21,6 +21,7 @@ bp = Blueprint("ui_tasks", __name__, url_prefix="/ui/aufgaben")
 register_error_pages(bp)
 
 UPLOAD_FIELDS = {"betreff", "dokumentart", "richtung", "datei"}
+SUBJECT_LENGTH = Dokument.__table__.c.subject.type.length
 
 
 @bp.get("/<task_id>")
@@ -59,7 +60,10 @@ def assign(task_id):
         runner.claim_task(db, engine_context(), task_id, user, assignee)
         flash(f"Die Aufgabe ist jetzt {assignee.display_name} zugewiesen.")
     elif group:
-        services.hand_to_group(db, user, casework.get_task(db, user, task_id), group)
+        try:
+            services.hand_to_group(db, user, casework.get_task(db, user, task_id), group)
+        except InvalidData as exc:
+            return _page(task_id, form_errors={"_zuweisen": exc.details["fields"]["gruppe"]}, status=422)
         flash(f"Die Aufgabe liegt jetzt offen bei der Gruppe {group}.")
     else:
         return _page(task_id, form_errors={"_zuweisen": ["Bitte eine Kollegin, einen Kollegen oder eine Gruppe wählen."]},
@@ -108,6 +112,8 @@ def upload(task_id):
     problems: dict[str, list[str]] = {}
     if not subject:
         problems["betreff"] = ["Bitte einen Betreff eingeben."]
+    elif len(subject) > SUBJECT_LENGTH:
+        problems["betreff"] = [f"Bitte höchstens {SUBJECT_LENGTH} Zeichen eingeben."]
     if doc_type not in DOCUMENT_TYPES:
         problems["dokumentart"] = ["Bitte eine Dokumentart wählen."]
     if direction not in DIRECTIONS:
@@ -138,6 +144,10 @@ def complete(task_id):
     """Complete the task with the submitted form."""
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
+    if task.status == "open" and task.assignee_id != user.id:  # e.g. given back or taken over in another window
+        return _page(task_id, form_errors={"_form": [
+            "Die Aufgabe ist Ihnen nicht (mehr) zugewiesen. Bitte übernehmen Sie sie, bevor Sie sie erledigen."]},
+            status=409)
     schema = ctx.forms.get(task.process_key, task.bpmn_id)
     data, problems = (schema_forms.parse_submission(schema, request.form) if schema else ({}, {}))
     if schema and not problems:
@@ -163,16 +173,30 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
     fields = schema_forms.fields_of(schema, submitted if submitted is not None else case.data) if schema else []
     for f in fields:
         f.errors = form_errors.get(f.name, [])
-    known = {f.name for f in fields}
-    own_forms = {"notiz", "wiedervorlage", "_zuweisen"} | UPLOAD_FIELDS
-    general_errors = [m for k, msgs in form_errors.items() if k not in known | own_forms for m in msgs]
     may_work = task.status == "open" and task.assignee_id == user.id
+    file = documents.case_file(db, user, case, task_id=task.id)
+    general_errors = [m for k, msgs in form_errors.items() if k not in _fields_shown(task, user, fields, file, may_work)
+                      for m in msgs]
     return render_template(
         "ui/task.html", title=task.name, task=task, case=case, fields=fields, schema=schema,
         form_errors=form_errors, general_errors=general_errors, may_work=may_work,
         notes=services.notes_of(db, case, limit=20), now=ctx.clock(),
         colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
         groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
-        file=documents.case_file(db, user, case, task_id=task.id), direction_labels=documents.DIRECTION_LABELS,
+        file=file, direction_labels=documents.DIRECTION_LABELS,
         document_types=DOCUMENT_TYPES, upload=upload_values or {},
     ), status
+
+
+def _fields_shown(task, user, fields, file, may_work: bool) -> set[str]:
+    """Return the names of the inputs task.html renders (errors of all others are listed at the top)."""
+    if task.status != "open":
+        return set()
+    shown = {"notiz", "wiedervorlage"}
+    if user.has_role("supervisor"):
+        shown.add("_zuweisen")
+    if file.akte and (may_work or user.has_role("supervisor")):
+        shown |= UPLOAD_FIELDS
+    if may_work:
+        shown |= {f.name for f in fields}
+    return shown

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from eakte.models.dokument import DOCUMENT_TYPES
-from web.api.schemas.common import PageQuerySchema, PageSchema
+from web.api.schemas.common import MAX_REASON_LENGTH, PageQuerySchema, PageSchema
 from web.api.schemas.intake import AttachmentSchema
 
 
@@ -79,4 +79,4 @@ class IncidentQuerySchema(PageQuerySchema):
 class CaseOperationSchema(Schema):
     """Why a case is suspended, resumed or cancelled (recorded in the audit log)."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_REASON_LENGTH))

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from eakte.zustellung import DEFAULT_TTL_DAYS, MAX_TTL_DAYS
+from web.api.schemas.common import MAX_INTEGER
 
 
 class DeliveryCreateSchema(Schema):
@@ -12,7 +13,7 @@ class DeliveryCreateSchema(Schema):
                               metadata={"description": "who the notice is for (name, address or account)"})
     ttl_days = fields.Integer(load_default=DEFAULT_TTL_DAYS, validate=validate.Range(min=1, max=MAX_TTL_DAYS),
                               metadata={"description": "days the link works (§ 41(2a) VwVfG: ten)"})
-    version = fields.Integer(validate=validate.Range(min=1),
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_INTEGER),
                              metadata={"description": "version to deliver; default: the current one"})
 
 

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
+from web.api.schemas.common import MAX_INTEGER, MAX_REASON_LENGTH
 
 
 class VersionSchema(Schema):
@@ -73,7 +74,7 @@ class FileSchema(Schema):
 class ReopenSchema(Schema):
     """Reopen a closed file."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=MAX_REASON_LENGTH))
 
 
 class UploadFormSchema(Schema):
@@ -89,5 +90,5 @@ class UploadFormSchema(Schema):
 class ContentQuerySchema(Schema):
     """Which version and representation to download."""
 
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_INTEGER))
     original = fields.Boolean(load_default=False, metadata={"description": "the bytes as received, not the rendition"})
