@@ -113,11 +113,16 @@ def _incoming(client, actor, case_id) -> list[dict]:
     return [d for d in akte["documents"] if d["direction"] == "incoming" and d["doc_type"] != "Antrag"]
 
 
-def test_documents_with_a_kept_message_are_filed_at_once_and_reach_the_case_with_it(client, people):
-    clerk = people["clerk"]
+def _case_waiting_for_a_document(client, people) -> tuple[str, str]:
+    """Start a bg_message case (its first task still open); return its id and its antrag_nr."""
     key = _deploy(client, people["modeller"], "bg_message.bpmn", {})
     antrag = f"A-{uuid.uuid4().hex[:6]}"
-    case_id = start(client, clerk, key, {"antrag_nr": antrag}).json["id"]
+    return start(client, people["clerk"], key, {"antrag_nr": antrag}).json["id"], antrag
+
+
+def test_documents_with_a_kept_message_are_filed_at_once_and_reach_the_case_with_it(client, people):
+    clerk = people["clerk"]
+    case_id, antrag = _case_waiting_for_a_document(client, people)
 
     response = client.post("/api/v1/messages", headers=clerk.headers, json={
         "name": "document_received", "correlation": {"variable": "antrag_nr", "value": antrag},
@@ -155,9 +160,7 @@ def test_message_start_files_its_documents_into_the_new_case(client, people):
 ])
 def test_bad_document_refuses_the_whole_message(client, people, document, data, problem):
     clerk = people["clerk"]
-    key = _deploy(client, people["modeller"], "bg_message.bpmn", {})
-    antrag = f"A-{uuid.uuid4().hex[:6]}"
-    case_id = start(client, clerk, key, {"antrag_nr": antrag}).json["id"]
+    case_id, antrag = _case_waiting_for_a_document(client, people)
 
     response = client.post("/api/v1/messages", headers=clerk.headers, json={
         "name": "document_received", "correlation": {"variable": "antrag_nr", "value": antrag},
