@@ -33,11 +33,20 @@ class FormRegistry:
         return self._schemas.get((process_key, task_id))
 
 
-def validate_task_data(data: object, schema: dict | None) -> dict:
-    """Check submitted task data and return it; raise InvalidData naming each problem."""
+def validate_variables(data: object, what: str) -> dict:
+    """Check data that becomes process variables (a case's start data, a task's data) and return it.
+
+    The top-level names must be plain identifiers and every value storable JSON.
+
+    Args:
+        what: What the data is, for the error message (e.g. "task data").
+
+    Raises:
+        InvalidData: naming each problem.
+    """
     if not isinstance(data, dict):
-        raise InvalidData("task data must be a JSON object")
-    bad_keys = sorted(k for k in data if not _IDENTIFIER.match(str(k)))
+        raise InvalidData(f"{what} must be a JSON object")
+    bad_keys = sorted(str(k) for k in data if not _IDENTIFIER.match(str(k)))
     if bad_keys:
         raise InvalidData(
             "field names must start with a letter and contain only letters, digits and '_'",
@@ -50,7 +59,13 @@ def validate_task_data(data: object, schema: dict | None) -> dict:
         except CaseDataError as exc:  # NaN or an infinite number (from a form, not from JSON)
             unstorable[key] = [str(exc)]
     if unstorable:
-        raise InvalidData("task data holds values that cannot be stored", {"fields": unstorable})
+        raise InvalidData(f"{what} holds values that cannot be stored", {"fields": unstorable})
+    return data
+
+
+def validate_task_data(data: object, schema: dict | None) -> dict:
+    """Check submitted task data and return it; raise InvalidData naming each problem."""
+    validate_variables(data, "task data")
     if schema is None:
         return data
     problems: dict[str, list[str]] = {}

@@ -43,7 +43,7 @@ from engine.compaction import compact
 from engine.db import new_id, utcnow
 from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
-from engine.forms import FormRegistry, validate_task_data
+from engine.forms import FormRegistry, validate_task_data, validate_variables
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
@@ -110,7 +110,9 @@ def start_case(
 
     Raises:
         Conflict: every start event of the process is a timer; its cases start on the schedule only.
+        InvalidData: ``data`` has names that are no plain identifiers, or values that cannot be stored.
     """
+    validate_variables(data or {}, "case data")
     model = model_of(definition)
     if model.starts_only_by_timer:
         events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)

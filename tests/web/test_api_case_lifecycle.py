@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import unique_key
 from tests.engine.background import FIXTURES
-from tests.web.helpers import deploy, model_bytes, start
+from tests.web.helpers import deploy, model_bytes, snapshot, start
 
 pytestmark = pytest.mark.core
 
@@ -102,6 +102,15 @@ def test_gateway_default_path_and_lanes(client, people, process_key):
     assert client.post(f"/api/v1/tasks/{next_task['id']}/complete", json={"data": {}}, headers=people["clerk"].headers).status_code == 403
     final = client.post(f"/api/v1/tasks/{next_task['id']}/complete", json={"data": {}}, headers=people["lead"].headers)
     assert final.status_code == 200 and final.json["status"] == "completed"
+
+
+@pytest.mark.parametrize("name", ["", "__class__", "_getattr_", "2fast", "mit leerzeichen"])
+def test_start_data_names_must_be_plain_identifiers(client, people, process_key, session_factory, name):
+    before = snapshot(session_factory)
+    response = start(client, people["clerk"], process_key, {name: 1, "applicant": "Erika Mustermann"})
+    assert response.status_code == 422, response.json
+    assert "field names" in response.json["message"] and name in str(response.json)
+    assert snapshot(session_factory) == before
 
 
 def test_completing_twice_gives_409(client, people, process_key):
