@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -27,6 +28,7 @@ from engine.db import is_postgres, utcnow
 
 GENESIS_HASH = "0" * 64
 _PENDING = "eakte_audit_pending"
+_NEW_STREAMS = "eakte_audit_new_streams"
 
 
 def case_stream(case_id: str) -> str:
@@ -38,8 +40,8 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def compute_hash(event: AuditEvent) -> str:
-    """Compute the hash of an event from its fields and its predecessor's hash."""
+def compute_hash(event: AuditEvent | SimpleNamespace) -> str:
+    """Compute the hash of an event (anything with its attributes) from its fields and its predecessor's hash."""
     payload = {
         "stream": event.stream,
         "seq": event.seq,
@@ -64,6 +66,7 @@ def record(
     case_id: str | None = None,
     data: dict | None = None,
     occurred_at: datetime | None = None,
+    opens_stream: bool = False,
 ) -> None:
     """Queue an event for ``stream``; it is written in the caller's transaction.
 
@@ -71,6 +74,12 @@ def record(
     before the transaction commits (or when ``write_pending`` is called), one
     head lock per stream. A rollback discards them together with the change
     they describe.
+
+    ``opens_stream`` says that this is the first event of a stream that cannot
+    exist yet (the stream of a case created in this transaction): its head is
+    created instead of locked, saving a round trip. Should the stream exist
+    after all, creating the head violates its primary key and the transaction
+    fails; a chain is never forked.
     """
     # JSON round trip: the hash must be computed over exactly what the database returns.
     clean_data = json.loads(_canonical(data or {}))
@@ -79,11 +88,14 @@ def record(
         {"stream": stream, "kind": kind, "actor": actor, "authority_id": authority_id, "case_id": case_id,
          "data": clean_data, "occurred_at": occurred_at or utcnow()}
     )
+    if opens_stream:
+        session.info.setdefault(_NEW_STREAMS, set()).add(stream)
 
 
 def write_pending(session: Session) -> None:
     """Write the queued events of this session (called automatically before commit)."""
     pending = session.info.pop(_PENDING, None)
+    new_streams = session.info.pop(_NEW_STREAMS, set())
     if not pending:
         return
     by_stream: dict[str, list[dict]] = {}
@@ -91,32 +103,43 @@ def write_pending(session: Session) -> None:
         by_stream.setdefault(item["stream"], []).append(item)
     postgres = is_postgres(session)
     for stream in sorted(by_stream):  # a fixed lock order avoids deadlocks between transactions
-        seq, prev_hash = _lock_head(session, stream)
+        is_new = stream in new_streams
+        seq, prev_hash = (0, GENESIS_HASH) if is_new else _lock_head(session, stream)
         rows = []
         for item in by_stream[stream]:
             seq += 1
-            event = AuditEvent(seq=seq, prev_hash=prev_hash, **item)
-            event.hash = prev_hash = compute_hash(event)
-            rows.append({**item, "seq": seq, "prev_hash": event.prev_hash, "hash": event.hash})
+            row = {**item, "seq": seq, "prev_hash": prev_hash}
+            row["hash"] = prev_hash = compute_hash(SimpleNamespace(**row))
+            rows.append(row)
+        head = {"stream": stream, "seq": seq, "hash": prev_hash}
         if postgres:  # one round trip, one cached statement for any number of events
-            session.execute(_APPEND_POSTGRES, {"stream": stream, "seq": seq, "hash": prev_hash, "rows": _as_json(rows)})
+            statement = _OPEN_POSTGRES if is_new else _APPEND_POSTGRES
+            session.execute(statement, {**head, "rows": _as_json(rows)})
         else:
-            session.execute(update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev_hash))
+            if is_new:
+                session.execute(_HEADS.insert(), head)
+            else:
+                session.execute(update(_HEADS).where(_HEADS.c.stream == stream).values(seq=seq, hash=prev_hash))
             session.connection().execute(AuditEvent.__table__.insert(), rows)
 
 
-# Moves the head and inserts the stream's new events in one statement; the
+# Move (or create) the head and insert the stream's new events in one statement; the
 # events travel as one JSON array, so the statement text never changes.
-_APPEND_POSTGRES = text("""
-    WITH moved_head AS (
-        UPDATE eakte_audit_heads SET seq = :seq, hash = :hash WHERE stream = :stream RETURNING seq
-    )
+_INSERT_EVENTS_POSTGRES = """
     INSERT INTO eakte_audit_events (stream, seq, authority_id, case_id, kind, actor, occurred_at, data, prev_hash, hash)
     SELECT e.stream, e.seq, e.authority_id, e.case_id, e.kind, e.actor, e.occurred_at, e.data, e.prev_hash, e.hash
     FROM json_to_recordset(CAST(:rows AS json)) AS e(
         stream text, seq integer, authority_id text, case_id text, kind text, actor text,
         occurred_at timestamptz, data json, prev_hash text, hash text)
-""")
+"""
+_APPEND_POSTGRES = text("""
+    WITH moved_head AS (
+        UPDATE eakte_audit_heads SET seq = :seq, hash = :hash WHERE stream = :stream RETURNING seq
+    )""" + _INSERT_EVENTS_POSTGRES)
+_OPEN_POSTGRES = text("""
+    WITH new_head AS (
+        INSERT INTO eakte_audit_heads (stream, seq, hash) VALUES (:stream, :seq, :hash) RETURNING seq
+    )""" + _INSERT_EVENTS_POSTGRES)
 
 
 def _as_json(rows: list[dict]) -> str:
@@ -138,6 +161,7 @@ _LOCK_HEAD_POSTGRES = _LOCK_HEAD_POSTGRES.on_conflict_do_update(
 _CREATE_HEAD_SQLITE = _HEADS.insert().prefix_with("OR IGNORE").values(stream=bindparam("stream"), seq=0,
                                                                        hash=GENESIS_HASH)
 _READ_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.stream == bindparam("stream"))
+
 
 
 def _lock_head(session: Session, stream: str) -> tuple[int, str]:

@@ -34,13 +34,13 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine import jobs, serializer
 from engine.case_data import CaseData
 from engine.compaction import compact
-from engine.db import new_id, utcnow
+from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
 from engine.forms import FormRegistry, validate_task_data, validate_variables
@@ -170,9 +170,10 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
     _check_separation_of_duties(session, spiff_task, task_row, user)
     now = ctx.clock()
+    completion = {"status": "completed", "completed_at": now, "completed_by": user.id}
     if task_row.claimed_at is None:
-        task_row.claimed_at, task_row.assignee = now, user
-    task_row.status, task_row.completed_at, task_row.completed_by = "completed", now, user.id
+        completion.update(claimed_at=now, assignee_id=user.id)
+    write_row(session, task_row, completion)
     before = before.without(task_row.spiff_task_id)  # its row is closed here, not by the projection
 
     case_data.refresh(spiff_task)
@@ -391,7 +392,8 @@ def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: s
     )
     case_data = CaseData()
     _apply_external_data(case_data, data or {})
-    _save(case, workflow, case_data)
+    for name, value in _saved_state(workflow, case_data).items():
+        setattr(case, name, value)
     return case, workflow, case_data
 
 
@@ -447,11 +449,12 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWor
     except WorkflowException as exc:
         raise ExecutionFailed(_describe_failure(exc)) from exc
     compact(workflow)
-    _save(case, workflow, case_data)
+    state = _saved_state(workflow, case_data)
     if workflow.is_completed():
-        case.status, case.ended_at = "completed", ctx.clock()
+        state.update(status="completed", ended_at=ctx.clock())
+    _write_case(session, case, state)
+    if workflow.is_completed():
         ctx.events(session, case, "case.completed", actor, {})
-    session.flush()
     _project_user_tasks(session, ctx, case, workflow, before)
     _schedule_jobs(session, ctx, case, workflow, case_data, before)
 
@@ -519,11 +522,31 @@ def _restore(ctx: EngineContext, case: Case) -> tuple[BpmnWorkflow, CaseData]:
     return workflow, case_data
 
 
-def _save(case: Case, workflow: BpmnWorkflow, case_data: CaseData) -> None:
-    case.state = json.dumps(serializer.serialize(workflow), separators=(",", ":"))
-    case.serializer_version = serializer.SERIALIZER_VERSION
+def _saved_state(workflow: BpmnWorkflow, case_data: CaseData) -> dict[str, Any]:
+    """Return the case columns that hold the workflow state and the case data."""
     saved = case_data.to_dict()
-    case.data, case.data_versions, case.data_counter = saved["values"], saved["versions"], saved["counter"]
+    return {
+        "state": json.dumps(serializer.serialize(workflow), separators=(",", ":")),
+        "serializer_version": serializer.SERIALIZER_VERSION,
+        "data": saved["values"], "data_versions": saved["versions"], "data_counter": saved["counter"],
+    }
+
+
+def _write_case(session: Session, case: Case, values: dict[str, Any]) -> None:
+    """Write the case row: a case created in this transaction is inserted, an existing one updated.
+
+    A new case is flushed by the ORM, together with the rows that refer to it
+    (its file, for instance). An existing case is updated with one statement
+    that also moves its revision (the ORM's optimistic lock: the statement
+    only matches the revision that was read, so an update that raced us
+    fails with StaleDataError instead of overwriting it).
+    """
+    if inspect(case).persistent:
+        write_row(session, case, values)
+    else:
+        for name, value in values.items():
+            setattr(case, name, value)
+        session.flush()
 
 
 def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow,
@@ -548,14 +571,16 @@ def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workfl
         ).all()
         for row_id, name in sorted(cancelled, key=lambda row: (row.name, row.id)):
             ctx.events(session, case, "task.cancelled", None, {"task_id": row_id, "name": name})
-    for spiff_id, spiff_task in ready.items():
-        if spiff_id not in before.human_tasks:
-            row = _new_task_row(ctx, case, spiff_task)
-            session.add(row)
-            ctx.events(
-                session, case, "task.created", None,
-                {"task_id": row.id, "bpmn_id": row.bpmn_id, "name": row.name, "candidate_group": row.candidate_group},
-            )
+    rows = [_new_task_row(ctx, case, spiff_task) for spiff_id, spiff_task in ready.items()
+            if spiff_id not in before.human_tasks]
+    if rows:
+        session.execute(insert(UserTask.__table__), rows)
+    for row in rows:
+        ctx.events(
+            session, case, "task.created", None,
+            {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
+             "candidate_group": row["candidate_group"]},
+        )
 
 
 def _projection(workflow: BpmnWorkflow, now: datetime) -> Projection:
@@ -571,11 +596,12 @@ def _ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, Any]:
     return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if not is_service_task(t)}
 
 
-def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> UserTask:
+def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> dict[str, Any]:
+    """Return the columns of the open task row for a ready human task."""
     spec = spiff_task.task_spec
     properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
     now = ctx.clock()
-    return UserTask(
+    return dict(
         id=new_id(),
         authority_id=case.authority_id,
         case_id=case.id,

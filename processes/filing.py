@@ -34,9 +34,12 @@ from engine.models import Authority, Case
 
 
 def record_case_event(session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None:
-    """Write one case event into the case's audit chain (the engine's event sink without filing)."""
+    """Write one case event into the case's audit chain (the engine's event sink without filing).
+
+    ``case.started`` opens the chain: the case was created in this transaction.
+    """
     audit.record(session, audit.case_stream(case.id), kind, actor=actor, authority_id=case.authority_id,
-                 case_id=case.id, data=data)
+                 case_id=case.id, data=data, opens_stream=kind == "case.started")
 
 
 class CaseFiler:

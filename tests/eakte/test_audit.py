@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from eakte import audit
 from eakte.models import AuditEvent, AuditHead
@@ -70,6 +71,29 @@ def test_one_transaction_appends_to_several_streams_in_batches(session_factory):
         assert [e.seq for e in events] == list(range(1, 2 * (n + 1) + 1))
         assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
         assert audit.verify_stream(events, head) is None
+
+
+def test_an_opened_stream_starts_a_chain_that_later_transactions_continue(session_factory):
+    stream = _stream()
+    with transaction(session_factory) as session:
+        audit.record(session, stream, "case.started", actor="anna", authority_id=None, opens_stream=True)
+        audit.record(session, stream, "task.created", actor=None, authority_id=None)
+    with transaction(session_factory) as session:
+        audit.record(session, stream, "task.completed", actor="anna", authority_id=None)
+    events, head = _events(session_factory, stream)
+    assert [(e.seq, e.kind) for e in events] == [(1, "case.started"), (2, "task.created"), (3, "task.completed")]
+    assert audit.verify_stream(events, head) is None
+
+
+def test_opening_a_stream_that_exists_fails_instead_of_forking_its_chain(session_factory):
+    stream = _stream()
+    with transaction(session_factory) as session:
+        audit.record(session, stream, "first", actor=None, authority_id=None)
+    with pytest.raises(IntegrityError):
+        with transaction(session_factory) as session:
+            audit.record(session, stream, "again", actor=None, authority_id=None, opens_stream=True)
+    events, head = _events(session_factory, stream)
+    assert [e.kind for e in events] == ["first"] and head.seq == 1
 
 
 def test_concurrent_appends_to_one_stream_keep_one_chain(session_factory):

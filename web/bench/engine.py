@@ -6,7 +6,8 @@ Measures, in one run:
    the two steps, as a persistent engine must);
 2. the same through Aktenfluss on the configured database, one transaction
    per start and per completion, audit log and task rows included;
-3. the cost of completing the 10th and the 1000th step of one long case.
+3. the cost of completing the 10th step of a young case and the 1000th of an old one
+   (the two take turns, see ``_step_costs``).
 
 It writes into the configured database under a throw-away authority.
 """
@@ -32,6 +33,8 @@ from engine.models import ProcessDefinition, User, UserTask
 from processes.casework import build_context
 
 MODELS = Path(__file__).parent / "models"
+STEP_WINDOW = (5, 15)
+"""Steps of the young case that are measured (the 10th in the middle); the old case's window is as wide."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,14 @@ def bare_spiff_lifecycles(count: int) -> float:
 def run(database_url: str, lifecycles: int = 300, long_steps: int = 1000) -> EngineBenchResult:
     """Run all three measurements against ``database_url``."""
     bare = bare_spiff_lifecycles(lifecycles)
-    sessions = make_session_factory(make_engine(database_url))
+    engine = make_engine(database_url)
+    try:
+        return _measure(make_session_factory(engine), bare, lifecycles, long_steps)
+    finally:
+        engine.dispose()
+
+
+def _measure(sessions, bare: float, lifecycles: int, long_steps: int) -> EngineBenchResult:
     ctx = build_context()
     with transaction(sessions) as session:
         authority = create_authority(session, f"bench-{uuid.uuid4().hex[:10]}", "Benchmark")
@@ -92,18 +102,38 @@ def run(database_url: str, lifecycles: int = 300, long_steps: int = 1000) -> Eng
             runner.complete_task(session, ctx, _open_task(session, case_id), session.get(User, user.id), {"approved": True})
     engine_rate = lifecycles / (time.perf_counter() - started)
 
-    with transaction(sessions) as session:
-        case_id = runner.start_case(session, ctx, session.get(ProcessDefinition, loop_def.id), authority_id=authority.id, actor="bench",
-                                    data={"done": 0, "limit": long_steps + 10}).id
-    step_ms: list[float] = []
-    for _ in range(long_steps + 5):
-        t0 = time.perf_counter()
-        with transaction(sessions) as session:
-            runner.complete_task(session, ctx, _open_task(session, case_id), session.get(User, user.id), {})
-        step_ms.append((time.perf_counter() - t0) * 1000)
-    early = statistics.median(step_ms[5:15])
-    late = statistics.median(step_ms[long_steps - 5:long_steps + 5])
+    early, late = _step_costs(sessions, ctx, loop_def.id, authority.id, user.id, long_steps)
     return EngineBenchResult(bare, engine_rate, early, late)
+
+
+def _step_costs(sessions, ctx, definition_id: str, authority_id: str, user_id: str, long_steps: int) -> tuple[float, float]:
+    """Median ms of steps 5-15 of a young case and of steps around ``long_steps`` of an old one.
+
+    Both cases run to just before their measured window; then the window's
+    steps of the two cases take turns, so both medians see the same machine
+    load (a background job or another benchmark skews both alike).
+    """
+    def start() -> str:
+        with transaction(sessions) as session:
+            return runner.start_case(session, ctx, session.get(ProcessDefinition, definition_id), authority_id=authority_id,
+                                     actor="bench", data={"done": 0, "limit": long_steps + 100}).id
+
+    def step(case_id: str) -> float:
+        started = time.perf_counter()
+        with transaction(sessions) as session:
+            runner.complete_task(session, ctx, _open_task(session, case_id), session.get(User, user_id), {})
+        return (time.perf_counter() - started) * 1000
+
+    young, old = start(), start()
+    for _ in range(STEP_WINDOW[0] - 1):
+        step(young)
+    for _ in range(STEP_WINDOW[0] - 1 + long_steps - 10):  # the old case's window is centred on long_steps
+        step(old)
+    early, late = [], []
+    for _ in range(STEP_WINDOW[1] - STEP_WINDOW[0] + 1):
+        early.append(step(young))
+        late.append(step(old))
+    return statistics.median(early), statistics.median(late)
 
 
 def _deploy(session, filename: str, authority_id: str):

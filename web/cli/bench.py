@@ -28,8 +28,8 @@ def bench_engine(lifecycles: int, steps: int) -> None:
     click.echo(f"bare SpiffWorkflow (memory): {result.bare_per_second:8.1f} lifecycles/s")
     click.echo(f"Aktenfluss (database):       {result.engine_per_second:8.1f} lifecycles/s")
     click.echo(f"ratio engine/bare:           {result.ratio:8.3f}   (target >= 0.4 on PostgreSQL)")
-    click.echo(f"step 10 of a long case:      {result.step_ms_early:8.2f} ms")
-    click.echo(f"step {steps} of a long case:    {result.step_ms_late:8.2f} ms")
+    click.echo(f"step 10 of a young case:     {result.step_ms_early:8.2f} ms")
+    click.echo(f"step {steps} of an old case:  {result.step_ms_late:8.2f} ms")
     click.echo(f"late/early:                  {result.late_vs_early:8.2f}   (target <= 1.5)")
 
 
