@@ -74,7 +74,9 @@ from RestrictedPython import RestrictingNodeTransformer
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.legal_time import zoned_timer_value
 from engine.registry import ServiceRegistry, UnknownOperation
 
 MAX_SEQUENCE_LENGTH = 1_000_000
@@ -616,6 +618,17 @@ class SandboxedScriptEngine(PythonScriptEngine):
     ) -> None:
         super().__init__(environment=SandboxedEnvironment(time_limit, memory_limit))
         self.registry = registry if registry is not None else ServiceRegistry()
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        """Evaluate an expression in the sandbox; a timer's date without a zone gets legal time's offset.
+
+        (See engine/legal_time.py: Spiff would read it in the server's fixed offset.)
+        """
+        value = super().evaluate(task, expression, external_context)
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
+            return zoned_timer_value(definition, value)
+        return value
 
     def call_service(self, task: Any, operation_name: str, operation_params: dict[str, dict[str, Any]]) -> str:
         """Call a registered service operation for a service task.

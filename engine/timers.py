@@ -28,6 +28,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
+from engine.legal_time import parse_datetime
+
 # Spiff fires a timer when its due time is strictly before "now".
 _AFTER_DUE = timedelta(milliseconds=1)
 
@@ -107,7 +109,7 @@ class StartTimer:
                 if occurrence != 0:
                     return None
                 if self.kind == "date":
-                    return TimerEventDefinition.get_datetime(self.value)
+                    return parse_datetime(self.value)
                 return anchor + TimerEventDefinition.get_timedelta_from_start(_duration(self.value), anchor)
             cycles, start, interval = _cycle(self.value)
             if cycles != -1 and occurrence >= cycles:
@@ -149,7 +151,7 @@ def start_timer(bpmn_id: str, definition: TimerEventDefinition, value) -> StartT
     value = value.strip()
     try:
         if kind == "date":
-            TimerEventDefinition.get_datetime(value)
+            parse_datetime(value)
         elif kind == "duration":
             _duration(value)
         else:
@@ -189,7 +191,7 @@ def _cycle(value: str) -> tuple[int, datetime | None, dict]:
     start = None
     if len(parts) == 3:
         try:
-            start = TimerEventDefinition.get_datetime(parts[1])
+            start = parse_datetime(parts[1])
         except ValueError as exc:
             raise ValueError(f"the cycle's start '{parts[1]}' is no date and time (cycles with an end are "
                              "not supported)") from exc
@@ -202,7 +204,13 @@ def _cycle(value: str) -> tuple[int, datetime | None, dict]:
 
 
 def _add_interval(start: datetime, interval: dict, times: int) -> datetime:
-    """Return ``start`` plus ``times`` intervals; months count in the calendar (31 Jan + 1 month = 28/29 Feb)."""
+    """Return ``start`` plus ``times`` intervals.
+
+    Years, months, weeks and days count in ``start``'s wall time (in legal
+    time, a daily 08:00 stays 08:00 in summer; 31 Jan + 1 month = 28/29 Feb);
+    hours, minutes and seconds are exact (PT1H is 60 minutes, also on the
+    night the clocks change).
+    """
     months = (interval.get("years", 0) * 12 + interval.get("months", 0)) * times
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
@@ -210,5 +218,7 @@ def _add_interval(start: datetime, interval: dict, times: int) -> datetime:
     if year > datetime.max.year:
         raise OverflowError("date beyond the calendar")
     shifted = start.replace(year=year, month=month + 1, day=day)
-    rest = {unit: interval[unit] * times for unit in ("weeks", "days", "hours", "minutes", "seconds") if unit in interval}
-    return shifted + timedelta(**rest)
+    dates = {unit: interval[unit] * times for unit in ("weeks", "days") if unit in interval}
+    clock = {unit: interval[unit] * times for unit in ("hours", "minutes", "seconds") if unit in interval}
+    in_wall_time = shifted + timedelta(**dates)
+    return (in_wall_time.astimezone(timezone.utc) + timedelta(**clock)).astimezone(start.tzinfo)
