@@ -3,12 +3,17 @@
 The session is opened on first use. After the view returns, a successful
 response (status < 400) is committed and anything else rolled back. If the
 commit itself fails (a concurrent change, a lost connection), the client gets
-409 or 503 instead of a success that did not happen.
+409 or 503 instead of a success that did not happen. A view whose first step
+must be durable before its next one (a destruction: tombstones before the
+stored objects are deleted) commits early with ``commit_now``.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Flask, current_app, g, jsonify
+from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +37,22 @@ def get_session() -> Session:
     return g.db_session
 
 
+def session_factory():
+    """Return the app's session factory, for work in a transaction of its own."""
+    return current_app.extensions["db_sessions"]
+
+
+def commit_now() -> None:
+    """Commit the request's transaction before the view goes on (a step that must be durable first).
+
+    A failed commit ends the request as it would after the view: 409 for a
+    concurrent change, 503 for a lost database.
+    """
+    failure = _commit(get_session())
+    if failure is not None:
+        abort(failure[0], message=failure[1])
+
+
 def _finish_transaction(response):
     db_session = g.get("db_session")
     if db_session is None:
@@ -39,17 +60,25 @@ def _finish_transaction(response):
     if response.status_code >= 400:
         db_session.rollback()
         return response
+    failure = _commit(db_session)
+    if failure is not None:
+        status, message = failure
+        response = jsonify(code=status, status=HTTPStatus(status).phrase, message=message)
+        response.status_code = status
+    return response
+
+
+def _commit(db_session: Session) -> tuple[int, str] | None:
+    """Commit; if that fails, roll back and return the HTTP status and message that fit."""
     try:
         db_session.commit()
     except (StaleDataError, IntegrityError):
         db_session.rollback()
-        response = jsonify(code=409, status="Conflict", message="the data was changed concurrently; please retry")
-        response.status_code = 409
+        return 409, "the data was changed concurrently; please retry"
     except OperationalError:
         db_session.rollback()
-        response = jsonify(code=503, status="Service Unavailable", message="the database is not available")
-        response.status_code = 503
-    return response
+        return 503, "the database is not available"
+    return None
 
 
 def _close_session(_exc=None) -> None:

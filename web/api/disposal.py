@@ -1,28 +1,42 @@
-"""REST resource: disposal with the archive (xdomea 0501 offer list, 0502 appraisal, 0506 confirmation).
+"""REST resource: disposal with the archive.
 
-Only admins may use it. The hand-over package (0503) and the destruction stay
-on the command line (``aktenfluss eakte export-xdomea|destroy``): both write or
-delete stored objects outside the request's transaction.
+The steps of an Aussonderung, in order: the due list; the offer list (xdomea
+0501) and the archive's appraisal (0502); the hand-over package (0503) and the
+archive's import confirmation (0506) or a confirmation recorded by hand; the
+destruction. Only admins may use it.
 """
 
-from flask import request
+import os
+import tempfile
+
+from flask import request, send_file
 from flask_smorest import abort
 
 from eakte import anbietung
-from eakte.aussonderung import due_for_disposal
+from eakte.akten import get_akte
+from eakte.aussonderung import confirm_archive, destroy_akte, due_for_disposal, purge_destroyed_objects
+from eakte.models import Akte, ArchiveHandover
+from eakte.storage import StorageUnavailable
+from eakte.xdomea import export_0503
 from eakte.xdomea.message import authority_contact
-from engine.db import utcnow
+from engine.db import transaction, utcnow
 from engine.models import Authority
 from web.api.blueprint import Blueprint
 from web.api.schemas.disposal import (
     AppraisalSchema,
+    DestructionCreateSchema,
+    DestructionSchema,
     DueFileSchema,
+    HandoverConfirmationSchema,
+    HandoverCreateSchema,
+    HandoverSchema,
     ImportConfirmationSchema,
     OfferCreateSchema,
     OfferSchema,
 )
 from web.auth import api_auth, current_user
-from web.database import get_session
+from web.database import commit_now, get_session, session_factory
+from web.engine_context import document_store
 
 blp = Blueprint("disposal", __name__, url_prefix="/api/v1/disposal",
                 description="Disposal of files at the end of their retention, with the archive")
@@ -84,6 +98,87 @@ def import_confirmation():
     data = _xml_body()
     return _with_schema(lambda: anbietung.import_archive_confirmation(get_session(), user.authority_id, data,
                                                                       actor=user.username))
+
+
+@blp.route("/handovers", methods=["POST"])
+@api_auth("admin")
+@blp.arguments(HandoverCreateSchema)
+@blp.response(200, content_type="application/zip",
+              description="the Aussonderung.Aussonderung.0503 package; the headers X-Handover-Id and "
+                          "X-Package-SHA256 name the recorded hand-over and the package's hash")
+@blp.alt_response(409, description="the file is not closed, already disposed of, or its content is damaged")
+def create_handover(body):
+    """Hand a closed file over to the archive: record the hand-over and answer with the 0503 package (ZIP).
+
+    Exporting the same file again records a new hand-over with a new process id;
+    the archive confirms the one it imported.
+    """
+    session, user = get_session(), current_user()
+    owner = session.get(Authority, user.authority_id)
+    akte = get_akte(session, owner.id, aktenzeichen=body["aktenzeichen"])
+    handle, path = tempfile.mkstemp(prefix="aktenfluss-0503-", suffix=".zip")
+    os.close(handle)
+    try:
+        result = _with_schema(lambda: export_0503(
+            session, document_store(), akte, sender=authority_contact(owner.name, owner.slug, body["sender_key"]),
+            recipient={"name": body["archive"].strip()}, actor=user.username, out=path, receipt=body["receipt"]))
+        package = open(path, "rb")  # noqa: SIM115 - closed by the response
+    finally:
+        os.unlink(path)  # the open handle keeps the content until the response is sent
+    response = send_file(package, mimetype="application/zip", as_attachment=True,
+                         download_name=f"{result.process_id}_Aussonderung.Aussonderung.0503.zip")
+    response.headers["X-Handover-Id"] = result.handover_id
+    response.headers["X-Package-SHA256"] = result.package_sha256
+    return response
+
+
+@blp.route("/handovers/<handover_id>/confirmation", methods=["POST"])
+@api_auth("admin")
+@blp.arguments(HandoverConfirmationSchema)
+@blp.response(200, HandoverSchema)
+@blp.alt_response(409, description="the hand-over is already confirmed")
+def confirm_handover(body, handover_id):
+    """Record by hand that the archive received a hand-over (when it confirms by letter, not with a 0506)."""
+    session, user = get_session(), current_user()
+    handover = session.get(ArchiveHandover, handover_id)
+    akte = session.get(Akte, handover.akte_id) if handover is not None else None
+    if akte is None or akte.authority_id != user.authority_id:
+        abort(404, message=f"no archive hand-over with id '{handover_id}'")
+    confirmed = confirm_archive(session, handover_id, actor=user.username,
+                                archive_reference=body["archive_reference"].strip())
+    return {"id": confirmed.id, "aktenzeichen": akte.aktenzeichen, "process_id": confirmed.process_id,
+            "package_sha256": confirmed.package_sha256, "confirmed_at": confirmed.confirmed_at,
+            "archive_reference": confirmed.archive_reference}
+
+
+@blp.route("/destructions", methods=["POST"])
+@api_auth("admin")
+@blp.arguments(DestructionCreateSchema)
+@blp.response(200, DestructionSchema)
+@blp.alt_response(409, description="the file may not be destroyed (yet); the message names the missing step")
+def destroy(body):
+    """Destroy the content of a file due for disposal; tombstones in its audit trail record what was destroyed.
+
+    Step 1 marks the versions destroyed and commits; step 2 then deletes the
+    stored objects. If the process dies or the storage fails between the two,
+    the answer (or a repeated request) says so: repeating the request finishes
+    step 2 and changes nothing else.
+    """
+    session, user = get_session(), current_user()
+    akte = get_akte(session, user.authority_id, aktenzeichen=body["aktenzeichen"])
+    destroyed = 0 if akte.status == "disposed" else destroy_akte(session, akte, actor=user.username)
+    akte_id = akte.id
+    commit_now()  # step 1 is durable before any stored object is deleted
+    try:
+        with transaction(session_factory()) as purge_session:
+            deleted = purge_destroyed_objects(purge_session, document_store(), akte_id=akte_id)
+    except StorageUnavailable:
+        return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": destroyed, "objects_deleted": 0,
+                "complete": False,
+                "message": "the content is destroyed, but the storage is not available to delete its objects; "
+                           "repeat the request to finish"}
+    return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": destroyed, "objects_deleted": deleted,
+            "complete": True, "message": None}
 
 
 def _xml_body() -> bytes:

@@ -55,3 +55,49 @@ class ImportConfirmationSchema(Schema):
     handover_id = fields.String()
     archive_reference = fields.String(allow_none=True, metadata={"description": "null: the import failed"})
     errors = fields.List(fields.String(), metadata={"description": "the archive's reasons for a failed import"})
+
+
+class HandoverCreateSchema(Schema):
+    """Which closed file to hand over, and to which archive."""
+
+    aktenzeichen = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    archive = fields.String(load_default="Landesarchiv Mecklenburg-Vorpommern",
+                            validate=[validate.Regexp(r"[\s\S]*\S"), validate.Length(max=200)],
+                            metadata={"description": "name of the archive"})
+    sender_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                               metadata={"description": "Behördenschlüssel of the authority"})
+    receipt = fields.Boolean(load_default=False, metadata={"description": "also ask the archive for a receipt"})
+
+
+class HandoverConfirmationSchema(Schema):
+    """The archive's confirmation, recorded by hand."""
+
+    archive_reference = fields.String(required=True, validate=[validate.Regexp(r"[\s\S]*\S"), validate.Length(max=200)],
+                                      metadata={"description": "the archive's reference for the received file"})
+
+
+class HandoverSchema(Schema):
+    """A recorded hand-over of a file to the archive."""
+
+    id = fields.String()
+    aktenzeichen = fields.String()
+    process_id = fields.String()
+    package_sha256 = fields.String()
+    confirmed_at = fields.DateTime(allow_none=True)
+    archive_reference = fields.String(allow_none=True)
+
+
+class DestructionCreateSchema(Schema):
+    """Which file to destroy."""
+
+    aktenzeichen = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class DestructionSchema(Schema):
+    """What a destruction did."""
+
+    aktenzeichen = fields.String()
+    versions_destroyed = fields.Integer(metadata={"description": "0 when the file was destroyed before"})
+    objects_deleted = fields.Integer()
+    complete = fields.Boolean(metadata={"description": "false: stored objects are left; repeat the request"})
+    message = fields.String(allow_none=True)
