@@ -1,17 +1,22 @@
 """Documents of a file: store new documents and versions, read content.
 
-Write order (crash-safe): the content goes to the document store first
-(content-addressed, so a retry writes nothing new), then the rows and the
-audit event are added to the caller's transaction. If the process dies
-after the object was written but before the commit, the object is an
-orphan: no row points at it, and the sweeper removes it after a grace
-period. If the store is down, StorageUnavailable aborts the transaction and
+Write order (crash-safe): the content is put to the document store in a
+worker thread; meanwhile its hash gives the content-addressed key, and the
+rows and the audit event are added to the caller's transaction. The service
+returns only after the put has finished, so the object is durable before the
+caller can commit. Content-addressed, a retry writes nothing new. If the
+process dies before the commit (whether the put was done or not), no row
+points at the object, and the sweeper removes it after a grace period as an
+orphan. If the store is down, StorageUnavailable aborts the transaction and
 no row ever points at a missing object.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
@@ -25,7 +30,7 @@ from eakte.intake import CheckedContent
 from eakte.models import Akte, Dokument, DokumentVersion, Vorgang
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
-from eakte.storage import DocumentStore
+from eakte.storage import DocumentStore, IntegrityMismatch, StoredObject, key_for
 
 
 def _stream_of(vorgang: Vorgang) -> str:
@@ -79,30 +84,60 @@ def add_version(
 
 
 def _add_version(session, store, akte, vorgang, dokument, content: CheckedContent, *, actor, now) -> DokumentVersion:
-    stored = store.put(io.BytesIO(content.data), size=len(content.data), content_type=content.media_type)
-    rendition = None
+    parts = [(content.data, content.media_type)]
     if content.rendition is not None:
-        rendition = store.put(io.BytesIO(content.rendition), size=len(content.rendition),
-                              content_type=content.rendition_media_type or content.media_type)
-    dokument.current_version += 1
-    version = DokumentVersion(
-        dokument=dokument, version=dokument.current_version, filename=content.filename,
-        media_type=content.media_type, size=stored.size, sha256=stored.sha256, storage_key=stored.key,
-        rendition_key=rendition.key if rendition else None, rendition_sha256=rendition.sha256 if rendition else None,
-        rendition_media_type=(content.rendition_media_type or content.media_type) if rendition else None,
-        findings=list(content.findings), created_at=now, created_by=actor,
-    )
-    session.add(version)
-    session.flush()
-    audit.record(
-        session, _stream_of(vorgang), "document.stored", actor=actor, authority_id=akte.authority_id,
-        case_id=vorgang.case_id,
-        data={"document_id": dokument.id, "version": version.version, "subject": dokument.subject,
-              "type": dokument.doc_type, "direction": dokument.direction, "filename": version.filename,
-              "media_type": version.media_type, "size": version.size, "sha256": version.sha256,
-              "task_id": dokument.task_id, "findings": version.findings},
-    )
+        parts.append((content.rendition, content.rendition_media_type or content.media_type))
+    with _storing_meanwhile(store, parts) as (stored, *renditions):
+        rendition = renditions[0] if renditions else None
+        dokument.current_version += 1
+        version = DokumentVersion(
+            dokument=dokument, version=dokument.current_version, filename=content.filename,
+            media_type=content.media_type, size=stored.size, sha256=stored.sha256, storage_key=stored.key,
+            rendition_key=rendition.key if rendition else None,
+            rendition_sha256=rendition.sha256 if rendition else None,
+            rendition_media_type=(content.rendition_media_type or content.media_type) if rendition else None,
+            findings=list(content.findings), created_at=now, created_by=actor,
+        )
+        session.add(version)
+        session.flush()
+        audit.record(
+            session, _stream_of(vorgang), "document.stored", actor=actor, authority_id=akte.authority_id,
+            case_id=vorgang.case_id,
+            data={"document_id": dokument.id, "version": version.version, "subject": dokument.subject,
+                  "type": dokument.doc_type, "direction": dokument.direction, "filename": version.filename,
+                  "media_type": version.media_type, "size": version.size, "sha256": version.sha256,
+                  "task_id": dokument.task_id, "findings": version.findings},
+        )
     return version
+
+
+@contextmanager
+def _storing_meanwhile(store: DocumentStore, parts: list[tuple[bytes, str]]) -> Iterator[list[StoredObject]]:
+    """Put each ``(data, media type)`` to the store in worker threads while the block writes the rows.
+
+    Yields where each part is being stored (key, hash, size), computed here
+    while the puts run; only the store calls run in the threads, the session
+    is not thread-safe. Leaving waits for every put and raises its error (or
+    IntegrityMismatch if the store filed a part elsewhere), so the caller's
+    transaction rolls back and never commits a row whose object is missing.
+    If the block fails, the puts are still awaited and the block's error is
+    raised. An object written without its rows being committed (block
+    failed, or the process died before the commit) is an orphan.
+    """
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="eakte-put") as workers:
+        puts = [workers.submit(store.put, io.BytesIO(data), size=len(data), content_type=media_type)
+                for data, media_type in parts]
+        planned = [_planned(data) for data, _media_type in parts]
+        yield planned
+        for put, expected in zip(puts, planned):
+            if (stored := put.result()) != expected:
+                raise IntegrityMismatch(f"the store filed the content as {stored}, expected {expected}")
+
+
+def _planned(data: bytes) -> StoredObject:
+    """Return where a content-addressed store keeps ``data``: key, hash and size."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    return StoredObject(key=key_for(sha256), sha256=sha256, size=len(data))
 
 
 def documents_of_akte(session: Session, akte: Akte) -> list[Dokument]:
