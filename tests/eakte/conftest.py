@@ -11,13 +11,18 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from eakte import akten
+from eakte.models import FilePlanUnit
 from eakte.storage import FileStore, S3Store, open_store
+from engine.db import transaction
 from tests.support.services import running_seaweed
 
 
@@ -30,6 +35,18 @@ def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     with running_seaweed(tmp_path_factory.mktemp("seaweed")) as url:
         yield url
+
+
+@pytest.fixture()
+def vorgang_id(session_factory, authority) -> str:
+    """A Vorgang in a new open file of the test authority's unit 63.01 (opened 2 March 2026)."""
+    opened = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    with transaction(session_factory) as session:
+        unit = session.scalar(select(FilePlanUnit).where(FilePlanUnit.authority_id == authority.id,
+                                                         FilePlanUnit.code == "63.01"))
+        akte = akten.open_akte(session, authority_id=authority.id, unit=unit, title="Carport Müller", now=opened,
+                               actor="anna")
+        return akten.add_vorgang(session, akte, case_id=None, title="Baugenehmigung", now=opened).id
 
 
 @pytest.fixture

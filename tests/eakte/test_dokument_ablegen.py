@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import event, select
 
-from eakte import akten, dokumente
+from eakte import dokumente
 from eakte.intake import CheckedContent
-from eakte.models import AuditEvent, Dokument, FilePlanUnit, Vorgang
+from eakte.models import AuditEvent, Dokument, Vorgang
 from eakte.storage import IntegrityMismatch, StorageUnavailable, StoredObject, key_for
 from engine.db import transaction
 from tests.eakte import pdf_samples
@@ -19,16 +19,6 @@ from tests.eakte import pdf_samples
 pytestmark = pytest.mark.core
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture()
-def vorgang_id(session_factory, authority):
-    with transaction(session_factory) as session:
-        unit = session.scalar(select(FilePlanUnit).where(FilePlanUnit.authority_id == authority.id,
-                                                         FilePlanUnit.code == "63.01"))
-        akte = akten.open_akte(session, authority_id=authority.id, unit=unit, title="Carport Müller", now=NOW,
-                               actor="anna")
-        return akten.add_vorgang(session, akte, case_id=None, title="Baugenehmigung", now=NOW).id
 
 
 def _file(session, store, vorgang_id, content):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from eakte import akten
 from eakte.errors import EakteError, FileClosed, NotFound
-from eakte.models import Akte, AuditEvent, DokumentVersion, FilePlanUnit, Vorgang, Zustellung
+from eakte.models import Akte, AuditEvent, DokumentVersion, Vorgang, Zustellung
 from eakte.rendering import DocumentMeta
 from eakte.siegel import Sealer, make_test_seal_certificate, verify_seal
 from eakte.zustellung import (
@@ -38,16 +38,6 @@ def seal_files(tmp_path_factory):
 def sealer(seal_files):
     key, cert, ca = seal_files
     return Sealer.load(key, cert, [ca])
-
-
-@pytest.fixture()
-def vorgang_id(session_factory, authority):
-    with transaction(session_factory) as session:
-        unit = session.scalar(select(FilePlanUnit).where(FilePlanUnit.authority_id == authority.id,
-                                                         FilePlanUnit.code == "63.01"))
-        akte = akten.open_akte(session, authority_id=authority.id, unit=unit, title="Carport Müller", now=NOW,
-                               actor="anna")
-        return akten.add_vorgang(session, akte, case_id=None, title="Baugenehmigung", now=NOW).id
 
 
 def _issue(session, store, sealer, vorgang_id, doc_type="Bescheid"):

@@ -169,16 +169,15 @@ def destroy(body):
     destroyed = 0 if akte.status == "disposed" else destroy_akte(session, akte, actor=user.username)
     akte_id = akte.id
     commit_now()  # step 1 is durable before any stored object is deleted
+    deleted, message = 0, None
     try:
         with transaction(session_factory()) as purge_session:
             deleted = purge_destroyed_objects(purge_session, document_store(), akte_id=akte_id)
     except StorageUnavailable:
-        return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": destroyed, "objects_deleted": 0,
-                "complete": False,
-                "message": "the content is destroyed, but the storage is not available to delete its objects; "
-                           "repeat the request to finish"}
+        message = ("the content is destroyed, but the storage is not available to delete its objects; "
+                   "repeat the request to finish")
     return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": destroyed, "objects_deleted": deleted,
-            "complete": True, "message": None}
+            "complete": message is None, "message": message}
 
 
 def _xml_body() -> bytes:
