@@ -49,14 +49,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from eakte.akten import akte_stream
+from eakte.akten import akte_stream, get_akte
 from eakte.audit import record
 from eakte.errors import EakteError, NotFound
 from eakte.models import Akte, ArchiveHandover, ArchiveOffer, Dokument, DokumentVersion, Vorgang
-from eakte.storage import DocumentStore
-from engine.db import utcnow
+from eakte.storage import DocumentStore, StorageUnavailable
+from engine.db import transaction, utcnow
 
 
 class AussonderungError(EakteError):
@@ -172,6 +172,42 @@ def confirm_archive(
                  "package_sha256": handover.package_sha256, "archive_reference": handover.archive_reference,
                  **({"message": message} if message else {})})
     return handover
+
+
+@dataclass(frozen=True)
+class Destruction:
+    """What ``destroy_file`` did: step 1 (versions marked) and step 2 (objects deleted)."""
+
+    versions_destroyed: int
+    objects_deleted: int
+    already_destroyed: bool
+    complete: bool
+    """False if the storage failed in step 2: the content is destroyed, objects are left; run it again."""
+
+
+def destroy_file(sessions: sessionmaker[Session], store: DocumentStore, *, authority_id: str, aktenzeichen: str,
+                 actor: str) -> Destruction:
+    """Destroy a file due for disposal with both steps, each in a transaction of its own.
+
+    Step 1 (``destroy_akte``) is committed before step 2
+    (``purge_destroyed_objects``) deletes anything. Calling it again for a
+    destroyed file only repeats step 2, which finishes an interrupted run.
+
+    Raises:
+        NotFound: no such file in the authority.
+        AussonderungError: the file may not be destroyed (yet); nothing was changed.
+    """
+    with transaction(sessions) as session:
+        akte = get_akte(session, authority_id, aktenzeichen=aktenzeichen)
+        already = akte.status == "disposed"
+        destroyed = 0 if already else destroy_akte(session, akte, actor=actor)
+        akte_id = akte.id
+    try:
+        with transaction(sessions) as session:
+            deleted = purge_destroyed_objects(session, store, akte_id=akte_id)
+    except StorageUnavailable:
+        return Destruction(destroyed, 0, already, complete=False)
+    return Destruction(destroyed, deleted, already, complete=True)
 
 
 def destroy_akte(session: Session, akte: Akte, *, actor: str, today: date | None = None) -> int:

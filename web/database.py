@@ -3,9 +3,10 @@
 The session is opened on first use. After the view returns, a successful
 response (status < 400) is committed and anything else rolled back. If the
 commit itself fails (a concurrent change, a lost connection), the client gets
-409 or 503 instead of a success that did not happen. A view whose first step
-must be durable before its next one (a destruction: tombstones before the
-stored objects are deleted) commits early with ``commit_now``.
+409 or 503 instead of a success that did not happen. A view whose work needs
+transactions of its own (a destruction: tombstones are committed before the
+stored objects are deleted) commits the request's transaction first with
+``commit_now`` and takes the ``session_factory``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from eakte.aussonderung import (
 )
 from eakte.errors import NotFound
 from eakte.models import Akte, ArchiveHandover, AuditEvent, Dokument, DokumentVersion
+from eakte.storage import StorageUnavailable
 from eakte.xdomea import export_0503
 from engine.db import transaction
 from tests.eakte import factories
@@ -282,3 +283,24 @@ def test_cli_exports_confirms_and_destroys(cli, tmp_path):
     assert "5 stored object(s) deleted" in destroyed.output
     again = cli.invoke("eakte", "destroy", aktenzeichen, "--authority", slug, "--yes")
     assert again.exit_code == 0 and "already destroyed" in again.output and "0 stored object(s)" in again.output
+
+
+def test_cli_reports_a_storage_outage_after_the_destruction_and_finishes_when_run_again(cli, monkeypatch):
+    with transaction(cli.sessions) as session:
+        authority = factories.make_authority(session)
+        akte = factories.make_full_akte(session, cli.store, factories.make_unit(session, authority.id,
+                                                                               disposal_code="V", retention_years=1))
+        slug, aktenzeichen = authority.slug, akte.aktenzeichen
+
+    def storage_down(*args, **kwargs):
+        raise StorageUnavailable("S3 is down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("eakte.aussonderung.purge_destroyed_objects", storage_down)
+        interrupted = cli.invoke("eakte", "destroy", aktenzeichen, "--authority", slug, "--yes")
+    assert interrupted.exit_code == 2
+    assert "5 document version(s) destroyed" in interrupted.output and "run the command again" in interrupted.output
+
+    finished = cli.invoke("eakte", "destroy", aktenzeichen, "--authority", slug, "--yes")
+    assert finished.exit_code == 0, finished.output
+    assert "already destroyed" in finished.output and "5 stored object(s) deleted" in finished.output

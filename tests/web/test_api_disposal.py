@@ -185,7 +185,7 @@ def test_a_storage_outage_after_the_destruction_is_reported_and_finished_by_repe
     def storage_down(*args, **kwargs):
         raise StorageUnavailable("S3 down")
 
-    monkeypatch.setattr("web.api.disposal.purge_destroyed_objects", storage_down)
+    monkeypatch.setattr("eakte.aussonderung.purge_destroyed_objects", storage_down)
     first = client.post("/api/v1/disposal/destructions", json={"aktenzeichen": aktenzeichen}, headers=admin.headers)
     assert first.status_code == 200 and first.json["complete"] is False and "repeat" in first.json["message"]
     with transaction(session_factory) as session:

@@ -14,12 +14,11 @@ from flask_smorest import abort
 
 from eakte import anbietung
 from eakte.akten import get_akte
-from eakte.aussonderung import confirm_archive, destroy_akte, due_for_disposal, purge_destroyed_objects
+from eakte.aussonderung import confirm_archive, destroy_file, due_for_disposal
 from eakte.models import Akte, ArchiveHandover
-from eakte.storage import StorageUnavailable
 from eakte.xdomea import export_0503
 from eakte.xdomea.message import authority_contact
-from engine.db import transaction, utcnow
+from engine.db import utcnow
 from engine.models import Authority
 from web.api.blueprint import Blueprint
 from web.api.schemas.disposal import (
@@ -164,20 +163,14 @@ def destroy(body):
     the answer (or a repeated request) says so: repeating the request finishes
     step 2 and changes nothing else.
     """
-    session, user = get_session(), current_user()
-    akte = get_akte(session, user.authority_id, aktenzeichen=body["aktenzeichen"])
-    destroyed = 0 if akte.status == "disposed" else destroy_akte(session, akte, actor=user.username)
-    akte_id = akte.id
-    commit_now()  # step 1 is durable before any stored object is deleted
-    deleted, message = 0, None
-    try:
-        with transaction(session_factory()) as purge_session:
-            deleted = purge_destroyed_objects(purge_session, document_store(), akte_id=akte_id)
-    except StorageUnavailable:
-        message = ("the content is destroyed, but the storage is not available to delete its objects; "
-                   "repeat the request to finish")
-    return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": destroyed, "objects_deleted": deleted,
-            "complete": message is None, "message": message}
+    user = current_user()
+    commit_now()  # the destruction's own transactions must not wait for this one (SQLite has one writer)
+    result = destroy_file(session_factory(), document_store(), authority_id=user.authority_id,
+                          aktenzeichen=body["aktenzeichen"], actor=user.username)
+    message = None if result.complete else ("the content is destroyed, but the storage is not available to delete "
+                                            "its objects; repeat the request to finish")
+    return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": result.versions_destroyed,
+            "objects_deleted": result.objects_deleted, "complete": result.complete, "message": message}
 
 
 def _xml_body() -> bytes:

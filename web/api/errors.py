@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -49,6 +50,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StorageUnavailable)
     def _storage_down(exc: StorageUnavailable):
         return error_response(503, "the document storage is not available; nothing was changed, please retry later")
+
+    @app.errorhandler(OperationalError)
+    def _database_down(exc: OperationalError):
+        return error_response(503, "the database is not available; please retry later")
 
     @app.errorhandler(ModelValidationError)
     def _model_error(exc: ModelValidationError):

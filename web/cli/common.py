@@ -53,16 +53,24 @@ def main() -> None:
 
 def _run(work) -> None:
     """Run ``work(session)`` in one transaction; user errors exit with code 2 and a message."""
-    _or_exit(lambda: _in_transaction(work))
+    _with_sessions(lambda sessions: _in_transaction(sessions, work))
 
 
-def _in_transaction(work) -> None:
-    engine = make_engine(_settings()["DATABASE_URL"])
-    try:
-        with transaction(make_session_factory(engine)) as session:
-            work(session)
-    finally:
-        engine.dispose()  # a command's connections end with it (and with each of its transactions)
+def _in_transaction(sessions, work) -> None:
+    with transaction(sessions) as session:
+        work(session)
+
+
+def _with_sessions(work):
+    """Return ``work(session_factory)``, for a command with transactions of its own; user errors exit with code 2."""
+    def call():
+        engine = make_engine(_settings()["DATABASE_URL"])
+        try:
+            return work(make_session_factory(engine))
+        finally:
+            engine.dispose()  # a command's connections end with it
+
+    return _or_exit(call)
 
 
 def _or_exit(call):

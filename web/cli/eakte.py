@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from web.cli.common import ACTOR, Text, _fail, _or_exit, _run, _settings, main
+from web.cli.common import ACTOR, Text, _fail, _or_exit, _run, _settings, _with_sessions, main
 
 
 
@@ -290,24 +290,26 @@ def eakte_confirm_archive(handover_id: str, reference: str, username: str) -> No
 @click.confirmation_option(prompt="Destroy the content of this file irreversibly?")
 def eakte_destroy(aktenzeichen: str, authority: str, username: str) -> None:
     """Destroy a file due for disposal (V; A/B declined by the archive or after it confirmed); re-run to finish."""
-    from eakte.akten import get_akte
-    from eakte.aussonderung import destroy_akte, purge_destroyed_objects
+    from eakte.aussonderung import destroy_file
     from eakte.storage import open_store
+    from engine.db import transaction
     from engine.identity import get_authority
 
-    store = open_store(_settings()["STORAGE_URL"])
-    akte_ids = []
+    def destroy(sessions):
+        with transaction(sessions) as session:
+            authority_id = get_authority(session, authority).id
+        return destroy_file(sessions, open_store(_settings()["STORAGE_URL"]), authority_id=authority_id,
+                            aktenzeichen=aktenzeichen, actor=username)
 
-    def mark(session):  # step 1: rows and tombstones, committed before any object is deleted
-        akte = get_akte(session, get_authority(session, authority).id, aktenzeichen=aktenzeichen)
-        akte_ids.append(akte.id)
-        if akte.status == "disposed":
-            click.echo(f"{aktenzeichen} was already destroyed; removing objects left over")
-        else:
-            click.echo(f"{aktenzeichen}: {destroy_akte(session, akte, actor=username)} document version(s) destroyed")
-
-    _run(mark)
-    _run(lambda s: click.echo(f"{purge_destroyed_objects(s, store, akte_id=akte_ids[0])} stored object(s) deleted"))
+    result = _with_sessions(destroy)
+    if result.already_destroyed:
+        click.echo(f"{aktenzeichen} was already destroyed; removing objects left over")
+    else:
+        click.echo(f"{aktenzeichen}: {result.versions_destroyed} document version(s) destroyed")
+    if not result.complete:
+        _fail("the content is destroyed, but the document storage is not available to delete its objects; "
+              "run the command again to finish")
+    click.echo(f"{result.objects_deleted} stored object(s) deleted")
 
 
 @eakte.command("make-seal-certificate")

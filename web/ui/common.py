@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from eakte.errors import EakteError
@@ -103,6 +104,10 @@ def register_error_pages(blueprint: Blueprint) -> None:
     def _storage_down(_exc: StorageUnavailable):
         return error_page(503, "Die Dokumentenablage ist gerade nicht erreichbar. Es wurde nichts geändert; "
                                "bitte versuchen Sie es später noch einmal.")
+
+    @blueprint.errorhandler(OperationalError)
+    def _database_down(_exc: OperationalError):
+        return error_page(503, "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.")
 
     @blueprint.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
