@@ -68,6 +68,8 @@ def test_upload_from_task_appears_in_task_and_case_and_downloads_are_logged(app,
         aktenzeichen = akte.aktenzeichen
     assert f"<dd>{aktenzeichen}</dd>" in case_page and "Antrag prüfen" in case_page
     assert f"{len(content)} Byte" in case_page or " KB" in case_page
+    history = case_page.split('id="h-historie"')[1]
+    assert "<strong>Dokument abgelegt</strong>: Lageplan" in history  # the history names the document
     [link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1)">Lageplan, Version 1 herunterladen', case_page)
     download = client.get(link)
     assert download.status_code == 200 and download.data == content

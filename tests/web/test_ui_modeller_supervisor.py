@@ -69,6 +69,9 @@ def test_case_page_shows_history_pages_and_diagram_state(app, client, authority,
     assert "Vorgang begonnen" in page and "Seite 1 von 2" in page and "Notiz Nummer 25" not in page
     assert 'data-completed="[&#34;start&#34;, &#34;eingang&#34;]"' in page
     assert 'data-active="[&#34;pruefen&#34;]"' in page
+    steps = page.split('id="h-ablauf"')[1].split('id="h-historie"')[0]  # the text alternative names the steps
+    assert "<ol><li>Antrag eingegangen</li><li>Eingang erfassen</li></ol>" in steps
+    assert "<ul><li>Antrag prüfen</li></ul>" in steps
     assert "Notiz Nummer 24" in client.get(f"/ui/akten/{case_id}?seite=2").get_data(as_text=True)
     assert client.get(f"/ui/akten/{case_id}/diagramm.bpmn").status_code == 200
 

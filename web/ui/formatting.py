@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -37,8 +36,3 @@ def groesse(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{zahl(size / 1024)} KB"
     return f"{zahl(size / (1024 * 1024))} MB"
-
-
-def json_de(value) -> str:
-    """Show structured case data readably: JSON with umlauts as they are, not as escapes."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -144,23 +144,40 @@ def _case_search(user: User, query: CaseQuery) -> Select:
 
 
 @dataclass(frozen=True)
-class DiagramState:
-    """BPMN element ids to highlight: steps done and steps waiting for a person."""
+class Step:
+    """A BPMN element of the case's process: its id (for the diagram) and its name (for people)."""
 
-    completed: list[str]
-    active: list[str]
+    bpmn_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DiagramState:
+    """Steps done (in the order they were first done) and steps waiting for a person."""
+
+    completed: list[Step]
+    active: list[Step]
+
+    @property
+    def completed_ids(self) -> list[str]:
+        return [step.bpmn_id for step in self.completed]
+
+    @property
+    def active_ids(self) -> list[str]:
+        return [step.bpmn_id for step in self.active]
 
 
 def diagram_state(session: Session, case: Case) -> DiagramState:
-    """Collect completed step ids from the case's history and active ones from its open tasks."""
+    """Collect completed steps from the case's history and active ones from its open tasks."""
     events, _ = audit.history(session, case.id, 0, 100_000)
-    completed: list[str] = []
+    completed: dict[str, Step] = {}
     for event in events:
-        bpmn_id = (event.data or {}).get("bpmn_id")
+        data = event.data or {}
+        bpmn_id = data.get("bpmn_id")
         if event.kind in ("step.completed", "task.completed") and bpmn_id and bpmn_id not in completed:
-            completed.append(bpmn_id)
-    active = [t.bpmn_id for t in casework.open_tasks_of(session, case)]
-    return DiagramState(completed, list(dict.fromkeys(active)))
+            completed[bpmn_id] = Step(bpmn_id, data.get("name") or bpmn_id)
+    active = {t.bpmn_id: Step(t.bpmn_id, t.name or t.bpmn_id) for t in casework.open_tasks_of(session, case)}
+    return DiagramState(list(completed.values()), list(active.values()))
 
 
 def bpmn_file(definition: ProcessDefinition) -> tuple[str, bytes]:
