@@ -32,9 +32,14 @@ def make_available(body, document_id):
         actor=user.username,
     )
     delivery.token = token
-    delivery.download_url = url_for("delivery.download", token=token, _external=True)
+    delivery.download_url = download_url(token)
     delivery.sealed = zustellung.is_sealed(version)
     return delivery
+
+
+def download_url(token: str) -> str:
+    """Return the public link under which the recipient downloads a delivered notice."""
+    return url_for("delivery.download", token=token, _external=True)
 
 
 @blp.route("/documents/<document_id>/deliveries", methods=["GET"])
