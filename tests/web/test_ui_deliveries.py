@@ -141,7 +141,7 @@ def test_clerk_delivers_a_notice_and_the_link_shown_once_downloads_it(client, wo
     assert "senden Sie ihn der Empfängerin oder dem Empfänger" in page
     [link] = re.findall(r'id="abruf-link" value="([^"]+)"', page)
     token = link.rsplit("/", 2)[1]
-    assert link == f"http://localhost/api/v1/delivery/{token}/content"
+    assert link == f"{app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/delivery/{token}/content"
     assert _rows(_section(response)) == [["Baugenehmigung Carport, Version 1", RECIPIENT, "02.03.2026 10:00 von sabine",
                                           "16.03.2026 10:00", "–", "0", "zum Abruf bereit"]]
     with transaction(session_factory) as session:

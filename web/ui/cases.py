@@ -10,7 +10,7 @@ from eakte.errors import EakteError, FileClosed, NotDeliverable
 from engine import runner
 from engine.errors import Conflict
 from processes import casefile, casework
-from web.api.delivery import download_url
+from web.api.delivery import public_download_url
 from web.api.schemas.common import MAX_REASON_LENGTH
 from web.database import get_session
 from web.engine_context import engine_context
@@ -87,7 +87,7 @@ def deliver(case_id):
         return _page(case_id, status=409, errors={"zustellung": (
             "Die Akte ist geschlossen (zdA); es kann nichts mehr zum Abruf bereitgestellt werden. "
             "Die Leitung kann sie wieder öffnen.")})
-    html, _ = _page(case_id, delivered=(delivery, download_url(token)))
+    html, _ = _page(case_id, delivered=(delivery, public_download_url(token)))
     return html, 201, {"Cache-Control": "no-store"}  # the link must not stay in a cache
 
 
