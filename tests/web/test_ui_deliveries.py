@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from eakte import zustellung
 from eakte.dokumente import get_version
@@ -241,3 +241,25 @@ def test_only_clerks_and_supervisors_deliver_and_only_what_they_may_open(app, cl
     assert page.status_code == 200 and 'id="bereitstellen"' not in _section(page)
     assert _deliver(modeller, world).status_code == 403
     assert _delivery_count(session_factory, authority) == 0
+
+
+def test_deliveries_of_a_file_come_in_one_query_and_only_for_its_authority(app, world, session_factory, authority,
+                                                                          other_authority):
+    second = _file_document(app, session_factory, world["clerk"], world["case"], subject="Urkunde", doc_type="Urkunde")
+    for dokument in (world["bescheid"], second, world["bescheid"]):
+        _make_available(session_factory, authority, dokument)
+    with transaction(session_factory) as session:
+        akte_id = session.get(Dokument, second).akte_id
+    statements = []
+    with transaction(session_factory) as session:
+        engine = session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 (the statement's SQL)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            listed = zustellung.deliveries_of_akte(session, authority.id, akte_id)
+            subjects = [z.dokument.subject for z in listed]
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert zustellung.deliveries_of_akte(session, other_authority.id, akte_id) == []
+    assert sorted(subjects) == ["Baugenehmigung Carport", "Baugenehmigung Carport", "Urkunde"]
+    assert len([sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]) == 1, statements
