@@ -30,6 +30,12 @@ class AccessDenied(EakteError):
     status = 403
 
 
+class NotDeliverable(EakteError):
+    """This document or version cannot be delivered (not an outgoing notice, or destroyed)."""
+
+    status = 422
+
+
 class UnsupportedContent(EakteError):
     """Uploaded content is rejected (type not allowed, damaged PDF, too large)."""
 

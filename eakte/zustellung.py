@@ -20,14 +20,15 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from eakte import audit
 from eakte.akten import akte_stream, ensure_writable
 from eakte.dokumente import get_version, store_document
-from eakte.errors import EakteError, NotFound
+from eakte.errors import EakteError, NotDeliverable, NotFound
 from eakte.intake import CheckedContent, safe_filename
-from eakte.models import Akte, DokumentVersion, Vorgang, Zustellung
+from eakte.models import Akte, Dokument, DokumentVersion, Vorgang, Zustellung
+from eakte.models.zustellung import MAX_RECIPIENT_LENGTH
 from eakte.rendering import DocumentMeta, render_pdf
 from eakte.siegel import SEAL_LEVEL, Sealer, seal_pdf
 from eakte.storage import DocumentStore
@@ -43,6 +44,8 @@ SEALED_FINDING_PREFIX = "sealed: "
 LINK_UNAVAILABLE = ("Dieser Link ist ungültig oder abgelaufen. / "
                     "This link is invalid or has expired.")
 """The same answer for unknown, expired and withdrawn links: nothing about other links is revealed."""
+DOWNLOADED, AVAILABLE, EXPIRED = "downloaded", "available", "expired"
+"""Where a delivery stands (``delivery_state``)."""
 
 
 def issue_notice(
@@ -98,6 +101,11 @@ def is_sealed(version: DokumentVersion) -> bool:
     return any(finding.startswith(SEALED_FINDING_PREFIX) for finding in version.findings or ())
 
 
+def is_deliverable(dokument: Dokument) -> bool:
+    """Tell whether a document may be delivered by download: an outgoing document of a ``DELIVERABLE_TYPES`` type."""
+    return dokument.direction == "outgoing" and dokument.doc_type in DELIVERABLE_TYPES
+
+
 def make_available(
     session: Session, version: DokumentVersion, *, recipient: str, now: datetime, ttl_days: int = DEFAULT_TTL_DAYS,
     actor: str | None,
@@ -117,19 +125,20 @@ def make_available(
         only its SHA-256 is stored.
 
     Raises:
-        EakteError: The document cannot be delivered (type, direction,
-            destroyed version) or the input is invalid.
+        NotDeliverable: The document cannot be delivered (type, direction,
+            destroyed version).
+        EakteError: The input is invalid.
         FileClosed: The file is closed (zdA).
     """
     dokument = version.dokument
-    if dokument.direction != "outgoing" or dokument.doc_type not in DELIVERABLE_TYPES:
-        raise EakteError(f"only outgoing documents of type {' or '.join(DELIVERABLE_TYPES)} can be delivered; "
-                         f"this is an {dokument.direction} '{dokument.doc_type}'")
+    if not is_deliverable(dokument):
+        raise NotDeliverable(f"only outgoing documents of type {' or '.join(DELIVERABLE_TYPES)} can be delivered; "
+                             f"this is an {dokument.direction} '{dokument.doc_type}'")
     if version.destroyed_at is not None:
-        raise EakteError("this version was destroyed and cannot be delivered")
+        raise NotDeliverable("this version was destroyed and cannot be delivered")
     recipient = (recipient or "").strip()
-    if not recipient or len(recipient) > 300:
-        raise EakteError("the recipient must have 1 to 300 characters")
+    if not recipient or len(recipient) > MAX_RECIPIENT_LENGTH:
+        raise EakteError(f"the recipient must have 1 to {MAX_RECIPIENT_LENGTH} characters")
     if not 1 <= ttl_days <= MAX_TTL_DAYS:
         raise EakteError(f"ttl_days must be between 1 and {MAX_TTL_DAYS}")
     akte = session.get(Akte, dokument.akte_id)
@@ -209,6 +218,33 @@ def deliveries_of_document(session: Session, authority_id: str, dokument_id: str
         select(Zustellung).where(Zustellung.dokument_id == dokument_id)
         .order_by(Zustellung.made_available_at, Zustellung.id)
     ))
+
+
+def deliveries_of_akte(session: Session, authority_id: str, akte_id: str) -> list[Zustellung]:
+    """Return the deliveries of a file of the authority, oldest first, with their documents (one query).
+
+    A file of another authority (or none) has no deliveries here.
+    """
+    return list(session.scalars(
+        select(Zustellung).join(Zustellung.dokument).join(Akte, Akte.id == Zustellung.akte_id)
+        .where(Zustellung.akte_id == akte_id, Akte.authority_id == authority_id)
+        .options(contains_eager(Zustellung.dokument))
+        .order_by(Zustellung.made_available_at, Zustellung.id)
+    ))
+
+
+def delivery_state(zustellung: Zustellung, now: datetime) -> str:
+    """Tell where a delivery stands at ``now``.
+
+    Returns:
+        ``DOWNLOADED`` once fetched (the notice counts as notified the day
+        after, § 41(2a) sentence 3 VwVfG), ``AVAILABLE`` while the link works,
+        ``EXPIRED`` if it was not fetched in time: the notice is not notified
+        and must be made known another way (sentence 5).
+    """
+    if zustellung.first_downloaded_at is not None:
+        return DOWNLOADED
+    return AVAILABLE if now < zustellung.expires_at else EXPIRED
 
 
 def truncate_address(address: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Application services for the case file: upload, read, close, reopen.
+"""Application services for the case file: upload, read, deliver, close, reopen.
 
 Each checks who may do what (roles, authority, confidentiality) and calls the
 E-Akte; the caller's transaction commits the change with its audit events.
@@ -12,10 +12,10 @@ from typing import Iterator
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from eakte import akten, audit, dokumente
-from eakte.errors import EakteError
+from eakte import akten, audit, dokumente, zustellung
+from eakte.errors import AccessDenied, EakteError, NotFound
 from eakte.intake import check_content
-from eakte.models import Akte, Dokument, DokumentVersion, Vorgang
+from eakte.models import Akte, Dokument, DokumentVersion, Vorgang, Zustellung
 from eakte.storage import DocumentStore
 from engine.errors import Conflict, Forbidden
 from engine.models import Case, User, UserTask
@@ -81,6 +81,30 @@ def read_document(
         original=original,
     )
     return found, stream
+
+
+def deliver_notice(
+    session: Session, user: User, case_id: str, dokument_id: str, *, recipient: str, ttl_days: int, now: datetime,
+) -> tuple[Zustellung, str]:
+    """Make the current version of a notice in the case's file available for download (``zustellung.make_available``).
+
+    Returns:
+        The delivery and the link token (shown once, never stored).
+
+    Raises:
+        NotFound: The document is not in the case's file.
+        AccessDenied: Its confidentiality does not allow this user to open it.
+        NotDeliverable, FileClosed, EakteError: As ``zustellung.make_available``.
+    """
+    akte = file_of_case(session, user, case_id)
+    version = dokumente.get_version(session, user.authority_id, dokument_id)
+    dokument = version.dokument
+    if dokument.akte_id != akte.id:
+        raise NotFound(f"no document '{dokument_id}' in file {akte.aktenzeichen}")
+    if not dokumente.may_open(dokument.confidentiality, user.roles, _works_on_case(session, user, dokument)):
+        raise AccessDenied(f"the document is classified '{dokument.confidentiality}'")
+    return zustellung.make_available(session, version, recipient=recipient, now=now, ttl_days=ttl_days,
+                                     actor=user.username)
 
 
 def _works_on_case(session: Session, user: User, dokument: Dokument) -> bool:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from engine.db import transaction
+from engine.models import User
+from processes import casefile
 from tests.e2e.conftest import assert_accessible
 from tests.web.test_ui_case_file import pdf_bytes
 from tests.web.test_ui_incidents import _failed_case
@@ -138,4 +141,25 @@ def test_supervisor_retries_an_incident(app, live_server, page, authority, sessi
     state["down"] = False
     row.get_by_role("button", name=re.compile("Erneut versuchen")).click()
     expect(page.get_by_text("Der Schritt wird erneut versucht.")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_clerk_makes_a_notice_available_and_sees_the_delivery(app, live_server, page, authority, session_factory):
+    clerk_id = ui_user(session_factory, authority, "sabine")
+    [case_id] = deploy_and_start(app, session_factory, clerk_id, new_key())
+    with transaction(session_factory) as session:
+        casefile.upload_document(session, app.extensions["document_store"], session.get(User, clerk_id), case_id,
+                                 data=pdf_bytes(), filename="Bescheid.pdf", subject="Baugenehmigung",
+                                 doc_type="Bescheid", direction="outgoing",
+                                 now=app.extensions["engine_context"].clock())
+    log_in(page, live_server, authority, "sabine")
+    page.goto(f"{live_server}/ui/akten/{case_id}")
+    expect(page.get_by_text("Aus dieser Akte wurde noch nichts zum Abruf bereitgestellt.")).to_be_visible()
+    page.get_by_role("button", name="Zum Abruf bereitstellen").click()  # no recipient: the browser asks for one
+    page.get_by_label("Empfänger/in").fill("Erika Mustermann")
+    page.get_by_role("button", name="Zum Abruf bereitstellen").click()
+    expect(page.get_by_text("Dieser Link wird nur jetzt und nur einmal angezeigt.")).to_be_visible()
+    expect(page.get_by_label("Link zum Abruf")).to_have_value(re.compile(r"/api/v1/delivery/[^/]+/content$"))
+    deliveries = page.get_by_role("table", name=re.compile("^Zustellungen der Akte"))
+    expect(deliveries).to_contain_text("zum Abruf bereit")
     assert_accessible(page)

@@ -19,7 +19,10 @@ from sqlalchemy import select
 
 from eakte.models import Dokument, Vorgang
 from engine.db import transaction
+from engine.models import User
+from processes import casefile
 from tests import conftest
+from tests.web.test_ui_case_file import pdf_bytes
 from tests.web.helpers import snapshot
 from tests.web.ui_helpers import FORM_SCHEMA, csrf_token, deploy_and_start, login, new_key, open_task_ids, ui_user
 from web.ui.common import ERROR_TITLES
@@ -38,7 +41,8 @@ BAD_DATES = ["", "abc", "2026-13-45", "31.12.2026", "9999-12-31", "0001-01-01", 
 
 @pytest.fixture()
 def world(app, session_factory):
-    """A logged-in user with every role, two cases (the first one's task claimed, with a form), a document."""
+    """A logged-in user with every role, two cases (the first one's task claimed, with a form), a document, and a
+    Bescheid in the second case's file (for the delivery form)."""
     authority = conftest.TestAuthority(session_factory, f"uib-{uuid.uuid4().hex[:12]}")
     user_id = ui_user(session_factory, authority, "robust", roles=("clerk", "supervisor", "modeller"),
                       groups=("Sachbearbeitung",), display_name="Rob Ust")
@@ -51,8 +55,12 @@ def world(app, session_factory):
     with transaction(session_factory) as session:
         document_id = session.scalar(select(Dokument.id).join(Vorgang, Vorgang.id == Dokument.vorgang_id)
                                      .where(Vorgang.case_id == cases[0]))
+        notice_id = casefile.upload_document(
+            session, app.extensions["document_store"], session.get(User, user_id), cases[1], data=pdf_bytes(),
+            filename="Bescheid.pdf", subject="Bescheid", doc_type="Bescheid", direction="outgoing",
+            now=app.extensions["engine_context"].clock()).dokument_id
     world = {"client": client, "authority": authority, "case": cases[0], "other_case": cases[1], "task": task_id,
-             "document": document_id}
+             "document": document_id, "notice": notice_id}
     assert post(world, f"/ui/aufgaben/{task_id}/uebernehmen", {}).status_code == 302
     return world
 
@@ -128,6 +136,7 @@ def form_urls(world) -> dict[str, dict]:
         f"/ui/akten/{case}/wiedereroeffnen": {"grund": "Nachtrag"},
         f"/ui/akten/{case}/anhalten": {"begruendung": "Rückfrage"},
         f"/ui/akten/{case}/fortsetzen": {"begruendung": "Antwort da"},
+        f"/ui/akten/{case}/zustellungen": {"dokument": world["notice"], "empfaenger": "Erika Mustermann", "tage": "10"},
         f"/ui/aufsicht/stoerungen/{uuid.uuid4()}/erneut": {},
         "/ui/modelle": {},
         "/ui/anmelden": {"behoerde": world["authority"].slug, "benutzername": "robust", "passwort": "falsch"},

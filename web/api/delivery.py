@@ -6,7 +6,7 @@ recipient downloads it with the link, without an account or API token.
 
 from urllib.parse import quote
 
-from flask import Response, request, stream_with_context, url_for
+from flask import Response, current_app, request, stream_with_context, url_for
 
 from eakte import dokumente, zustellung
 from web.api.blueprint import Blueprint
@@ -35,6 +35,15 @@ def make_available(body, document_id):
     delivery.download_url = url_for("delivery.download", token=token, _external=True)
     delivery.sealed = zustellung.is_sealed(version)
     return delivery
+
+
+def public_download_url(token: str) -> str:
+    """Return the link a recipient downloads a delivered notice with, under the configured PUBLIC_BASE_URL.
+
+    The address applicants reach, as in the links procedures send; not the
+    address the clerk's request came in on, which may be internal.
+    """
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("delivery.download", token=token)
 
 
 @blp.route("/documents/<document_id>/deliveries", methods=["GET"])

@@ -1,14 +1,16 @@
-"""The case file view (Akte): summary, documents, history timeline, diagram; zdA, reopening, case operations."""
+"""The case file view (Akte): summary, documents, deliveries, history timeline, diagram; delivery of a notice, zdA,
+reopening, case operations."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from eakte import audit
-from eakte.errors import EakteError, FileClosed
+from eakte import audit, zustellung
+from eakte.errors import EakteError, FileClosed, NotDeliverable
 from engine import runner
 from engine.errors import Conflict
 from processes import casefile, casework
+from web.api.delivery import public_download_url
 from web.api.schemas.common import MAX_REASON_LENGTH
 from web.database import get_session
 from web.engine_context import engine_context
@@ -64,6 +66,29 @@ OPERATIONS = {
 def show(case_id):
     """Show a case file with its documents, history (paged) and diagram; the view is logged."""
     return _page(case_id)
+
+
+@bp.post("/<case_id>/zustellungen")
+@login_required("clerk", "supervisor")
+def deliver(case_id):
+    """Make a notice of the case's file available for download; the page shows its link this once."""
+    wanted, problems = documents.read_delivery_form(request.form)
+    if problems:
+        return _page(case_id, errors=problems, status=422, delivery_values=request.form)
+    try:
+        delivery, token = casefile.deliver_notice(
+            get_session(), ui_user(), case_id, wanted.dokument_id, recipient=wanted.recipient,
+            ttl_days=wanted.ttl_days, now=engine_context().clock(),
+        )
+    except NotDeliverable:
+        return _page(case_id, status=422, delivery_values=request.form, errors={"dokument": (
+            "Zum Abruf bereitstellen lassen sich nur ausgehende Bescheide und Urkunden.")})
+    except FileClosed:
+        return _page(case_id, status=409, errors={"zustellung": (
+            "Die Akte ist geschlossen (zdA); es kann nichts mehr zum Abruf bereitgestellt werden. "
+            "Die Leitung kann sie wieder öffnen.")})
+    html, _ = _page(case_id, delivered=(delivery, public_download_url(token)))
+    return html, 201, {"Cache-Control": "no-store"}  # the link must not stay in a cache
 
 
 @bp.post("/<case_id>/zda")
@@ -140,30 +165,38 @@ def _reason_problem(reason: str, missing: str) -> str | None:
     return None
 
 
-def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200):
-    db, user = get_session(), ui_user()
+def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200, delivery_values=None,
+          delivered=None):
+    db, user, now = get_session(), ui_user(), engine_context().clock()
     case = casefile.view_case(db, user, case_id)
     page, per_page = page_args(20)
     events, total = audit.history(db, case.id, offset=(page - 1) * per_page, limit=per_page)
     file = documents.case_file(db, user, case)
+    deliverable = documents.deliverable_documents(file)
     errors = errors or {}
-    shown = _forms_shown(case, user, file)
+    shown = _forms_shown(case, user, file, deliverable)
     return render_template(
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
         open_tasks=casework.open_tasks_of(db, case), events=events, total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
-        diagram=services.diagram_state(db, case), now=engine_context().clock(),
+        diagram=services.diagram_state(db, case), now=now,
         file=file, direction_labels=documents.DIRECTION_LABELS,
         file_status_labels=documents.FILE_STATUS_LABELS, errors=errors,
         general_errors=[message for name, message in errors.items() if name not in shown],
+        deliveries=documents.deliveries_of_file(db, user, file, now),
+        delivery_state_labels=documents.DELIVERY_STATE_LABELS, deliverable=deliverable,
+        delivery_values=delivery_values or {}, default_ttl_days=zustellung.DEFAULT_TTL_DAYS,
+        max_ttl_days=zustellung.MAX_TTL_DAYS, max_recipient_length=zustellung.MAX_RECIPIENT_LENGTH, delivered=delivered,
     ), status
 
 
-def _forms_shown(case, user, file) -> set[str]:
+def _forms_shown(case, user, file, deliverable) -> set[str]:
     """Return the names of the messages case.html shows next to a form (all others are listed at the top)."""
-    shown = {"akte"} if file.akte else set()
+    shown = {"akte", "zustellung"} if file.akte else set()
     if file.akte and file.akte.status == "open" and user.has_role("clerk", "supervisor"):
         shown.add("zda")
+        if deliverable:
+            shown |= documents.DELIVERY_FIELDS
     if file.akte and file.akte.status == "closed" and user.has_role("supervisor"):
         shown.add("grund")
     if user.has_role("supervisor") and case.status in ("running", "suspended"):

@@ -1,8 +1,9 @@
-"""The case file's documents as the UI shows them, uploads from a task, and German texts for rejections.
+"""The case file's documents and deliveries as the UI shows them, uploads from a task, the delivery form, and
+German texts for rejections.
 
 Plain functions taking the session first; they flush, never commit. Reading,
-uploading, closing and reopening go through processes/casefile.py, the same
-services the REST API uses.
+uploading, delivering, closing and reopening go through processes/casefile.py,
+which uses the same E-Akte services as the REST API.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from eakte import akten, dokumente
+from eakte import akten, dokumente, zustellung
 from eakte.errors import UnsupportedContent
-from eakte.models import Akte, Dokument
+from eakte.models import Akte, Dokument, Zustellung
+from eakte.models.zustellung import MAX_RECIPIENT_LENGTH
 from eakte.storage import DocumentStore
 from engine.errors import Conflict, Forbidden
 from engine.models import Case, User, UserTask
@@ -24,6 +26,12 @@ from processes import casefile
 
 DIRECTION_LABELS = {"incoming": "Eingang", "outgoing": "Ausgang", "internal": "intern"}
 FILE_STATUS_LABELS = {"open": "offen", "closed": "geschlossen (zdA)"}
+DELIVERY_STATE_LABELS = {
+    zustellung.DOWNLOADED: "abgerufen",
+    zustellung.AVAILABLE: "zum Abruf bereit",
+    zustellung.EXPIRED: "nicht abgerufen – Frist abgelaufen, bitte auf anderem Weg bekannt geben",
+}
+DELIVERY_FIELDS = {"dokument", "empfaenger", "tage"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,61 @@ def case_file(session: Session, user: User, case: Case, task_id: str | None = No
         if task_id is None or d.task_id == task_id
     ]
     return CaseFileView(akte, listed)
+
+
+@dataclass(frozen=True)
+class ListedDelivery:
+    """A delivery of the file with where it stands (``zustellung.delivery_state``)."""
+
+    zustellung: Zustellung
+    state: str
+
+
+@dataclass(frozen=True)
+class DeliveryRequest:
+    """What the delivery form asks for, checked."""
+
+    dokument_id: str
+    recipient: str
+    ttl_days: int
+
+
+def deliveries_of_file(session: Session, user: User, file: CaseFileView, now: datetime) -> list[ListedDelivery]:
+    """Return the deliveries of the case's file (none without a file), oldest first, with their state at ``now``."""
+    if file.akte is None:
+        return []
+    return [ListedDelivery(z, zustellung.delivery_state(z, now))
+            for z in zustellung.deliveries_of_akte(session, user.authority_id, file.akte.id)]
+
+
+def deliverable_documents(file: CaseFileView) -> list[Dokument]:
+    """Return the documents of the file the viewer may open and deliver (outgoing Bescheid, Urkunde)."""
+    return [item.dokument for item in file.documents if item.may_open and zustellung.is_deliverable(item.dokument)]
+
+
+def read_delivery_form(form) -> tuple[DeliveryRequest | None, dict[str, str]]:
+    """Check the delivery form; return the request, or None and German messages by field name."""
+    dokument_id, recipient = form.get("dokument", "").strip(), form.get("empfaenger", "").strip()
+    problems = {}
+    if not dokument_id:
+        problems["dokument"] = "Bitte wählen Sie das Dokument, das bereitgestellt werden soll."
+    if not recipient:
+        problems["empfaenger"] = "Bitte geben Sie an, für wen das Dokument bestimmt ist."
+    elif len(recipient) > MAX_RECIPIENT_LENGTH:
+        problems["empfaenger"] = f"Bitte höchstens {MAX_RECIPIENT_LENGTH} Zeichen eingeben."
+    ttl_days = _whole_number(form.get("tage", ""))
+    if ttl_days is None or not 1 <= ttl_days <= zustellung.MAX_TTL_DAYS:
+        problems["tage"] = f"Bitte eine ganze Zahl von Tagen zwischen 1 und {zustellung.MAX_TTL_DAYS} eingeben."
+    if problems:
+        return None, problems
+    return DeliveryRequest(dokument_id, recipient, ttl_days), {}
+
+
+def _whole_number(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        return None
+    return int(raw)
 
 
 def works_on_case(session: Session, user: User, case: Case) -> bool:

@@ -2,14 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from eakte.zustellung import DEFAULT_TTL_DAYS, MAX_TTL_DAYS
+from eakte.zustellung import DEFAULT_TTL_DAYS, MAX_RECIPIENT_LENGTH, MAX_TTL_DAYS
 from web.api.schemas.common import MAX_INTEGER
 
 
 class DeliveryCreateSchema(Schema):
     """Make a notice available for download."""
 
-    recipient = fields.String(required=True, validate=validate.Length(min=1, max=300),
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=MAX_RECIPIENT_LENGTH),
                               metadata={"description": "who the notice is for (name, address or account)"})
     ttl_days = fields.Integer(load_default=DEFAULT_TTL_DAYS, validate=validate.Range(min=1, max=MAX_TTL_DAYS),
                               metadata={"description": "days the link works (§ 41(2a) VwVfG: ten)"})
