@@ -72,8 +72,8 @@ class CaseFileSteps:
             payload={"operation": "postfach.senden", "params": {
                 "empfaenger": empfaenger, "links": links,
                 "betreff": f"{bezeichnung} – Aktenzeichen {call.case.business_key}",
-                "text": (f"{bezeichnung} steht {ttl_days} Tage lang zum Abruf für Sie bereit. Ein Bescheid gilt "
-                         "mit dem Abruf als bekannt gegeben (§ 41 Abs. 2a VwVfG)."),
+                "text": (f"{bezeichnung} steht {ttl_days} Tage lang zum Abruf für Sie bereit. Ein Bescheid gilt am "
+                         "Tag nach dem Abruf als bekannt gegeben (§ 41 Abs. 2a VwVfG)."),
             }},
         )
         return {"zustellungen": deliveries}
