@@ -37,7 +37,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from engine import jobs, serializer
+from engine import jobs, serializer, task_rules
 from engine.case_data import CaseData
 from engine.compaction import compact
 from engine.db import new_id, utcnow, write_row
@@ -68,6 +68,7 @@ class EngineContext:
     script_time_limit: float = 1.0
     service_max_attempts: int = 5
     message_ttl: timedelta = timedelta(days=30)
+    applicant_of: Callable[[str, dict], str | None] = task_rules.default_applicant
 
     def __post_init__(self) -> None:
         self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
@@ -159,8 +160,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     case, task_row = _lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if case.status != "running":
-        raise Conflict(f"case is {case.status}; its tasks cannot be completed")
+    task_rules.check_case_active(case, "completed")
     _check_may_work_on(task_row, user)
     schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
     validate_task_data(data, schema)
@@ -178,6 +178,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
 
     case_data.refresh(spiff_task)
     spiff_task.data.update(json.loads(json.dumps(data)))
+    spiff_task.data.update(task_rules.completion_variables(spiff_task.task_spec, user))
     _run_task(spiff_task)
     changes = case_data.absorb(spiff_task)
     ctx.events(
@@ -189,21 +190,22 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
 
 
 def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, assignee: User | None = None) -> UserTask:
-    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others."""
+    """Assign an open task to ``assignee`` (default: the user); see ``task_rules.check_may_assign`` for hand-overs.
+
+    Raises:
+        CaseNotActive: the case is suspended or ended (409).
+    """
     assignee = assignee or user
-    task_row = _load_task(session, task_id, user.authority_id, for_update=True)
+    case, task_row = _lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
+    task_rules.check_case_active(case, "claimed")
     if assignee.authority_id != user.authority_id:
         raise NotFound("no such user in your authority")
-    if assignee.id != user.id and not user.has_role("supervisor"):
-        raise Forbidden("only supervisors may assign tasks to others")
-    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
-        raise Conflict("task is already claimed by someone else")
+    task_rules.check_may_assign(task_row, user, assignee)
     _check_may_work_on(task_row, assignee, claiming=True)
     if task_row.assignee_id != assignee.id:
         task_row.assignee, task_row.claimed_at = assignee, ctx.clock()
-        case = session.get(Case, task_row.case_id)
         ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name, "assignee": assignee.username})
     session.flush()
     return task_row
@@ -571,16 +573,18 @@ def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workfl
         ).all()
         for row_id, name in sorted(cancelled, key=lambda row: (row.name, row.id)):
             ctx.events(session, case, "task.cancelled", None, {"task_id": row_id, "name": name})
-    rows = [_new_task_row(ctx, case, spiff_task) for spiff_id, spiff_task in ready.items()
-            if spiff_id not in before.human_tasks]
+    new = [(spiff_task, _new_task_row(ctx, case, spiff_task)) for spiff_id, spiff_task in ready.items()
+           if spiff_id not in before.human_tasks]
+    assignees = {row["id"]: _assign_from_case(session, case, spiff_task, row) for spiff_task, row in new}
+    rows = [row for _, row in new]
     if rows:
         session.execute(insert(UserTask.__table__), rows)
     for row in rows:
-        ctx.events(
-            session, case, "task.created", None,
-            {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
-             "candidate_group": row["candidate_group"]},
-        )
+        data = {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
+                "candidate_group": row["candidate_group"]}
+        if assignees[row["id"]] is not None:
+            data["assignee"] = assignees[row["id"]]
+        ctx.events(session, case, "task.created", None, data)
 
 
 def _projection(workflow: BpmnWorkflow, now: datetime) -> Projection:
@@ -608,15 +612,33 @@ def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> dict[str, Any]:
         spiff_task_id=str(spiff_task.id),
         process_key=case.definition.key,
         bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
+        name=task_rules.task_title(spiff_task, case.data or {}),
         lane=spec.lane,
         candidate_group=properties.get("candidateGroup") or spec.lane,
         priority=_int_property(properties, "priority", 50),
         due_at=now + timedelta(days=_int_property(properties, "dueInDays", 0)) if "dueInDays" in properties else None,
         business_key=case.business_key,
         subject=case.subject,
+        applicant=_applicant(ctx, case),
+        assignee_id=None,
+        claimed_at=None,
         created_at=now,
     )
+
+
+def _assign_from_case(session: Session, case: Case, spiff_task, row: dict[str, Any]) -> str | None:
+    """Assign the new row to the user its ``assignee`` property names (``task_rules``); return the user name."""
+    user = task_rules.assignee_from_case(session, case, spiff_task.task_spec, row["candidate_group"])
+    if user is None:
+        return None
+    row.update(assignee_id=user.id, claimed_at=row["created_at"])
+    return user.username
+
+
+def _applicant(ctx: EngineContext, case: Case) -> str | None:
+    """Return the applicant's name for the task row (searchable in the inbox), cut to the column's length."""
+    name = ctx.applicant_of(case.definition.key, case.data or {})
+    return name[:task_rules.APPLICANT_LENGTH] if name else None
 
 
 def _int_property(properties: dict, name: str, default: int) -> int:

@@ -26,6 +26,7 @@ from engine.runner import EngineContext
 from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
+from processes.applicants import applicant_of
 from processes.notices import CaseFileSteps
 from processes.filing import CaseFiler, record_case_event
 
@@ -51,7 +52,8 @@ def build_context(
     register_all(registry, forms, steps)
     register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
     events = CaseFiler(store, clock) if store is not None else record_case_event
-    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
+    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
+                         applicant_of=applicant_of)
 
 
 def deploy_model(
