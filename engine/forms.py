@@ -69,12 +69,20 @@ def validate_task_data(data: object, schema: dict | None) -> dict:
     if schema is None:
         return data
     problems: dict[str, list[str]] = {}
+    for name in read_only_fields(schema) & data.keys():  # shown as context; the task must not change it
+        problems[name] = ["is read-only in this form"]
     for error in Draft202012Validator(schema).iter_errors(data):
         field = ".".join(str(p) for p in error.absolute_path) or _missing_field(error) or "_schema"
         problems.setdefault(field, []).append(error.message)
     if problems:
         raise InvalidData("task data does not match the form", {"fields": problems})
     return data
+
+
+def read_only_fields(schema: dict) -> set[str]:
+    """Return the top-level properties marked ``readOnly``: case data the form shows but does not accept."""
+    return {name for name, prop in (schema.get("properties") or {}).items()
+            if isinstance(prop, dict) and prop.get("readOnly") is True}
 
 
 def _missing_field(error) -> str | None:

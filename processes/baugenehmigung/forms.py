@@ -54,6 +54,8 @@ ENTSCHEIDEN = {
     "title": "Über den Bauantrag entscheiden",
     "required": ["entscheidung", "begruendung"],
     "properties": {
+        "rueckgabe_begruendung": {"type": "string", "title": "Zurückgegeben von der Amtsleitung mit der Begründung",
+                                  "readOnly": True},
         "entscheidung": {"type": "string", "title": "Entscheidung",
                          "enum": ["Genehmigung", "Genehmigung mit Auflagen", "Ablehnung"]},
         "auflagen": {"type": "string", "title": "Auflagen und Nebenbestimmungen", "maxLength": 5000},
@@ -63,14 +65,25 @@ ENTSCHEIDEN = {
     "then": {"required": ["auflagen"]},
 }
 
+# Four-eyes check of a refusal: the decision and its reasons are shown read-only (task context); the
+# supervisor releases it or returns it to the clerk who decided, with a reason the clerk then sees.
+FREIGEBEN, ZURUECKGEBEN = "freigeben", "zurückgeben"
 ABLEHNUNG_FREIGEBEN = {
     "type": "object",
     "title": "Ablehnung freigeben",
-    "required": ["freigegeben"],
+    "required": ["freigabe"],
     "properties": {
-        "freigegeben": {"type": "boolean", "title": "Ich gebe die Ablehnung frei"},
-        "anmerkung": {"type": "string", "title": "Anmerkung", "maxLength": 2000},
+        "entscheidung": {"type": "string", "title": "Entscheidung der Sachbearbeitung", "readOnly": True},
+        "begruendung": {"type": "string", "title": "Begründung der Entscheidung", "readOnly": True},
+        "auflagen": {"type": "string", "title": "Auflagen und Nebenbestimmungen", "readOnly": True},
+        "freigabe": {"type": "string", "title": "Ihre Entscheidung", "enum": [FREIGEBEN, ZURUECKGEBEN],
+                     "description": "Freigeben: Der Ablehnungsbescheid wird erstellt. Zurückgeben: Die Entscheidung "
+                                    "geht an die Sachbearbeiterin oder den Sachbearbeiter zurück."},
+        "freigabe_begruendung": {"type": "string", "title": "Begründung der Rückgabe", "maxLength": 2000,
+                                 "description": "Nur beim Zurückgeben: Was soll geändert oder geprüft werden?"},
     },
+    "if": {"properties": {"freigabe": {"const": ZURUECKGEBEN}}, "required": ["freigabe"]},
+    "then": {"required": ["freigabe_begruendung"], "properties": {"freigabe_begruendung": {"minLength": 3}}},
 }
 
 FORMS = {

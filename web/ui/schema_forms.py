@@ -31,6 +31,8 @@ def fields_of(schema: dict, data: dict | None = None) -> list[FormField]:
     required = set(schema.get("required", []))
     result = []
     for name, prop in (schema.get("properties") or {}).items():
+        if prop.get("readOnly"):  # task context, not an input
+            continue
         kind = prop.get("type")
         if "enum" in prop:
             widget = "select"
@@ -57,6 +59,8 @@ def parse_submission(schema: dict, form: MultiDict) -> tuple[dict, dict[str, lis
     data: dict = {}
     errors: dict[str, list[str]] = {}
     for name, prop in (schema.get("properties") or {}).items():
+        if prop.get("readOnly"):  # task context, not an input
+            continue
         kind = prop.get("type")
         raw = form.get(name, "")
         if kind == "boolean":
