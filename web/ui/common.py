@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
-from engine.errors import EngineError
+from engine.errors import CaseNotActive, EngineError
 from engine.models import User
 from web.api.schemas.common import MAX_PAGE
 from web.database import get_session
@@ -92,13 +92,28 @@ _NUL_MESSAGE = ("Die Eingabe enthält ein unzulässiges Steuerzeichen (NUL). Bit
                 "das Formular noch einmal.")
 
 
+CASE_NOT_ACTIVE = {
+    "suspended": ("Der Vorgang ist angehalten. Seine Aufgaben können erst wieder übernommen oder erledigt werden, "
+                  "wenn die Leitung ihn fortsetzt."),
+    "completed": "Der Vorgang ist abgeschlossen; an seinen Aufgaben kann nicht mehr gearbeitet werden.",
+    "cancelled": "Der Vorgang ist abgebrochen; an seinen Aufgaben kann nicht mehr gearbeitet werden.",
+}
+
+
+def german_message(exc: EngineError | EakteError) -> str:
+    """Return the German text for a domain error shown to a person (specific where the UI knows the case)."""
+    if isinstance(exc, CaseNotActive):
+        return CASE_NOT_ACTIVE.get(exc.case_status, _MESSAGES[409])
+    return _MESSAGES.get(exc.status, exc.message)
+
+
 def register_error_pages(blueprint: Blueprint) -> None:
     """Show domain errors of ``blueprint``'s views as German HTML pages."""
 
     @blueprint.errorhandler(EngineError)
     @blueprint.errorhandler(EakteError)
     def _domain_error(exc: EngineError | EakteError):
-        return error_page(exc.status, _MESSAGES.get(exc.status, exc.message))
+        return error_page(exc.status, german_message(exc))
 
     @blueprint.errorhandler(StorageUnavailable)
     def _storage_down(_exc: StorageUnavailable):

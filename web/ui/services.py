@@ -90,14 +90,28 @@ def groups_of_authority(session: Session, user: User) -> list[str]:
     return sorted(groups)
 
 
-def procedures(session: Session, user: User) -> list[str]:
-    """Return the process keys that have cases in the user's authority."""
-    return list(session.scalars(
+def procedure_names(session: Session, user: User) -> dict[str, str]:
+    """Return the name of every procedure visible to the user's authority by process key (its newest version's name).
+
+    A process without a name in its model is shown by its key.
+    """
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name)
+        .where(or_(ProcessDefinition.authority_id == user.authority_id, ProcessDefinition.authority_id.is_(None)))
+        .order_by(ProcessDefinition.key, ProcessDefinition.version)
+    )
+    return {key: (name or key) for key, name in rows}
+
+
+def procedures(session: Session, user: User) -> list[tuple[str, str]]:
+    """Return (process key, name) of the procedures that have cases in the user's authority, by name."""
+    keys = session.scalars(
         select(ProcessDefinition.key).distinct()
         .join(Case, Case.definition_id == ProcessDefinition.id)
         .where(Case.authority_id == user.authority_id)
-        .order_by(ProcessDefinition.key)
-    ))
+    )
+    names = procedure_names(session, user)
+    return sorted(((key, names.get(key, key)) for key in keys), key=lambda pair: (pair[1].lower(), pair[0]))
 
 
 @dataclass(frozen=True)
@@ -141,43 +155,6 @@ def _case_search(user: User, query: CaseQuery) -> Select:
             or_(UserTask.assignee_id.in_(clerk_ids), UserTask.completed_by.in_(clerk_ids)),
         ))
     return statement
-
-
-@dataclass(frozen=True)
-class Step:
-    """A BPMN element of the case's process: its id (for the diagram) and its name (for people)."""
-
-    bpmn_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class DiagramState:
-    """Steps done (in the order they were first done) and steps waiting for a person."""
-
-    completed: list[Step]
-    active: list[Step]
-
-    @property
-    def completed_ids(self) -> list[str]:
-        return [step.bpmn_id for step in self.completed]
-
-    @property
-    def active_ids(self) -> list[str]:
-        return [step.bpmn_id for step in self.active]
-
-
-def diagram_state(session: Session, case: Case) -> DiagramState:
-    """Collect completed steps from the case's history and active ones from its open tasks."""
-    events, _ = audit.history(session, case.id, 0, 100_000)
-    completed: dict[str, Step] = {}
-    for event in events:
-        data = event.data or {}
-        bpmn_id = data.get("bpmn_id")
-        if event.kind in ("step.completed", "task.completed") and bpmn_id and bpmn_id not in completed:
-            completed[bpmn_id] = Step(bpmn_id, data.get("name") or bpmn_id)
-    active = {t.bpmn_id: Step(t.bpmn_id, t.name or t.bpmn_id) for t in casework.open_tasks_of(session, case)}
-    return DiagramState(list(completed.values()), list(active.values()))
 
 
 def bpmn_file(definition: ProcessDefinition) -> tuple[str, bytes]:
