@@ -8,12 +8,12 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from web.ui import (assets, auth, case_actions, case_data_view, cases, files, formatting, inbox, incidents, kpi,
-                    modeller, oidc, supervisor, tasks)
+                    model_messages, modeller, oidc, supervisor, tasks)
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
-BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, case_actions.bp, files.bp, modeller.bp, supervisor.bp,
+BLUEPRINTS = (auth.site_bp, auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, case_actions.bp, files.bp, modeller.bp, supervisor.bp,
               incidents.bp, kpi.bp, assets.bp)
 
 
@@ -41,6 +41,7 @@ def init_app(app: Flask, api_blueprints=()) -> None:
     app.add_template_filter(formatting.eintraege, "eintraege")
     app.add_template_filter(formatting.kalenderwoche, "kalenderwoche")
     app.add_template_filter(files.opens_inline, "im_browser")
+    app.add_template_filter(model_messages.german, "modellmeldung")
     app.add_template_filter(case_data_view.label, "datenfeld")
     app.add_template_filter(case_data_view.render_value, "datenwert")
 

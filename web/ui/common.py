@@ -71,6 +71,19 @@ def safe_next(target: str | None) -> str:
     return url_for("ui_inbox.inbox")
 
 
+def landing_url(user: User) -> str:
+    """Return the page a user starts on: the process models for modellers who work on no tasks, else the inbox."""
+    roles = set(user.roles or ())
+    if "modeller" in roles and not roles & {"clerk", "supervisor"}:
+        return url_for("ui_modeller.index")
+    return url_for("ui_inbox.inbox")
+
+
+def after_login(user: User, next_url: str) -> str:
+    """Return where to go after signing in: ``next_url`` if one was asked for, else the user's start page."""
+    return landing_url(user) if next_url == url_for("ui_inbox.inbox") else next_url
+
+
 def error_page(status: int, message: str):
     """Render the German error page with ``status``."""
     return render_template("ui/error.html", title=ERROR_TITLES.get(status, "Fehler"), message=message), status

@@ -16,7 +16,7 @@ from requests import RequestException
 
 from web.database import get_session
 from web.ui.auth import find_active_user, login_form, start_session
-from web.ui.common import register_error_pages, safe_next
+from web.ui.common import after_login, register_error_pages, safe_next
 
 bp = Blueprint("ui_oidc", __name__, url_prefix="/ui/anmelden/sso")
 register_error_pages(bp)
@@ -73,7 +73,7 @@ def callback():
         return _failed(f"Das Konto „{username}“ der Behörde „{slug}“ ist in Aktenfluss nicht eingerichtet. Konten "
                        "werden nicht automatisch angelegt; bitte wenden Sie sich an die Administration.", 403, next_url)
     start_session(user)
-    return redirect(next_url)
+    return redirect(after_login(user, next_url))
 
 
 def _client():

@@ -16,6 +16,7 @@ from eakte import audit
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.models import Case, ProcessDefinition, User, UserTask
 from processes import casework
+from web.ui.steps import element_names
 
 MAX_NOTE_LENGTH = 4000
 GROUP_LENGTH = UserTask.__table__.c.candidate_group.type.length
@@ -103,6 +104,25 @@ def procedure_names(session: Session, user: User) -> dict[str, str]:
     return {key: (name or key) for key, name in rows}
 
 
+def task_names(session: Session, user: User, process_keys: set[str]) -> dict[tuple[str, str], str]:
+    """Return the names of the user tasks of the newest visible version of each procedure, by (process key, BPMN id).
+
+    Task rows may carry an item in their name ("Stellungnahme abgeben – Gemeinde"); figures about all
+    instances of a task use the model's name.
+    """
+    names: dict[tuple[str, str], str] = {}
+    for key in process_keys:
+        definition = session.scalar(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.key == key,
+                   or_(ProcessDefinition.authority_id == user.authority_id, ProcessDefinition.authority_id.is_(None)))
+            .order_by(ProcessDefinition.version.desc()).limit(1)
+        )
+        if definition is not None:
+            names.update({(key, bpmn_id): name for bpmn_id, name in element_names(definition).items()})
+    return names
+
+
 def procedures(session: Session, user: User) -> list[tuple[str, str]]:
     """Return (process key, name) of the procedures that have cases in the user's authority, by name."""
     keys = session.scalars(
@@ -155,6 +175,14 @@ def _case_search(user: User, query: CaseQuery) -> Select:
             or_(UserTask.assignee_id.in_(clerk_ids), UserTask.completed_by.in_(clerk_ids)),
         ))
     return statement
+
+
+def suspended_cases(session: Session, tasks: list[UserTask]) -> set[str]:
+    """Return the ids of the suspended cases among the cases of ``tasks`` (one query)."""
+    case_ids = {task.case_id for task in tasks}
+    if not case_ids:
+        return set()
+    return set(session.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.status == "suspended")))
 
 
 def bpmn_file(definition: ProcessDefinition) -> tuple[str, bytes]:
