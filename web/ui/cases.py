@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request
 
 from eakte import audit, zustellung
 from eakte.errors import FileClosed, NotDeliverable
+from engine import runner
 from processes import casefile, casework
 from web.api.delivery import public_download_url
 from web.database import get_session
@@ -78,6 +79,7 @@ def case_page(case_id: str, errors: dict[str, str] | None = None, status: int = 
     return render_template(
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
         open_tasks=casework.open_tasks_of(db, case), total=total, page=page, per_page=per_page,
+        awaited=runner.awaited_messages(engine_context(), case) if case.status == "running" else [],
         timeline=[(event, steps.event_title(event.kind, event.data or {}, names)) for event in events],
         pages=max(1, -(-total // per_page)), status_labels=STATUS_LABELS,
         diagram=steps.diagram_state(db, case, names), now=now,
