@@ -203,10 +203,11 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
         "ui/task.html", title=task.name, task=task, case=case, fields=fields, schema=schema,
         form_errors=form_errors, general_errors=general_errors, may_work=may_work, suspended=suspended,
         notes=services.notes_of(db, case, limit=20), now=ctx.clock(), assignees=assignees,
-        groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
+        group_options=[(g, g) for g in services.groups_of_authority(db, user)] if user.has_role("supervisor") else [],
         file=file, task_documents=[item for item in file.documents if item.dokument.task_id == task.id],
         direction_labels=documents.DIRECTION_LABELS, procedure_name=case.definition.name or case.definition.key,
-        document_types=DOCUMENT_TYPES, upload=upload_values or {}, handover_values=handover_values or {},
+        document_type_options=[(t, t) for t in DOCUMENT_TYPES], upload=upload_values or {},
+        handover_values=handover_values or {}, general_error_items=[(None, m) for m in general_errors],
     ), status
 
 
