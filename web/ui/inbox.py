@@ -50,12 +50,14 @@ def save_filter():
         problem = "Bitte geben Sie dem Filter einen Namen."
     elif len(name) > inbox_filters.NAME_LENGTH:
         problem = f"Bitte höchstens {inbox_filters.NAME_LENGTH} Zeichen eingeben."
+    elif any(len(value) > inbox_filters.VALUE_LENGTH for value in query.values()):
+        problem = f"Ein Suchbegriff hat mehr als {inbox_filters.VALUE_LENGTH} Zeichen; so lässt sich der Filter nicht speichern."
     else:
         try:
             inbox_filters.save_filter(db, user, name, query)
-        except InvalidData:
-            problem = (f"Sie können höchstens {inbox_filters.MAX_FILTERS} Filter speichern (oder ein Wert ist zu lang). "
-                       "Löschen Sie bitte einen gespeicherten Filter.")
+        except InvalidData:  # the only refusal left: too many filters
+            problem = (f"Sie können höchstens {inbox_filters.MAX_FILTERS} Filter speichern. Löschen Sie bitte zuerst "
+                       "einen gespeicherten Filter.")
     if problem:
         return _inbox_page(query, filter_error=problem, filter_name=name, status=422)
     flash(f"Filter „{name}“ gespeichert.")
