@@ -64,13 +64,17 @@ def validate_variables(data: object, what: str) -> dict:
 
 
 def validate_task_data(data: object, schema: dict | None) -> dict:
-    """Check submitted task data and return it; raise InvalidData naming each problem."""
+    """Check submitted task data and return it without the form's read-only fields; raise InvalidData naming each problem.
+
+    Read-only fields are context the form shows from the case data; a value submitted for one is dropped, so a task
+    cannot change what it only shows (the four-eyes task shows the decision it checks).
+    """
     validate_variables(data, "task data")
     if schema is None:
         return data
+    read_only = read_only_fields(schema)
+    data = {key: value for key, value in data.items() if key not in read_only}
     problems: dict[str, list[str]] = {}
-    for name in read_only_fields(schema) & data.keys():  # shown as context; the task must not change it
-        problems[name] = ["is read-only in this form"]
     for error in Draft202012Validator(schema).iter_errors(data):
         field = ".".join(str(p) for p in error.absolute_path) or _missing_field(error) or "_schema"
         problems.setdefault(field, []).append(error.message)

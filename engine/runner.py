@@ -163,7 +163,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     task_rules.check_case_active(case, "completed")
     _check_may_work_on(task_row, user)
     schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
-    validate_task_data(data, schema)
+    data = validate_task_data(data, schema)
 
     workflow, case_data = _restore(ctx, case)
     before = _projection(workflow, ctx.clock())
