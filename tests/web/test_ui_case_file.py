@@ -70,7 +70,9 @@ def test_upload_from_task_appears_in_task_and_case_and_downloads_are_logged(app,
     assert f"{len(content)} Byte" in case_page or " KB" in case_page
     history = case_page.split('id="h-historie"')[1]
     assert "<strong>Dokument abgelegt: Lageplan</strong>" in history  # the history names the document
-    [link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1)">Lageplan, Version 1 herunterladen', case_page)
+    [link] = re.findall(
+        r'href="(/ui/dokumente/[^"]+/versionen/1)"><span class="kern-sr-only">Lageplan, Version 1 </span>herunterladen',
+        case_page)
     download = client.get(link)
     assert download.status_code == 200 and download.data == content
     assert download.mimetype == "application/pdf" and "Lageplan.pdf" in download.headers["Content-Disposition"]
@@ -83,8 +85,9 @@ def test_pdf_with_active_content_serves_rendition_by_default_and_original_on_req
     original = pdf_bytes(javascript="app.alert('hallo')")
     assert _upload(client, task_id, original).status_code == 302
     task_page = client.get(f"/ui/aufgaben/{task_id}").get_data(as_text=True)
-    [rendition_link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1)">Lageplan, Version 1 herunterladen',
-                                  task_page)
+    [rendition_link] = re.findall(
+        r'href="(/ui/dokumente/[^"]+/versionen/1)"><span class="kern-sr-only">Lageplan, Version 1 </span>herunterladen',
+        task_page)
     [original_link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1\?original=1)">Original wie eingegangen',
                                  task_page)
     rendition = client.get(rendition_link)
