@@ -77,11 +77,8 @@ def _inbox_page(args=None, filter_error: str | None = None, filter_name: str = "
     user, db, now = ui_user(), get_session(), engine_context().clock()
     args = request.args if args is None else args
     scope = args.get("bereich", "all_mine")
-    if scope == "authority" and user.has_role("supervisor"):
-        scopes = {**SCOPES, "authority": "Alle Aufgaben der Behörde"}
-    else:
-        scopes = SCOPES
-        scope = scope if scope in SCOPES else "all_mine"
+    scopes = {**SCOPES, "authority": "Alle Aufgaben der Behörde"} if user.has_role("supervisor") else SCOPES
+    scope = scope if scope in scopes else "all_mine"
     sort = args.get("sortierung", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
     due = args.get("faellig", "")
