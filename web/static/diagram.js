@@ -5,7 +5,7 @@
 // scrolls it too). Without JavaScript the page still lists the steps as text.
 (function () {
   "use strict";
-  var MIN_SCALE = 0.7, MAX_SCALE = 1, PADDING = 20, MIN_HEIGHT = 260;
+  var MIN_SCALE = 0.7, MAX_SCALE = 1, PADDING = 20, MIN_HEIGHT = 200;
   var container = document.getElementById("diagramm");
   if (!container || typeof window.BpmnJS !== "function") { return; }
   var region = container.parentElement;
