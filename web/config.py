@@ -28,7 +28,7 @@ def defaults() -> dict:
         "SEAL_CERT_FILE": None,
         "SEAL_CHAIN_FILES": None,
         "SEAL_PASSPHRASE": None,
-        "SESSION_COOKIE_SECURE": False,  # set to 1 behind HTTPS
+        "SESSION_COOKIE_SECURE": True,  # UI session cookie only over HTTPS; the demo (plain HTTP) sets it to 0
         "NODE_MODULES_DIR": str(REPOSITORY_ROOT / "node_modules"),  # bpmn-js for the diagram view
         "OIDC_ISSUER": None,  # OpenID Connect login (e.g. a Keycloak realm URL); off when unset
         "OIDC_CLIENT_ID": None,

@@ -14,6 +14,7 @@ from web.api.schemas.files import (
 from web.auth import api_auth, current_user
 from web.database import get_session
 from web.engine_context import document_store, engine_context
+from web.security_headers import document_download_headers
 
 blp = Blueprint("files", __name__, url_prefix="/api/v1", description="Case files (E-Akte) and documents")
 
@@ -113,7 +114,7 @@ def download(query, document_id):
     # The read is logged in this request's transaction, committed before the body is streamed.
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
                "X-Content-SHA256": version.rendition_sha256 if rendition else version.sha256}
-    return Response(stream_with_context(stream), mimetype=media_type, headers=headers)
+    return document_download_headers(Response(stream_with_context(stream), mimetype=media_type, headers=headers))
 
 
 def _single_upload():
