@@ -87,3 +87,22 @@ def resident_bytes() -> int:
             if line.startswith(b"VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise AssertionError("no VmRSS in /proc/self/status")
+
+
+def script_model(key: str, script: str) -> bytes:
+    """A process that runs ``script`` right after its start, then waits at a user task ``after``."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  id="{key}_definitions" targetNamespace="http://aktenfluss.example/bpmn">
+  <bpmn:process id="{key}" name="Ein Skript" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="calc" name="Rechnen"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="after" name="Danach"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="calc" />
+    <bpmn:sequenceFlow id="f2" sourceRef="calc" targetRef="after" />
+    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+""".encode()
