@@ -11,6 +11,7 @@ components in CI.
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 import schemathesis
@@ -22,7 +23,8 @@ from web.api.spec import COMMITTED
 from tests.eakte import pdf_samples
 from tests.web.helpers import deploy, model_bytes, start
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = int(os.environ.get("AKTENFLUSS_FUZZ_EXAMPLES", "12"))
+"""Examples per operation (and role); set AKTENFLUSS_FUZZ_EXAMPLES for a longer run."""
 
 schema = schemathesis.openapi.from_path(COMMITTED)
 

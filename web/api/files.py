@@ -6,6 +6,8 @@ from flask import Response, request, stream_with_context
 from flask_smorest import abort
 
 from eakte import akten, dokumente
+from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
+from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
 from processes import casefile
 from web.api.blueprint import Blueprint
 from web.api.schemas.files import (
@@ -20,9 +22,14 @@ blp = Blueprint("files", __name__, url_prefix="/api/v1", description="Case files
 
 _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "subject"],
-    "properties": {"file": {"type": "string", "format": "binary"}, "subject": {"type": "string"},
-                   "doc_type": {"type": "string"}, "direction": {"type": "string"}, "task_id": {"type": "string"},
-                   "confidentiality": {"type": "string"}},
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the document (PDF, image, office file, ...)"},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 500},
+        "doc_type": {"type": "string", "enum": list(DOCUMENT_TYPES), "default": "Sonstiges"},
+        "direction": {"type": "string", "enum": list(DIRECTIONS), "default": "incoming"},
+        "task_id": {"type": "string", "maxLength": 36, "description": "the task the document belongs to"},
+        "confidentiality": {"type": "string", "enum": list(CONFIDENTIALITY_LEVELS)},
+    },
 }}}}}
 
 
@@ -66,7 +73,7 @@ def reopen_file(body, file_id):
 
 @blp.route("/cases/<case_id>/documents", methods=["POST"])
 @api_auth("clerk", "supervisor")
-@blp.arguments(UploadFormSchema, location="form")
+@blp.arguments(UploadFormSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, VersionSchema)
 @blp.doc(**_UPLOAD_DOC)
 def upload_document(form, case_id):
