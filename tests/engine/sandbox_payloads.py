@@ -35,8 +35,8 @@ def payload_model(key: str, first: str = "user") -> bytes:
 
     Args:
         key: The process id.
-        first: ``"user"`` or ``"service"`` (the service task calls ``test.sandbox_noop``: the script then
-            runs in the worker).
+        first: ``"user"``, ``"service"`` (the service task calls ``test.sandbox_noop``) or ``"timer"`` (a
+            timer that is due at once); after the last two the script runs in the worker.
     """
     families = {"harmless": HARMLESS, **PAYLOADS}
     scripts = "\n".join(
@@ -51,6 +51,12 @@ def payload_model(key: str, first: str = "user") -> bytes:
     if first == "user":
         first_step = '<bpmn:userTask id="go" name="Los"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
         first_id = "go"
+    elif first == "timer":
+        first_step = ('<bpmn:intermediateCatchEvent id="wait" name="Gleich"><bpmn:incoming>f1</bpmn:incoming>'
+                      "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition>"
+                      '<bpmn:timeDuration>"PT0S"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+                      "</bpmn:intermediateCatchEvent>")
+        first_id = "wait"
     else:
         first_step = (
             '<bpmn:serviceTask id="lookup" name="Abfragen"><bpmn:extensionElements>'

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 
 import pytest
 import schemathesis
@@ -32,7 +33,7 @@ schema = schemathesis.openapi.from_path(COMMITTED)
 @pytest.fixture(scope="module")
 def fuzz_authority(app, session_factory):
     """An authority with a clerk, an administrator, a deployed process, a running case and a document."""
-    authority = conftest.TestAuthority(session_factory, "fuzz-behoerde")
+    authority = conftest.TestAuthority(session_factory, f"fuzz-{uuid.uuid4().hex[:10]}")
     actors = {
         "clerk": authority.user("fuzz-sachbearbeitung", roles=("clerk", "supervisor"), groups=("Sachbearbeitung",)),
         "admin": authority.user("fuzz-admin", roles=("admin", "modeller")),
