@@ -36,7 +36,7 @@ def payload_model(key: str, first: str = "user") -> bytes:
     Args:
         key: The process id.
         first: ``"user"``, ``"service"`` (the service task calls ``test.sandbox_noop``) or ``"timer"`` (a
-            timer that is due at once); after the last two the script runs in the worker.
+            timer due two seconds later); after the last two the script runs in the worker.
     """
     families = {"harmless": HARMLESS, **PAYLOADS}
     scripts = "\n".join(
@@ -54,7 +54,7 @@ def payload_model(key: str, first: str = "user") -> bytes:
     elif first == "timer":
         first_step = ('<bpmn:intermediateCatchEvent id="wait" name="Gleich"><bpmn:incoming>f1</bpmn:incoming>'
                       "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition>"
-                      '<bpmn:timeDuration>"PT0S"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+                      '<bpmn:timeDuration>"PT2S"</bpmn:timeDuration></bpmn:timerEventDefinition>'
                       "</bpmn:intermediateCatchEvent>")
         first_id = "wait"
     else:
