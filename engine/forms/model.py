@@ -85,7 +85,7 @@ class Field:
     @property
     def is_display(self) -> bool:
         """Tell whether the field only shows case data."""
-        return self.kind in DISPLAY_KINDS or (self.kind in INPUT_KINDS and self.readonly)
+        return self.kind in DISPLAY_KINDS or self.readonly
 
     @property
     def plain_list(self) -> bool:
