@@ -180,9 +180,9 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
     form_errors = form_errors or {}
     may_work = task.status == "open" and task.assignee_id == user.id
     widgets, unplaced = [], dict(form_errors)
-    if form is not None:
+    if form is not None and may_work:
         shown_tree = tree if tree is not None else tree_from_data(form, case.data)
-        widgets, unplaced = build_widgets(form, shown_tree, form_errors if may_work else {}, focus)
+        widgets, unplaced = build_widgets(form, shown_tree, form_errors, focus)
     file = documents.case_file(db, user, case, task_id=task.id)
     shown = _fields_shown(task, user, file)
     general_errors = [m for k, msgs in unplaced.items() if k not in shown for m in msgs]
