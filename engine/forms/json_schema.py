@@ -2,7 +2,8 @@
 
 What a property becomes:
 
-- ``enum`` -> select; ``boolean`` -> checkbox; ``integer``/``number`` -> number,
+- ``enum`` (or ``oneOf`` of ``const`` values with a ``title`` each, for labelled
+  choices) -> select (``"x-widget": "radio"`` -> radio buttons); ``boolean`` -> checkbox; ``integer``/``number`` -> number,
   with ``"x-unit": "EUR"`` -> money (entered and shown as "250.000,00 €");
 - ``string`` with ``format`` ``date`` / ``time`` (HH:MM) / ``date-time`` /
   ``duration`` (ISO 8601 such as ``P30D``, entered as a number with a unit; the
@@ -50,8 +51,8 @@ def _field(key: str, prop: dict, path: str, required: bool) -> Field:
         return Field(kind="group", children=_object_fields(prop, path), **common)
     if kind == "array":
         return _array_field(prop, path, common)
-    if "enum" in prop:
-        options = [Option(value, str(value)) for value in prop["enum"]]
+    options = _options(prop)
+    if options is not None:
         return Field(kind="radio" if prop.get("x-widget") == "radio" else "select", options=options, **common)
     if kind == "boolean":
         return Field(kind="checkbox", **common)
@@ -75,11 +76,22 @@ def _field(key: str, prop: dict, path: str, required: bool) -> Field:
     return Field(kind="textarea" if textarea else "textfield", **text_rules, **common)
 
 
+def _options(prop: dict) -> list[Option] | None:
+    """Return the choices of an ``enum``, or of a ``oneOf`` of ``const`` values with a ``title`` each."""
+    if "enum" in prop:
+        return [Option(value, str(value)) for value in prop["enum"]]
+    choices = prop.get("oneOf")
+    if isinstance(choices, list) and choices and all(isinstance(c, dict) and "const" in c for c in choices):
+        return [Option(c["const"], c.get("title") or str(c["const"])) for c in choices]
+    return None
+
+
 def _array_field(prop: dict, path: str, common: dict) -> Field:
     items = prop.get("items") or {}
     counts = {"min_items": prop.get("minItems"), "max_items": prop.get("maxItems")}
-    if "enum" in items:
-        return Field(kind="checklist", options=[Option(v, str(v)) for v in items["enum"]], **counts, **common)
+    options = _options(items)
+    if options is not None:
+        return Field(kind="checklist", options=options, **counts, **common)
     if items.get("type") == "object" or "properties" in items:
         if common["readonly"]:
             columns = [Column(name, sub.get("title") or name) for name, sub in (items.get("properties") or {}).items()]
