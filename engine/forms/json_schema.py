@@ -48,7 +48,10 @@ def _field(key: str, prop: dict, path: str, required: bool) -> Field:
     common = {"key": key, "label": prop.get("title") or key.replace("_", " "), "description": prop.get("description"),
               "required": required, "default": prop.get("default"), "readonly": bool(prop.get("readOnly"))}
     if kind == "object" or "properties" in prop:
-        return Field(kind="group", children=_object_fields(prop, path), **common)
+        children = _object_fields(prop, path)
+        if common["readonly"]:
+            _read_only(children)
+        return Field(kind="group", children=children, **common)
     if kind == "array":
         return _array_field(prop, path, common)
     options = _options(prop)
@@ -84,6 +87,12 @@ def _options(prop: dict) -> list[Option] | None:
     if isinstance(choices, list) and choices and all(isinstance(c, dict) and "const" in c for c in choices):
         return [Option(c["const"], c.get("title") or str(c["const"])) for c in choices]
     return None
+
+
+def _read_only(fields: list[Field]) -> None:
+    for field in fields:
+        field.readonly = True
+        _read_only(field.children)
 
 
 def _array_field(prop: dict, path: str, common: dict) -> Field:
