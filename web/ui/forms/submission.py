@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.forms import check_submission
 from engine.forms.applicable import applicable_data
-from engine.forms.model import Field, Form, get_path
+from engine.forms.model import Field, Form, get_path, walk_fields
 from web.ui.forms.values import (INVALID, MAX_ROWS, Invalid, empty_row, normalized, to_data, tree_from_request)
 
 ACTION = "_aktion"
@@ -59,13 +59,23 @@ def apply_row_action(form: Form, tree: dict, action: str) -> str | None:
         return None
     if verb == "hinzufuegen" and len(rows) < MAX_ROWS and (field.max_items is None or len(rows) < field.max_items):
         rows.append(empty_row(field))
-        return f"{path}.{len(rows) - 1}"
+        return _first_input(field, f"{path}.{len(rows) - 1}")
     if verb == "entfernen" and index.isdigit() and int(index) < len(rows):
         rows.pop(int(index))
         if not rows:
             rows.append(empty_row(field))
         return f"{path}:hinzufuegen"
     return None
+
+
+def _first_input(field: Field, row: str) -> str:
+    """Return the input name of the first field of a new row (where the cursor goes)."""
+    if field.plain_list:
+        return row
+    for path, child in walk_fields(field.children, row):
+        if child.is_input:
+            return path
+    return row
 
 
 def _list_field(form: Form, concrete: str) -> Field | None:

@@ -111,7 +111,7 @@ class _Builder:
             widget.condition_hint = f"Nur auszufüllen, wenn {f.condition.describe(self.label_of)}."
         if f.kind == "money":
             widget.suffix = "€"
-        widget.autofocus = self.focus == name
+        widget.autofocus = self.focus in (name, f"{name}:hinzufuegen")
         return widget
 
     def value(self, f: Field, widget: Widget, raw: Any) -> None:
@@ -141,7 +141,7 @@ class _Builder:
                 child = f.children[0]
                 item = self.base(child, row_name, f"{path}.*")
                 item.label = f"{widget.row_label} {index + 1}"
-                item.required = False
+                item.required = True  # a row is there to be filled (an empty one is dropped)
                 self.value(child, item, row)
                 widget.rows.append([item])
             else:
