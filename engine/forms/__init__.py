@@ -10,10 +10,10 @@ that is checked), ``validation`` and ``messages`` (checking, German messages),
 
 from engine.forms.labels import DataLabel, data_labels
 from engine.forms.model import Field, Form, Option
-from engine.forms.registry import FormRegistry, client_schema, form_of
+from engine.forms.registry import FormRegistry, client_schema, form_of, forms_of_definition
 from engine.forms.validation import Problem, check_submission, validate_task_data, validate_variables
 
 __all__ = [
     "DataLabel", "Field", "Form", "FormRegistry", "Option", "Problem", "check_submission", "client_schema",
-    "data_labels", "form_of", "validate_task_data", "validate_variables",
+    "data_labels", "form_of", "forms_of_definition", "validate_task_data", "validate_variables",
 ]

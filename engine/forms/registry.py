@@ -47,6 +47,16 @@ def form_of(registry: FormRegistry, definition, element_id: str) -> Form | None:
     return registry.form(definition.key, element_id, model_of(definition).forms)
 
 
+def forms_of_definition(registry: FormRegistry, definition) -> list[Form]:
+    """Return every form of a definition: its start forms first, then the forms of its user tasks."""
+    from engine.definitions import model_of
+
+    model = model_of(definition)
+    ids = [event.bpmn_id for event in model.start_events] + [task.bpmn_id for task in model.user_tasks]
+    found = (registry.form(definition.key, element_id, model.forms) for element_id in dict.fromkeys(ids))
+    return [form for form in found if form is not None]
+
+
 def client_schema(form: Form | None) -> dict | None:
     """Return the JSON Schema a client may read before filling in the form (conditional fields optional)."""
     return schema_of(form) if form is not None else None

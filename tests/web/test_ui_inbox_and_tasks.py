@@ -80,7 +80,7 @@ def test_claim_complete_with_validation_and_task_leaves_inbox(app, client, autho
     inbox = client.get("/ui/aufgaben").get_data(as_text=True)
     assert ">Antrag prüfen<" not in inbox and ">Bescheid erstellen<" in inbox
     case_page = client.get(f"/ui/akten/{cases[0]}").get_data(as_text=True)
-    assert "<dt>Gebühr</dt><dd>120</dd>" in case_page  # the entered data, labelled in German
+    assert "<dt>Gebühr in Euro</dt><dd>120</dd>" in case_page  # the entered data, labelled by its form
 
 
 def test_task_without_schema_has_a_plain_complete_button(app, client, authority, session_factory):
