@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from web.ui import (assets, auth, case_data_view, cases, files, formatting, inbox, incidents, kpi, modeller, oidc,
+from web.ui import (assets, auth, cases, files, formatting, inbox, incidents, kpi, modeller, oidc,
                     start, supervisor, tasks)
 from web.ui.common import ui_user
 
@@ -37,8 +37,6 @@ def init_app(app: Flask, api_blueprints=()) -> None:
     app.add_template_filter(formatting.datumzeit, "datumzeit")
     app.add_template_filter(formatting.zahl, "zahl")
     app.add_template_filter(formatting.groesse, "groesse")
-    app.add_template_filter(case_data_view.label, "datenfeld")
-    app.add_template_filter(case_data_view.render_value, "datenwert")
 
     @app.context_processor
     def _ui_globals():
