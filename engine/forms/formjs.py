@@ -197,6 +197,7 @@ class _Reader:
             self.problem(f"{pointer}/path", f"path of {what} must be a dotted name", f"„path“ von {was} muss ein Name sein.")
             path = None
         field.key = path or None
+        field.required = component["type"] == "group"  # a group is layout: never marked "optional"
         full = ".".join(p for p in (prefix, path) if p)
         if component["type"] == "dynamiclist":
             self.claim(full, pointer, what, was)

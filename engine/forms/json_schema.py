@@ -35,9 +35,12 @@ def read_json_schema(schema: dict) -> Form:
 def _object_fields(schema: dict, prefix: str) -> list[Field]:
     required = set(schema.get("required", []))
     conditions = _branch_conditions(schema, prefix, required)
+    branch_required = {name for branch in ("then", "else") if isinstance(schema.get(branch), dict)
+                       for name in schema[branch].get("required", []) if name in conditions}
     result = []
     for name, prop in (schema.get("properties") or {}).items():
-        field = _field(name, prop, join(prefix, name), name in required)
+        # A field required in the only branch it applies in is required whenever it is shown.
+        field = _field(name, prop, join(prefix, name), name in required or name in branch_required)
         field.condition = conditions.get(name)
         result.append(field)
     return result
