@@ -172,3 +172,54 @@ def test_json_schema_task_plain_lists_durations_and_integers(client, schema_task
     assert data["vornamen"] == ["Lena", "Marie"] and data["frist"] == "P4W" and data["anzahl"] == -5
     assert data["datum"] == "2026-03-01" and data["stellen"] == [{"name": "Gemeinde", "frist_tage": 30}]
     assert data["gebuehr"] == 250000 and data["stellungnahmen"] == CASE_DATA["stellungnahmen"]  # context, not input
+
+
+def _bundled_task(app, client, authority, session_factory, schema: dict, data: dict) -> tuple[str, str]:
+    clerk = ui_user(session_factory, authority, "berta")
+    key = new_key()
+    [case_id] = deploy_and_start(app, session_factory, clerk, key)
+    with transaction(session_factory) as session:
+        case = session.get(Case, case_id)
+        case.data = {**case.data, **data}
+    app.extensions["engine_context"].forms.register(key, "pruefen", schema)
+    login(client, authority, "berta")
+    [task_id] = open_task_ids(session_factory, case_id)
+    post_form(client, f"/ui/aufgaben/{task_id}/uebernehmen")
+    return task_id, case_id
+
+
+def test_decision_task_shows_every_statement_the_zoning_result_and_the_fee(app, client, authority, session_factory):
+    from processes.baugenehmigung import forms as bau
+
+    statements = [{"behoerde": "Gemeinde", "ergebnis": "Zustimmung", "begruendung": "Einvernehmen erteilt.",
+                   "fiktion": False},
+                  {"behoerde": "Brandschutzdienststelle", "ergebnis": "Zustimmung",
+                   "begruendung": "Keine Äußerung innerhalb der Frist.", "fiktion": True}]
+    task_id, _ = _bundled_task(app, client, authority, session_factory, bau.ENTSCHEIDEN, {
+        "stellungnahmen": statements, "gebuehr": 3200.0, "tarifstelle": "2.1.1 Wohngebäude",
+        "bebauungsplan": {"found": True, "plan_name": "Lankow-Nord", "zone_label": "Allgemeines Wohngebiet",
+                          "grz": 0.4, "max_storeys": 2, "in_force_since": "2004-06-15"}})
+    html = _page(client, task_id)
+    assert "<caption>Stellungnahmen der beteiligten Stellen</caption>" in html
+    assert ">Gemeinde</td>" in html and ">Brandschutzdienststelle</td>" in html and ">ja</td>" in html
+    assert "<dt>Bebauungsplan</dt><dd>Lankow-Nord</dd>" in html and "<dt>Grundflächenzahl (GRZ)</dt><dd>0,4</dd>" in html
+    assert "<dt>In Kraft seit</dt><dd>15.06.2004</dd>" in html
+    assert "<dt>Gebühr nach der Gebührenordnung</dt><dd>3.200,00 €</dd>" in html
+    assert "Nur auszufüllen, wenn „Entscheidung“ „Genehmigung mit Auflagen“ ist." in html
+
+
+def test_participation_is_entered_as_a_checkbox_group_and_a_duration_in_days(app, client, authority,
+                                                                            session_factory):
+    from processes.baugenehmigung import forms as bau
+
+    task_id, case_id = _bundled_task(app, client, authority, session_factory, bau.BETEILIGUNG_FESTLEGEN, {})
+    html = _page(client, task_id)
+    assert '<legend class="kern-label">Zu beteiligende Stellen</legend>' in html
+    assert 'name="beteiligungsfrist:anzahl" type="text" inputmode="numeric" value="30"' in html
+    assert '<span class="form-adorner">Tage</span>' in html and "P30D" not in html
+    ok = _submit(client, task_id, {"fachbehoerden": ["Gemeinde", "Brandschutzdienststelle"],
+                                   "beteiligungsfrist:anzahl": "21", "beteiligungsfrist:einheit": "D"})
+    assert ok.status_code == 302, ok.get_data(as_text=True)
+    with transaction(session_factory) as session:
+        data = session.get(Case, case_id).data
+    assert data["fachbehoerden"] == ["Brandschutzdienststelle", "Gemeinde"] and data["beteiligungsfrist"] == "P21D"
