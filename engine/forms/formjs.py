@@ -10,9 +10,13 @@ patternErrorMessage, validationType email/phone), readonly and disabled (true:
 the value is shown, not entered), defaultValue, values, decimalDigits,
 increment, appearance prefix/suffix adorners (a number adorned with € or EUR
 is a money amount), datetime subtype/dateLabel/timeLabel/timeSerializingFormat,
-text and html templates with ``{{ path }}`` placeholders, table dataSource
+dynamiclist allowAddRemove/defaultRepetitions, text and html templates with ``{{ path }}`` placeholders, table dataSource
 (``=path``) with columns, and ``conditional.hide`` in the FEEL subset of
-engine.forms.feel. Layout properties are accepted and have no effect.
+engine.forms.feel. Times are entered in German local time (Europe/Berlin) and
+stored as timeSerializingFormat says. Layout and presentation properties
+(layout, showOutline, searchable, use24h, timeInterval, increment, rowCount,
+verticalAlignment, disableCollapse, nonCollapsedItems) are accepted and have no
+effect.
 Everything else is refused, each problem with a JSON pointer and the
 component's type and key, so a form never runs with a part ignored.
 """
@@ -202,7 +206,10 @@ class _Reader:
         if component["type"] == "dynamiclist":
             self.claim(full, pointer, what, was)
             full = f"{full}.*"
-            field.min_items = None
+            field.fixed_rows = component.get("allowAddRemove") is False
+            repetitions = component.get("defaultRepetitions")
+            if isinstance(repetitions, int) and not isinstance(repetitions, bool) and 0 <= repetitions <= 100:
+                field.initial_rows = repetitions
         children = component.get("components")
         if not isinstance(children, list):
             self.problem(f"{pointer}/components", f"{what} needs a list 'components'",
@@ -306,6 +313,13 @@ class _Reader:
                          f"{was}: „subtype“ muss date, time oder datetime sein.")
             subtype = "date"
         field.kind = subtype
+        time_format = component.get("timeSerializingFormat")
+        if time_format not in (None, "no_timezone", "utc_offset", "utc_normalized"):
+            self.problem(f"{pointer}/timeSerializingFormat", f"{what}: timeSerializingFormat must be utc_offset, "
+                         "utc_normalized or no_timezone",
+                         f"{was}: „timeSerializingFormat“ muss utc_offset, utc_normalized oder no_timezone sein.")
+        elif subtype != "date" and time_format != "no_timezone":
+            field.time_format = time_format
         if component.get("disallowPassedDates"):
             self.problem(f"{pointer}/disallowPassedDates", f"{what}: disallowPassedDates is not supported",
                          f"{was}: „disallowPassedDates“ wird nicht unterstützt.")

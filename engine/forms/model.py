@@ -70,6 +70,9 @@ class Field:
     prefix: str | None = None
     suffix: str | None = None
     readonly: bool = False
+    time_format: str | None = None  # time/datetime: None (local, no zone), "utc_offset" or "utc_normalized"
+    fixed_rows: bool = False  # a list whose rows cannot be added or removed
+    initial_rows: int = 1  # rows a list shows when the data has none
     children: list[Field] = field(default_factory=list)
     condition: Condition | None = None  # shown (and validated, and kept) only while it holds
     text: str | None = None  # display_text (Markdown) and display_html: a template with {{ path }} placeholders

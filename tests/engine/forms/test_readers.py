@@ -93,3 +93,14 @@ def test_json_schema_read_only_properties_are_context():
     [table] = [f for f in decision.display_fields if f.kind == "table"]
     assert [c.label for c in table.columns] == ["Stelle", "Ergebnis", "Begründung", "Zustimmung durch Schweigen"]
     assert {path for path, f in decision.walk() if f.is_input} == {"entscheidung", "auflagen", "begruendung"}
+
+
+def test_form_js_dynamic_list_and_time_options_are_honoured():
+    form = read_form_js({"type": "default", "id": "f", "schemaVersion": 16, "components": [
+        {"type": "dynamiclist", "path": "zeugen", "allowAddRemove": False, "defaultRepetitions": 2,
+         "components": [{"type": "textfield", "key": "name", "label": "Name"}]},
+        {"type": "datetime", "subtype": "datetime", "key": "termin", "dateLabel": "Termin",
+         "timeSerializingFormat": "utc_offset"}]})
+    fields = dict(form.walk())
+    assert fields["zeugen"].fixed_rows and fields["zeugen"].initial_rows == 2
+    assert fields["termin"].kind == "datetime" and fields["termin"].time_format == "utc_offset"

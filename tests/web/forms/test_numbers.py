@@ -43,3 +43,17 @@ def test_formatting():
     assert format_money(250000) == "250.000,00 €"
     assert format_money(1234.5) == "1.234,50 €"
     assert format_number(250000) == "250.000" and format_number(1234.56) == "1.234,56" and format_number(-5) == "-5"
+
+
+def test_times_are_entered_in_german_local_time_and_stored_as_the_form_says():
+    from engine.forms.model import Field
+    from web.ui.forms.values import read_value, show
+
+    normalized = Field(kind="datetime", time_format="utc_normalized")
+    assert read_value(normalized, "2026-03-01T10:00") == "2026-03-01T09:00Z"
+    assert show(normalized, "2026-03-01T09:00Z") == "2026-03-01T10:00"
+    with_offset = Field(kind="datetime", time_format="utc_offset")
+    assert read_value(with_offset, "2026-07-01T10:00") == "2026-07-01T10:00+02:00"
+    assert read_value(Field(kind="time"), "08:12") == "08:12"
+    with pytest.raises(ValueError, match="HH:MM"):
+        read_value(Field(kind="time"), "8 Uhr")

@@ -16,13 +16,16 @@ number of rows as ``:zeilen``. Keys are made of letters, digits and ``_``, so
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.forms.model import Field, Form, get_path, join, set_path
 from web.ui.forms.numbers import NumberRefused, format_number, parse_number
 
 MAX_ROWS = 100
+LOCAL_ZONE = ZoneInfo("Europe/Berlin")
+"""Times are entered as German local time."""
 _DURATION = re.compile(r"^P(\d+)([DWMY])$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -73,7 +76,7 @@ def _rows_from_data(field: Field, values: Any) -> list:
             sub: dict = {}
             _fill(field.children, row if isinstance(row, dict) else {}, sub)
             shown.append(sub)
-    while len(shown) < max(field.min_items or 0, 1):
+    while len(shown) < max(field.min_items or 0, field.initial_rows):
         shown.append(empty_row(field))
     return shown
 
@@ -102,10 +105,8 @@ def show(field: Field, value: Any) -> Any:
         return ""
     if kind in ("number", "money") and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_number(value, 2 if kind == "money" else field.decimal_digits if field.decimal_digits else None)
-    if kind == "time" and isinstance(value, str):
-        return value[:5]
-    if kind == "datetime" and isinstance(value, str):
-        return value[:16]
+    if kind in ("time", "datetime") and isinstance(value, str):
+        return local_moment(value, kind)
     return str(value)
 
 
@@ -260,13 +261,37 @@ def read_value(field: Field, raw: Any) -> Any:
     if kind == "time":
         if not _TIME.match(text):
             raise ValueError("Bitte eine Uhrzeit im Format HH:MM eingeben (z. B. 14:30).")
-        return text
+        return stored_moment(field, datetime.combine(date.today(), time.fromisoformat(text)), "time")
     if kind == "datetime":
         try:
-            return datetime.fromisoformat(text).strftime("%Y-%m-%dT%H:%M")
+            moment = datetime.fromisoformat(text)
         except ValueError as exc:
             raise ValueError("Bitte Datum und Uhrzeit angeben (TT.MM.JJJJ, HH:MM).") from exc
+        return stored_moment(field, moment.replace(tzinfo=None, second=0, microsecond=0), "datetime")
     return text
+
+
+def stored_moment(field: Field, local: datetime, kind: str) -> str:
+    """Return a time or date-time entered in German local time as the form stores it (timeSerializingFormat)."""
+    if field.time_format == "utc_offset":
+        text = local.replace(tzinfo=LOCAL_ZONE).isoformat(timespec="minutes")
+    elif field.time_format == "utc_normalized":
+        text = local.replace(tzinfo=LOCAL_ZONE).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    else:
+        text = local.strftime("%Y-%m-%dT%H:%M")
+    return text.split("T", 1)[1] if kind == "time" else text
+
+
+def local_moment(value: str, kind: str) -> str:
+    """Return a stored time or date-time as the input shows it, in German local time."""
+    text = f"{date.today().isoformat()}T{value}" if kind == "time" else value
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(LOCAL_ZONE)
+    return moment.strftime("%H:%M" if kind == "time" else "%Y-%m-%dT%H:%M")
 
 
 def _date(text: str) -> str:

@@ -41,6 +41,7 @@ class Widget:
     units: list[tuple[str, str, bool]] = dataclass_field(default_factory=list)
     integer: bool = False
     can_add: bool = True
+    can_remove: bool = True
     autofocus: bool = False
     html: Markup | None = None
     columns: list[tuple[str, str]] = dataclass_field(default_factory=list)
@@ -133,7 +134,8 @@ class _Builder:
         if not rows:
             rows = [empty_row(f)]
         widget.row_label = f.children[0].label if f.plain_list and f.children[0].label else "Zeile"
-        widget.can_add = f.max_items is None or len(rows) < f.max_items
+        widget.can_add = not f.fixed_rows and (f.max_items is None or len(rows) < f.max_items)
+        widget.can_remove = not f.fixed_rows
         widget.value = len(rows)
         for index, row in enumerate(rows):
             row_name = f"{name}.{index}"
