@@ -62,7 +62,8 @@ def test_clerk_of_the_group_starts_a_birth_case_at_the_counter(app, client, auth
         [document] = session.scalars(select(Dokument).where(Dokument.vorgang_id == vorgang.id,
                                                             Dokument.subject == "Geburtsbescheinigung")).all()
         assert document.direction == "incoming" and document.doc_type == "Antrag"
-    assert "Geburtsanzeige prüfen" in client.get(ok.location).get_data(as_text=True)
+    case_page = client.get(ok.location).get_data(as_text=True)
+    assert "Geburtsanzeige prüfen" in case_page and "<dt>Eingang über</dt><dd>Schalter / vor Ort</dd>" in case_page
 
 
 def test_only_clerks_of_the_start_group_see_and_start_the_procedure(app, client, authority, session_factory):
@@ -94,3 +95,30 @@ def test_paper_building_application_has_the_portal_shape(app, client, authority,
         assert case.data["antragsteller"]["address"]["postal_code"] == "19055"
         assert case.data["anlagen"] == [{"title": "Lageplan", "filename": "Lageplan.pdf", "kind": None,
                                          "status": "received", "link": None}]
+
+
+def test_a_start_form_deployed_with_the_model_is_offered(app, client, authority, session_factory):
+    from tests.conftest import unique_key
+    from tests.engine.forms.helpers import model_files
+
+    clerk = ui_user(session_factory, authority, "carla", roles=("clerk",), groups=("Sachbearbeitung",))
+    key = unique_key("formjs")
+    with transaction(session_factory) as session:
+        definitions.deploy(session, model_files("antrag_c8", key), authority_id=session.get(User, clerk).authority_id,
+                           deployed_by="test")
+    login(client, authority, "carla")
+    assert "Antrag (Camunda 8)" in client.get("/ui/neuer-vorgang").get_data(as_text=True)
+    url = f"/ui/neuer-vorgang/{key}"
+    response = post_form(client, url, {"betreff": "Antrag Mustermann", "kanal": "email", "antragsteller": "Erika",
+                                       "anschrift.strasse": "Am Markt 1", "anschrift.plz": "1905",
+                                       "anschrift.ort": "Schwerin"}, page_url=url)
+    assert response.status_code == 422 and "Postleitzahl: Bitte fünf Ziffern eingeben." in response.get_data(as_text=True)
+    response = post_form(client, url, {"betreff": "Antrag Mustermann", "kanal": "email", "antragsteller": "Erika",
+                                       "anschrift.strasse": "Am Markt 1", "anschrift.plz": "19055",
+                                       "anschrift.ort": "Schwerin"}, page_url=url)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with transaction(session_factory) as session:
+        case = session.scalar(select(Case).where(Case.authority_id == authority.id))
+        assert case.channel == "email"
+        assert case.data == {"antragsteller": "Erika", "anschrift": {"strasse": "Am Markt 1", "plz": "19055",
+                                                                       "ort": "Schwerin"}}

@@ -37,6 +37,7 @@ def init_app(app: Flask, api_blueprints=()) -> None:
     app.add_template_filter(formatting.datumzeit, "datumzeit")
     app.add_template_filter(formatting.zahl, "zahl")
     app.add_template_filter(formatting.groesse, "groesse")
+    app.add_template_filter(formatting.kanal, "kanal")
 
     @app.context_processor
     def _ui_globals():

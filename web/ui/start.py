@@ -13,7 +13,7 @@ from processes import desk
 from processes.intake import IncomingDocument
 from web.database import get_session
 from web.engine_context import document_store, engine_context
-from web.ui import documents
+from web.ui import documents, formatting
 from web.ui.common import login_required, register_error_pages, ui_user
 from web.ui.forms.submission import read_submission
 from web.ui.forms.values import tree_from_data
@@ -22,7 +22,7 @@ from web.ui.forms.widgets import build_widgets, error_summary
 bp = Blueprint("ui_start", __name__, url_prefix="/ui/neuer-vorgang")
 register_error_pages(bp)
 
-CHANNEL_LABELS = {"paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax"}
+CHANNEL_LABELS = {channel: formatting.CHANNEL_LABELS[channel] for channel in desk.DESK_CHANNELS}
 SUBJECT_LENGTH = 500
 MAX_ATTACHMENTS = 50
 ATTACHMENT_TYPES = {"baugenehmigung": "Bauvorlage"}
