@@ -19,7 +19,6 @@ INPUT_KINDS = frozenset({
     "textfield", "textarea", "number", "money", "duration", "date", "time", "datetime", "checkbox", "checklist",
     "radio", "select", "taglist",
 })
-CONTAINER_KINDS = frozenset({"group", "list"})
 DISPLAY_KINDS = frozenset({"display_text", "display_html", "table", "value", "separator", "spacer"})
 DURATION_UNITS = {"D": ("Tag", "Tage"), "W": ("Woche", "Wochen"), "M": ("Monat", "Monate"), "Y": ("Jahr", "Jahre")}
 """ISO 8601 duration designators a duration field may offer, with the German singular and plural."""
@@ -110,11 +109,6 @@ class Form:
     def walk(self) -> Iterator[tuple[str, Field]]:
         """Yield (absolute key path, field) for every field; rows of lists appear as ``path.*``."""
         yield from walk_fields(self.fields, "")
-
-    @property
-    def has_inputs(self) -> bool:
-        """Tell whether anything is entered in the form."""
-        return any(f.is_input for _, f in self.walk())
 
     @property
     def display_fields(self) -> list[Field]:

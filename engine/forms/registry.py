@@ -28,11 +28,6 @@ class FormRegistry:
         Draft202012Validator.check_schema(schema)
         self._forms[(process_key, element_id)] = read_json_schema(schema)
 
-    def get(self, process_key: str, element_id: str) -> dict | None:
-        """Return the registered JSON Schema of an element, or None."""
-        form = self._forms.get((process_key, element_id))
-        return form.schema if form else None
-
     def form(self, process_key: str, element_id: str, deployed: Mapping[str, Form] | None = None) -> Form | None:
         """Return the form of an element: the definition's own (``deployed``), else the registered one, else None."""
         if deployed and element_id in deployed:

@@ -74,11 +74,6 @@ def _moment(text: str) -> str:
     return datumzeit(moment) if moment.tzinfo else moment.strftime("%d.%m.%Y %H:%M")
 
 
-def fill_template(template: str, data: dict) -> str:
-    """Replace ``{{ path }}`` placeholders with the formatted (not yet escaped) case data values."""
-    return _PLACEHOLDER.sub(lambda m: format_value(get_path(data, m.group(1))), template)
-
-
 def markdown_html(field: Field, data: dict) -> Markup:
     """Render a form-js text component: Markdown (raw HTML off) with case data filled in, escaped."""
     filled = _PLACEHOLDER.sub(lambda m: _markdown_escape(format_value(get_path(data, m.group(1)))), field.text or "")
