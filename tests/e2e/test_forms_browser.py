@@ -1,20 +1,18 @@
 """Browser tests of forms: a clerk completes task forms (with and without JavaScript, and by keyboard alone) and
 starts a case through "Neuer Vorgang" with an attachment. axe-core checks every page; screenshots at 1280 px go to
-$AKTENFLUSS_SCREENSHOTS (default: the test's tmp dir), never into the repository."""
+the reviewers' artifacts folder (tests/e2e/conftest.py: screenshot), never into the repository."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from engine import definitions
 from engine.db import transaction
 from engine.models import Case, User
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, screenshot
 from tests.e2e.test_ui_browser import log_in
 from tests.web.test_ui_case_file import pdf_bytes
 from tests.web.ui_helpers import PASSWORD, deploy_and_start, new_key, ui_user
@@ -44,16 +42,9 @@ FORM = {
 }
 
 
-@pytest.fixture()
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("AKTENFLUSS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _shot(tab, folder: Path, name: str) -> None:
+def _shot(tab, name: str) -> None:
     tab.set_viewport_size({"width": 1280, "height": 900})
-    tab.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    screenshot(tab, name)
 
 
 class _CheckerWithScript:
@@ -98,7 +89,7 @@ def _open_task(tab, base: str, authority, username: str, check=assert_accessible
 
 
 def test_task_form_without_javascript_rows_errors_and_values_kept(app, browser, live_server, authority,
-                                                                  session_factory, screenshots):
+                                                                  session_factory):
     case_id = _task_with_form(app, session_factory, authority, "sabine")
     context = browser.new_context(locale="de-DE", java_script_enabled=False, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
@@ -137,7 +128,7 @@ def test_task_form_without_javascript_rows_errors_and_values_kept(app, browser, 
         summary = tab.get_by_role("alert")
         expect(summary).to_contain_text("Fehlende Unterlagen: Bitte mindestens 3 Zeichen eingeben.")
         assert_accessible(tab)
-        _shot(tab, screenshots, "aufgabe-formular-fehler")
+        _shot(tab, "aufgabe-formular-fehler")
         expect(tab.get_by_label("Rohbausumme")).to_have_value("250.000,00")
         expect(tab.get_by_label("Frist der Beteiligung", exact=True)).to_have_value("4")
         expect(tab.get_by_label("Einheit: Frist der Beteiligung")).to_have_value("W")
@@ -169,11 +160,11 @@ def _tab_to(tab, selector: str, limit: int = 120) -> None:
 
 
 def test_task_form_by_keyboard_alone_with_dependent_fields_hidden_by_script(app, page, live_server, authority,
-                                                                          session_factory, screenshots):
+                                                                          session_factory):
     case_id = _task_with_form(app, session_factory, authority, "karl")
     _open_task(page, live_server, authority, "karl")
     expect(page.get_by_label("Fehlende Unterlagen")).to_be_visible()  # the box is not ticked: they apply
-    _shot(page, screenshots, "aufgabe-formular")
+    _shot(page, "aufgabe-formular")
     _tab_to(page, "#feld-nachweise-1")
     page.keyboard.press("Space")
     _tab_to(page, "#feld-rohbausumme")
@@ -195,7 +186,7 @@ def test_task_form_by_keyboard_alone_with_dependent_fields_hidden_by_script(app,
 
 
 def test_clerk_starts_a_birth_case_at_the_counter_with_an_attachment(app, page, live_server, authority,
-                                                                     session_factory, screenshots, tmp_path):
+                                                                     session_factory, tmp_path):
     clerk = ui_user(session_factory, authority, "sina", groups=("Standesamt",))
     files = {p.name: p.read_bytes() for p in (BPMN / "geburt").iterdir() if p.suffix in (".bpmn", ".dmn")}
     with transaction(session_factory) as session:  # set-up: the registry office's procedure is deployed
@@ -221,7 +212,7 @@ def test_clerk_starts_a_birth_case_at_the_counter_with_an_attachment(app, page, 
     certificate = tmp_path / "Geburtsbescheinigung.pdf"
     certificate.write_bytes(pdf_bytes())
     page.get_by_label("Anlagen").set_input_files(str(certificate))
-    _shot(page, screenshots, "startformular")
+    _shot(page, "startformular")
     page.get_by_role("button", name="Vorgang anlegen").click()
     expect(page.get_by_role("alert")).to_contain_text("Anzeigende Stelle oder Person: Dieses Feld ist ein Pflichtfeld.")
     expect(page.get_by_text("Bitte wählen Sie die Dateien erneut aus")).to_be_visible()
@@ -234,7 +225,7 @@ def test_clerk_starts_a_birth_case_at_the_counter_with_an_attachment(app, page, 
     expect(page.get_by_text(re.compile(r"Vorgang \S+ angelegt, 1 Anlage\(n\) abgelegt\."))).to_be_visible()
     expect(page.get_by_role("table", name=re.compile("^Dokumente der Akte"))).to_contain_text("Geburtsbescheinigung")
     assert_accessible(page)
-    _shot(page, screenshots, "akte-nach-start")
+    _shot(page, "akte-nach-start")
     with transaction(session_factory) as session:
         case = session.query(Case).filter(Case.authority_id == authority.id).one()
         assert case.channel == "counter" and case.data["mutter"]["birth_date"] == "1978-04-12"
