@@ -12,14 +12,14 @@ from processes import casefile
 from web.database import get_session
 from web.engine_context import document_store
 from web.ui.common import login_required, register_error_pages, ui_user
+from web.security_headers import document_download_headers
 
 bp = Blueprint("ui_files", __name__, url_prefix="/ui/dokumente")
 register_error_pages(bp)
 
-# Types browsers show themselves without running anything of the document (no HTML, no SVG, no XML).
+# Types browsers show themselves without running anything of the document (no HTML, no SVG, no XML). Shown inline they
+# keep the sandboxed policy of every download (Chromium's PDF viewer works under it).
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
-# For a document shown inline: nothing but itself may load (an image's own bytes; a PDF has its own viewer).
-INLINE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"
 
 
 def served_media_type(version: DokumentVersion, original: bool = False) -> str:
@@ -49,8 +49,5 @@ def download(dokument_id: str, version: int):
     inline = request.args.get("ansehen") == "1" and media_type in INLINE_TYPES
     # The read event is committed with the request's transaction before the body is streamed.
     headers = {"Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename, safe='')}",
-               "X-Content-Type-Options": "nosniff",
                "X-Content-SHA256": found.rendition_sha256 if rendition else found.sha256}
-    if inline:
-        headers["Content-Security-Policy"] = INLINE_CSP
-    return Response(stream_with_context(stream), mimetype=media_type, headers=headers)
+    return document_download_headers(Response(stream_with_context(stream), mimetype=media_type, headers=headers))

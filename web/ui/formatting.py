@@ -66,3 +66,13 @@ def kalenderwoche(week: str) -> str:
     if not (year.isdigit() and number.isdigit()):
         return week
     return f"KW {int(number)}/{year}"
+
+
+CHANNEL_LABELS = {"api": "Schnittstelle (API)", "portal": "Online-Portal", "xbau": "XBau-Nachricht",
+                  "paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax"}
+"""German names of the intake channels recorded in Case.channel (see processes/intake.py)."""
+
+
+def kanal(channel: str | None) -> str:
+    """Return the German name of an intake channel."""
+    return CHANNEL_LABELS.get(channel or "", channel or "–")
