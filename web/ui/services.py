@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from eakte import audit
+from engine import task_rules
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.models import Case, ProcessDefinition, User, UserTask
 from processes import casework
@@ -75,10 +76,11 @@ def hand_to_group(session: Session, user: User, task: UserTask, group: str) -> N
 
 
 def colleagues(session: Session, user: User) -> list[User]:
-    """Return the active users of the user's authority."""
-    return list(session.scalars(
+    """Return the active users of the user's authority who work on tasks (clerks and supervisors; no admin or
+    modeller accounts)."""
+    return [u for u in session.scalars(
         select(User).where(User.authority_id == user.authority_id, User.active).order_by(User.display_name)
-    ))
+    ) if task_rules.works_on_tasks(u)]
 
 
 def groups_of_authority(session: Session, user: User) -> list[str]:
