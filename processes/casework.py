@@ -27,6 +27,7 @@ from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
+from processes.packages.deploy import deploy_package
 from processes.filing import CaseFiler, record_case_event
 
 
@@ -57,11 +58,9 @@ def build_context(
 def deploy_model(
     session: Session, ctx: EngineContext, files: dict[str, bytes], *, authority_id: str | None, actor: str
 ) -> definitions.Deployment:
-    """Deploy a model for one authority (or for all, with ``authority_id`` None) and log a new version."""
-    deployment = definitions.deploy(
-        session, files, authority_id=authority_id, deployed_by=actor, known_operations=ctx.registry.names(),
-        now=ctx.clock(),
-    )
+    """Deploy a package (model, forms, templates, manifest) for one authority (or for all) and log a new version."""
+    deployment = deploy_package(session, files, registered=ctx.registry.names(), authority_id=authority_id,
+                                deployed_by=actor, now=ctx.clock())
     if deployment.created:
         definition = deployment.definition
         audit.record(
