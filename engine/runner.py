@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -40,6 +40,8 @@ from sqlalchemy.orm import Session, lazyload
 from engine import jobs, serializer
 from engine.case_data import CaseData
 from engine.compaction import compact
+from engine.connectors.config import ConnectorConfig
+from engine.connectors.systems import OperationDeclaration
 from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
@@ -68,6 +70,9 @@ class EngineContext:
     script_time_limit: float = 1.0
     service_max_attempts: int = 5
     message_ttl: timedelta = timedelta(days=30)
+    connectors: ConnectorConfig = field(default_factory=ConnectorConfig)
+    declared_operations: Callable[[ProcessDefinition], Mapping[str, OperationDeclaration]] = lambda definition: {}
+    """Connector operations a definition's package declares (engine/connectors/systems.py)."""
 
     def __post_init__(self) -> None:
         self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)

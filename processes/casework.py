@@ -28,6 +28,7 @@ from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
 from processes.packages.deploy import deploy_package
+from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
 
 
@@ -50,9 +51,11 @@ def build_context(
     registry, forms = ServiceRegistry(), FormRegistry()
     steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
     register_all(registry, forms, steps)
-    register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
+    connectors = connectors if connectors is not None else ConnectorConfig.from_env()
+    register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event
-    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
+    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
+                         connectors=connectors, declared_operations=declared_operations)
 
 
 def deploy_model(

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from eakte.document_templates import decoded_templates
+from engine.connectors.systems import OperationDeclaration
 from engine.models import ProcessDefinition
 from processes.packages.manifest import MANIFEST, Manifest, read_manifest
 
@@ -27,6 +28,7 @@ class LoadedPackage:
 
     manifest: Manifest | None
     templates: dict[str, str] = field(default_factory=dict)
+    operations: dict[str, OperationDeclaration] = field(default_factory=dict)
 
 
 def package_of(definition: ProcessDefinition) -> LoadedPackage:
@@ -38,9 +40,18 @@ def package_of(definition: ProcessDefinition) -> LoadedPackage:
             return found
     files = definition.file_contents()
     manifest = read_manifest(files[MANIFEST])[0] if MANIFEST in files else None
-    loaded = LoadedPackage(manifest, decoded_templates(files))
+    operations = {
+        name: OperationDeclaration(name, op.system, op.method, op.path, dict(op.output))
+        for name, op in (manifest.operations.items() if manifest else ()) if op.declared
+    }
+    loaded = LoadedPackage(manifest, decoded_templates(files), operations)
     with _lock:
         _cache[definition.content_hash] = loaded
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return loaded
+
+
+def declared_operations(definition: ProcessDefinition) -> dict[str, OperationDeclaration]:
+    """Return the connector operations a definition's package declares (for the worker)."""
+    return package_of(definition).operations
