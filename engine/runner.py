@@ -73,6 +73,8 @@ class EngineContext:
     connectors: ConnectorConfig = field(default_factory=ConnectorConfig)
     declared_operations: Callable[[ProcessDefinition], Mapping[str, OperationDeclaration]] = lambda definition: {}
     """Connector operations a definition's package declares (engine/connectors/systems.py)."""
+    start_guard: Callable[[Session, ProcessDefinition, str], None] | None = None
+    """Called before a case of (definition, authority id) starts; raises to refuse it (an imported package not set up)."""
 
     def __post_init__(self) -> None:
         self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
@@ -118,6 +120,8 @@ def start_case(
         InvalidData: ``data`` has names that are no plain identifiers, or values that cannot be stored.
     """
     validate_variables(data or {}, "case data")
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, authority_id)
     model = model_of(definition)
     if model.starts_only_by_timer:
         events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)
@@ -140,6 +144,8 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     after it runs; the process's other start events are cancelled. The case
     has no actor; ``case.started`` names the event and the occurrence.
     """
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, definition.authority_id)
     case, workflow, case_data = _new_case(ctx, definition, definition.authority_id, None, None, None, None)
     session.add(case)
     ctx.events(session, case, "case.started", None, {

@@ -28,6 +28,7 @@ from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
 from processes.packages.deploy import deploy_package
+from processes.packages.setup import start_guard
 from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
 
@@ -54,8 +55,10 @@ def build_context(
     connectors = connectors if connectors is not None else ConnectorConfig.from_env()
     register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event
-    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
-                         connectors=connectors, declared_operations=declared_operations)
+    ctx = EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
+                        connectors=connectors, declared_operations=declared_operations)
+    ctx.start_guard = start_guard(ctx)
+    return ctx
 
 
 def deploy_model(

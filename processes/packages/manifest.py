@@ -93,7 +93,7 @@ SCHEMA: dict[str, Any] = {
         },
         "file_plan": {
             "type": "object", "required": ["code", "title"], "additionalProperties": False,
-            "properties": {"code": {"type": "string", "minLength": 1, "maxLength": 50},
+            "properties": {"code": {"type": "string", "minLength": 1, "maxLength": 40},
                            "title": _TEXT,
                            "retention_years": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 500},
                                                          {"const": "permanent"}]},
