@@ -107,22 +107,27 @@ def import_package(session: Session, ctx, data: bytes, user: User, archive_name:
     """
     if not user.has_role("modeller"):
         raise Forbidden("only modellers may import procedures")
+    return import_archive(session, ctx, data, user.authority_id, user.username, archive_name)
+
+
+def import_archive(session: Session, ctx, data: bytes, authority_id: str, actor: str,
+                   archive_name: str = "paket.zip") -> ImportResult:
+    """Import a package archive for an authority (the CLI's way; ``import_package`` checks the user first)."""
     files = read_package_zip(data, archive_name)
     if MANIFEST not in files:
         raise ModelValidationError([problem(
             "an imported package needs its manifest.json (what it needs from the authority)",
             "Ein übernommenes Paket braucht seine Datei manifest.json (was es von der Behörde braucht).",
             file=archive_name)])
-    deployment = casework.deploy_model(session, ctx, files, authority_id=user.authority_id, actor=user.username)
+    deployment = casework.deploy_model(session, ctx, files, authority_id=authority_id, actor=actor)
     manifest = json.loads(files[MANIFEST])
     definition = deployment.definition
-    session.add(PackageImport(authority_id=user.authority_id, process_key=definition.key, definition_id=definition.id,
+    session.add(PackageImport(authority_id=authority_id, process_key=definition.key, definition_id=definition.id,
                               source=manifest.get("publisher"), package_version=manifest.get("version"),
-                              imported_at=ctx.clock(), imported_by=user.username))
+                              imported_at=ctx.clock(), imported_by=actor))
     session.flush()
-    audit.record(session, f"definition/{definition.key}", "package.imported", actor=user.username,
-                 authority_id=user.authority_id,
+    audit.record(session, f"definition/{definition.key}", "package.imported", actor=actor, authority_id=authority_id,
                  data={"definition_id": definition.id, "version": definition.version,
                        "source": manifest.get("publisher"), "package_version": manifest.get("version")})
-    authority = session.get(Authority, user.authority_id)
+    authority = session.get(Authority, authority_id)
     return ImportResult(deployment, requirements(session, ctx, authority, deployment.definition))
