@@ -57,8 +57,11 @@ def check_templates(files: Mapping[str, bytes]) -> tuple[dict[str, str], list[Pa
 
 
 def check_model_against_package(model: ParsedModel, manifest: Manifest | None, templates: Mapping[str, str],
-                                registered: set[str]) -> list[PackageProblem]:
-    """Check what the model uses against what the package provides and declares."""
+                                registered: set[str], manifest_broken: bool = False) -> list[PackageProblem]:
+    """Check what the model uses against what the package provides and declares.
+
+    With ``manifest_broken`` (its problems are reported already) nothing is checked that needs the manifest.
+    """
     problems: list[PackageProblem] = []
     if manifest is not None and manifest.process != model.process_id:
         problems.append(problem(
@@ -67,7 +70,7 @@ def check_model_against_package(model: ParsedModel, manifest: Manifest | None, t
             f"„{model.process_id}“.", file=MANIFEST, pointer="/process"))
     for task in service_tasks(model):
         if task.operation_name == DOCUMENT_OPERATION:
-            problems.extend(_check_document_task(task, manifest, templates))
+            problems.extend(_check_document_task(task, manifest, templates, manifest_broken))
         elif manifest is not None and task.operation_name in manifest.operations:
             problems.extend(_check_declared_inputs(task, manifest))
     if manifest is not None:
@@ -89,7 +92,8 @@ def literal(expression: str | None):
         return None
 
 
-def _check_document_task(task: ServiceTask, manifest: Manifest | None, templates: Mapping[str, str]):
+def _check_document_task(task: ServiceTask, manifest: Manifest | None, templates: Mapping[str, str],
+                         manifest_broken: bool):
     params = task.operation_params
     where = {"element_id": task.bpmn_id}
     if "vorlage" not in params:
@@ -113,7 +117,7 @@ def _check_document_task(task: ServiceTask, manifest: Manifest | None, templates
                       f"Die Serviceaufgabe „{task.bpmn_id}“: Die Dokumentart „{doc_type}“ gibt es nicht "
                       f"(möglich: {', '.join(DOCUMENT_TYPES)}).", **where)
     for param, attribute, german in (("titel", "title", "einen Titel"), ("dokumentart", "doc_type", "eine Dokumentart")):
-        if param not in params and not (info and getattr(info, attribute)):
+        if param not in params and not (info and getattr(info, attribute)) and not manifest_broken:
             yield problem(
                 f"service task '{task.bpmn_id}': template '{name}' needs a {attribute} (parameter '{param}' or "
                 f"'templates/{name}/{attribute}' in the manifest)",

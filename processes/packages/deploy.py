@@ -54,7 +54,8 @@ def parse_package(files: Mapping[str, bytes], registered: Collection[str]) -> Pa
         model = parse_model(files, known_operations=known)
     except ModelValidationError as exc:
         raise ModelValidationError(problems + exc.problems) from exc
-    problems.extend(check_model_against_package(model, manifest, templates, set(registered)))
+    problems.extend(check_model_against_package(model, manifest, templates, set(registered),
+                                                manifest_broken=MANIFEST in files and manifest is None))
     if problems:
         raise ModelValidationError(problems)
     return ParsedPackage(model, manifest, templates)
