@@ -58,6 +58,7 @@
     new window.AktenflussBpmnProperties(modeler, block.querySelector(".bpmn-properties"),
       { operations: data.operations || [], forms: forms, templates: templates });
     var timer = null;
+    block.modeler = modeler; // for scripts that drive the editor (and for debugging in the browser)
 
     function save() {
       return modeler.saveXML({ format: true }).then(function (result) { area.value = result.xml; });
@@ -101,7 +102,9 @@
         var button = document.createElement("button");
         button.type = "button";
         button.className = "link-button";
-        button.textContent = issue.id || "Prozess";
+        var target = issue.id && modeler.get("elementRegistry").get(issue.id);
+        var name = target && target.businessObject && target.businessObject.name;
+        button.textContent = name ? name + " (" + issue.id + ")" : (issue.id || "Prozess");
         button.addEventListener("click", function () {
           var element = issue.id && modeler.get("elementRegistry").get(issue.id);
           if (element) {
@@ -130,7 +133,7 @@
     });
     pending.push(save);
     return modeler.importXML(area.value).then(function () {
-      modeler.get("canvas").zoom("fit-viewport");
+      fitCanvas(modeler.get("canvas"));
       collapse(area);
       block.dataset.ready = "true";
       check();
@@ -139,6 +142,13 @@
         "Das Diagramm kann nicht angezeigt werden (" + error.message + "). Bitte das XML unten als Text bearbeiten.";
       block.dataset.ready = "error";
     });
+  }
+
+  // Show the whole diagram, at most at full size, clear of the palette on the left.
+  function fitCanvas(canvas) {
+    canvas.zoom("fit-viewport");
+    if (canvas.zoom() > 1) { canvas.zoom(1); }
+    canvas.scroll({ dx: 70, dy: 0 });
   }
 
   // --- forms (form-js) -----------------------------------------------------------------------------
