@@ -1,13 +1,13 @@
 // The package editor page: bpmn-js Modeler (with bpmnlint and the engine's findings), the form-js
-// editor and dmn-js, each kept in sync with the text area of its file, so that "Speichern" posts the
-// whole package as one HTML form. Without JavaScript the text areas are the editor.
+// editor and dmn-js, each writing every change into the text area of its file at once, so that
+// "Speichern" posts the whole package as one plain HTML form. Without JavaScript the text areas are
+// the editor.
 (function () {
   "use strict";
   var form = document.getElementById("paket-editor");
   if (!form) { return; }
   var data = JSON.parse(form.dataset.editor || "{}");
   var csrf = form.querySelector("input[name=csrf_token]").value;
-  var pending = []; // functions returning promises that write the editors' state into the text areas
 
   function textarea(file) {
     return form.querySelector("textarea.file-text[data-file=\"" + CSS.escape(file) + "\"]");
@@ -131,7 +131,6 @@
       clearTimeout(timer);
       timer = setTimeout(check, 700);
     });
-    pending.push(save);
     return modeler.importXML(area.value).then(function () {
       fitCanvas(modeler.get("canvas"));
       collapse(area);
@@ -163,7 +162,6 @@
     var editor = new window.FormEditor.FormEditor({ container: node });
     function save() { area.value = JSON.stringify(editor.saveSchema(), null, 2); return Promise.resolve(); }
     editor.on("changed", save);
-    pending.push(save);
     return editor.importSchema(schema).then(function () { collapse(area); node.dataset.ready = "true"; })
       .catch(function (error) { node.textContent = "Der Formulareditor kann das Formular nicht öffnen (" + error.message + ")."; });
   }
@@ -174,27 +172,25 @@
     var area = textarea(node.dataset.file);
     var modeler = new window.DmnJS({ container: node, common: { keyboard: { bindTo: window } } });
     function save() { return modeler.saveXML({ format: true }).then(function (result) { area.value = result.xml; }); }
-    pending.push(save);
+    function watch() {
+      var viewer = modeler.getActiveViewer();
+      if (viewer) { viewer.on("commandStack.changed", save); }
+    }
+    modeler.on("views.changed", watch);
     return modeler.importXML(area.value).then(function () {
       var table = modeler.getViews().filter(function (view) { return view.type === "decisionTable"; })[0];
       if (table) { return modeler.open(table); }
-    }).then(function () { collapse(area); node.dataset.ready = "true"; })
+    }).then(function () { watch(); collapse(area); node.dataset.ready = "true"; })
       .catch(function (error) { node.textContent = "Die Entscheidungstabelle kann nicht angezeigt werden (" + error.message + ")."; });
   }
 
-  // --- saving --------------------------------------------------------------------------------------
-
-  var synced = false;
-  form.addEventListener("submit", function (event) {
-    if (synced) { synced = false; return; }
-    event.preventDefault();
-    var submitter = event.submitter;
-    Promise.all(pending.map(function (save) { return save(); })).catch(function () { /* the text is what is sent */ })
-      .then(function () {
-        synced = true;
-        if (submitter) { form.requestSubmit(submitter); } else { form.requestSubmit(); }
-      });
-  });
+  // Buttons the libraries put into the editors (e.g. bpmnlint's toggle) would submit the whole form.
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button");
+    if (button && !button.hasAttribute("type") && button.closest(".bpmn-canvas, .form-editor, .dmn-editor")) {
+      button.type = "button";
+    }
+  }, true);
 
   var starts = [];
   if (typeof window.BpmnJS === "function") {
