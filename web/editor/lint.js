@@ -35,7 +35,9 @@ function engineRule() {
   return {
     check(node, reporter) {
       if (!node.id) { return; }
-      const isRoot = node.$type === 'bpmn:Process' || node.$type === 'bpmn:Collaboration';
+      // Findings without an element go to the collaboration if there is one, else to the process.
+      const hasCollaboration = node.$parent && (node.$parent.rootElements || []).some((e) => e.$type === 'bpmn:Collaboration');
+      const isRoot = node.$type === 'bpmn:Collaboration' || (node.$type === 'bpmn:Process' && !hasCollaboration);
       engineFindings.forEach((finding) => {
         if (finding.element_id === node.id || (isRoot && finding.root)) {
           reporter.report(node.id, finding.message);
