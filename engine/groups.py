@@ -218,3 +218,25 @@ def _clean_candidate_groups(names: list[str]) -> list[str]:
     if not isinstance(names, list):
         raise InvalidData("candidate groups must be a list of names")
     return sorted({clean_name(n, "candidate group", CANDIDATE_GROUP_LENGTH) for n in names})
+
+
+def group_ids_by_name(session: Session, authority_id: str, names: list[str]) -> list[str]:
+    """Return the ids of the authority's groups called ``names``, or raise NotFound naming one that is missing."""
+    wanted = {n.strip() for n in names}
+    found = dict(session.execute(select(Group.name, Group.id).where(Group.authority_id == authority_id,
+                                                                    Group.name.in_(wanted))).all())
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise NotFound(f"no group '{missing[0][:200]}' in this authority")
+    return sorted(found.values())
+
+
+def user_ids_by_name(session: Session, authority_id: str, usernames: list[str]) -> list[str]:
+    """Return the ids of the authority's users called ``usernames``, or raise NotFound naming one that is missing."""
+    wanted = {n.strip() for n in usernames}
+    found = dict(session.execute(select(User.username, User.id).where(User.authority_id == authority_id,
+                                                                      User.username.in_(wanted))).all())
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise NotFound(f"no user '{missing[0][:100]}' in this authority")
+    return sorted(found.values())

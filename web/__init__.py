@@ -9,8 +9,8 @@ from flask_smorest import Api
 
 from web import config, database, engine_context, request_guard, ui
 from web.api import (
-    case_operations, cases, definitions, delivery, disposal, errors, file_plan, files, incidents, intake, messages,
-    tasks,
+    absences, admin_log, authorities, case_operations, cases, definitions, delivery, disposal, errors, file_plan, files,
+    groups, incidents, intake, messages, tasks, users,
 )
 
 
@@ -28,7 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
-        case_operations.blp, intake.blp, delivery.blp, disposal.blp,
+        case_operations.blp, intake.blp, delivery.blp, disposal.blp, users.blp, users.me_blp, groups.blp,
+        absences.blp, authorities.blp, admin_log.blp,
     )
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)

@@ -6,9 +6,6 @@ archive's import confirmation (0506) or a confirmation recorded by hand; the
 destruction. Only admins may use it.
 """
 
-import os
-import tempfile
-
 from flask import request, send_file
 from flask_smorest import abort
 
@@ -16,10 +13,8 @@ from eakte import anbietung
 from eakte.akten import get_akte
 from eakte.aussonderung import confirm_archive, destroy_file, due_for_disposal
 from eakte.models import Akte, ArchiveHandover
-from eakte.xdomea import export_0503
-from eakte.xdomea.message import authority_contact
 from engine.db import utcnow
-from engine.models import Authority
+from processes import disposal
 from web.api.blueprint import Blueprint
 from web.api.schemas.disposal import (
     AppraisalSchema,
@@ -66,11 +61,8 @@ def list_due():
 def create_offer(body):
     """Offer due A and B files to the archive: record the offer and answer with the 0501 message."""
     session, user = get_session(), current_user()
-    owner = session.get(Authority, user.authority_id)
-    sender = authority_contact(owner.name, owner.slug, body["sender_key"])
-    return _with_schema(lambda: anbietung.offer_to_archive(
-        session, owner.id, sender=sender, recipient={"name": body["archive"].strip()}, actor=user.username,
-        today=utcnow().date(), aktenzeichen=body["aktenzeichen"]))
+    return _with_schema(lambda: disposal.offer(session, user, archive=body["archive"], sender_key=body["sender_key"],
+                                               aktenzeichen=body["aktenzeichen"], today=utcnow().date()))
 
 
 @blp.route("/appraisals", methods=["POST"])
@@ -113,17 +105,10 @@ def create_handover(body):
     the archive confirms the one it imported.
     """
     session, user = get_session(), current_user()
-    owner = session.get(Authority, user.authority_id)
-    akte = get_akte(session, owner.id, aktenzeichen=body["aktenzeichen"])
-    handle, path = tempfile.mkstemp(prefix="aktenfluss-0503-", suffix=".zip")
-    os.close(handle)
-    try:
-        result = _with_schema(lambda: export_0503(
-            session, document_store(), akte, sender=authority_contact(owner.name, owner.slug, body["sender_key"]),
-            recipient={"name": body["archive"].strip()}, actor=user.username, out=path, receipt=body["receipt"]))
-        package = open(path, "rb")  # noqa: SIM115 - closed by the response
-    finally:
-        os.unlink(path)  # the open handle keeps the content until the response is sent
+    akte = get_akte(session, user.authority_id, aktenzeichen=body["aktenzeichen"])
+    result, package = _with_schema(lambda: disposal.hand_over(
+        session, document_store(), user, akte, archive=body["archive"], sender_key=body["sender_key"],
+        receipt=body["receipt"]))
     response = send_file(package, mimetype="application/zip", as_attachment=True,
                          download_name=f"{result.process_id}_Aussonderung.Aussonderung.0503.zip")
     response.headers["X-Handover-Id"] = result.handover_id

@@ -7,14 +7,15 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from web.ui import (assets, auth, case_data_view, cases, files, formatting, inbox, incidents, kpi, modeller, oidc,
-                    supervisor, tasks)
+from web.ui import (account, assets, auth, case_data_view, cases, files, formatting, inbox, incidents, kpi, modeller,
+                    oidc, supervisor, tasks, vertretung)
+from web.ui.verwaltung import BLUEPRINTS as ADMIN_BLUEPRINTS
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
 BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, modeller.bp, supervisor.bp, incidents.bp,
-              kpi.bp, assets.bp)
+              kpi.bp, assets.bp, account.bp, vertretung.bp, *ADMIN_BLUEPRINTS)
 
 
 def init_app(app: Flask, api_blueprints=()) -> None:
@@ -42,4 +43,5 @@ def init_app(app: Flask, api_blueprints=()) -> None:
 
     @app.context_processor
     def _ui_globals():
-        return {"current_user": ui_user, "csrf_token": generate_csrf}
+        return {"current_user": ui_user, "csrf_token": generate_csrf,
+                "substitution_summary": vertretung.substitution_summary}

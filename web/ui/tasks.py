@@ -14,7 +14,7 @@ from engine.errors import InvalidData
 from processes import casework
 from web.database import get_session
 from web.engine_context import document_store, engine_context
-from web.ui import documents, schema_forms, services
+from web.ui import documents, schema_forms, services, vertretung
 from web.ui.common import login_required, register_error_pages, ui_user
 
 bp = Blueprint("ui_tasks", __name__, url_prefix="/ui/aufgaben")
@@ -34,9 +34,12 @@ def show(task_id):
 @bp.post("/<task_id>/uebernehmen")
 @login_required("clerk", "supervisor")
 def claim(task_id):
-    """Claim the task for myself."""
-    runner.claim_task(get_session(), engine_context(), task_id, ui_user())
-    flash("Sie haben die Aufgabe übernommen.")
+    """Claim the task for myself (in Vertretung, if it is assigned to a colleague I stand in for)."""
+    db, user, ctx = get_session(), ui_user(), engine_context()
+    absent = vertretung.absent_for_task(db, user, casework.get_task(db, user, task_id), ctx.clock())
+    runner.claim_task(db, ctx, task_id, user, on_behalf_of=absent)
+    flash("Sie haben die Aufgabe übernommen." if absent is None
+          else f"Sie haben die Aufgabe in Vertretung für {absent.display_name} übernommen.")
     return redirect(url_for(".show", task_id=task_id))
 
 
@@ -144,7 +147,8 @@ def complete(task_id):
     """Complete the task with the submitted form."""
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
-    if task.status == "open" and task.assignee_id != user.id:  # e.g. given back or taken over in another window
+    absent = vertretung.absent_for_task(db, user, task, ctx.clock())
+    if task.status == "open" and task.assignee_id != user.id and absent is None:  # e.g. given back meanwhile
         return _page(task_id, form_errors={"_form": [
             "Die Aufgabe ist Ihnen nicht (mehr) zugewiesen. Bitte übernehmen Sie sie, bevor Sie sie erledigen."]},
             status=409)
@@ -155,7 +159,7 @@ def complete(task_id):
     if problems:
         return _page(task_id, submitted=data, form_errors=problems, status=422)
     try:
-        runner.complete_task(db, ctx, task_id, user, data)
+        runner.complete_task(db, ctx, task_id, user, data, on_behalf_of=absent)
     except InvalidData as exc:  # the engine checks the form again, with the same schema
         fields = {k: [str(m) for m in v] for k, v in exc.details.get("fields", {}).items()}
         return _page(task_id, submitted=data, form_errors=fields or {"_form": [exc.message]}, status=422)
@@ -173,7 +177,8 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
     fields = schema_forms.fields_of(schema, submitted if submitted is not None else case.data) if schema else []
     for f in fields:
         f.errors = form_errors.get(f.name, [])
-    may_work = task.status == "open" and task.assignee_id == user.id
+    on_behalf = vertretung.absent_for_task(db, user, task, ctx.clock())
+    may_work = task.status == "open" and (task.assignee_id == user.id or on_behalf is not None)
     file = documents.case_file(db, user, case, task_id=task.id)
     general_errors = [m for k, msgs in form_errors.items() if k not in _fields_shown(task, user, fields, file, may_work)
                       for m in msgs]
@@ -184,7 +189,7 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
         colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
         groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
         file=file, direction_labels=documents.DIRECTION_LABELS,
-        document_types=DOCUMENT_TYPES, upload=upload_values or {},
+        document_types=DOCUMENT_TYPES, upload=upload_values or {}, on_behalf=on_behalf,
     ), status
 
 
@@ -195,7 +200,7 @@ def _fields_shown(task, user, fields, file, may_work: bool) -> set[str]:
     shown = {"notiz", "wiedervorlage"}
     if user.has_role("supervisor"):
         shown.add("_zuweisen")
-    if file.akte and (may_work or user.has_role("supervisor")):
+    if file.akte and (task.assignee_id == user.id or user.has_role("supervisor")):
         shown |= UPLOAD_FIELDS
     if may_work:
         shown |= {f.name for f in fields}
