@@ -7,7 +7,7 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import config, database, engine_context, request_guard, ui
+from web import auth, config, database, engine_context, request_guard, ui
 from web.api import (
     absences, admin_log, authorities, case_operations, cases, definitions, delivery, disposal, errors, file_plan, files,
     groups, incidents, intake, messages, tasks, users,
@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     database.init_app(app)
     request_guard.init_app(app)
     engine_context.init_app(app)
+    auth.init_app(app)
     api = Api(app)
     errors.init_app(app)
     api_blueprints = (
