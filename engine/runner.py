@@ -310,10 +310,23 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     return message
 
 
-def waits_for_message(ctx: EngineContext, case: Case, name: str) -> bool:
-    """Tell whether the case currently waits at a catch event for message ``name``."""
+@dataclass(frozen=True)
+class AwaitedMessage:
+    """A message a case waits for: the BPMN message name and the name of the element that waits."""
+
+    name: str
+    step: str
+
+
+def awaited_messages(ctx: EngineContext, case: Case) -> list[AwaitedMessage]:
+    """Return the messages the case currently waits for at catch events, receive tasks or boundary events."""
     workflow, _ = _restore(ctx, case)
-    return any(e.name == name for e in workflow.waiting_events() if "Message" in e.event_type)
+    awaited = {}
+    for task in workflow.event_manager.tasks.values():
+        event = task.task_spec.event_definition.details(task)
+        if "Message" in event.event_type:
+            awaited.setdefault(event.name, AwaitedMessage(event.name, task.task_spec.bpmn_name or event.name))
+    return sorted(awaited.values(), key=lambda m: m.step)
 
 
 def start_event_messages(definition: ProcessDefinition) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -12,6 +13,10 @@ from werkzeug.serving import make_server
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Screenshots for reviewers (artifacts, never committed): AKTENFLUSS_SCREENSHOT_DIR or test-artifacts/screenshots.
+SCREENSHOTS = Path(os.environ.get("AKTENFLUSS_SCREENSHOT_DIR")
+                   or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots")
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 # Package scope: Playwright's sync API runs an asyncio loop in the main thread while it is
@@ -48,7 +53,7 @@ def browser():
 @pytest.fixture()
 def page(browser):
     """A fresh browser context and page (own cookies) per test."""
-    context = browser.new_context(locale="de-DE")
+    context = browser.new_context(locale="de-DE", viewport=VIEWPORT)
     tab = context.new_page()
     yield tab
     context.close()
@@ -63,3 +68,11 @@ def assert_accessible(tab) -> None:
         for v in result["violations"]
     ]
     assert not problems, f"axe found violations on {tab.url}:\n" + "\n".join(problems)
+
+
+def screenshot(tab, name: str) -> Path:
+    """Save a full-page screenshot of the current page (1280 px wide) as SCREENSHOTS/NAME.png for reviewers."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path

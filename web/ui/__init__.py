@@ -8,14 +8,14 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from web.ui import (account, assets, auth, case_data_view, cases, files, formatting, inbox, incidents, kpi, modeller,
-                    oidc, supervisor, tasks, vertretung)
+                    oidc, posteingang, supervisor, tasks, vertretung)
 from web.ui.verwaltung import BLUEPRINTS as ADMIN_BLUEPRINTS
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
-BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, modeller.bp, supervisor.bp, incidents.bp,
-              kpi.bp, assets.bp, account.bp, vertretung.bp, *ADMIN_BLUEPRINTS)
+BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, posteingang.bp, modeller.bp, supervisor.bp,
+              incidents.bp, kpi.bp, assets.bp, account.bp, vertretung.bp, *ADMIN_BLUEPRINTS)
 
 
 def init_app(app: Flask, api_blueprints=()) -> None:
