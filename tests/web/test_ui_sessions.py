@@ -73,3 +73,27 @@ def test_a_wrong_password_starts_no_session(client, authority, session_factory):
     ui_user(session_factory, authority, "sabine")
     assert login(client, authority, "sabine", PASSWORD + "x").status_code == 200
     assert client.get("/ui/aufgaben").status_code == 302
+
+
+def test_a_password_change_ends_the_other_sessions_but_keeps_this_one(app, authority, session_factory):
+    ui_user(session_factory, authority, "sabine")
+    office, home = app.test_client(), app.test_client()
+    login(office, authority, "sabine")
+    login(home, authority, "sabine")
+    stolen = _with_cookie(app, _cookie(home))
+    changed = post_form(office, "/ui/konto/passwort", {"aktuelles_passwort": PASSWORD, "neues_passwort": "neu-und-lang-1",
+                                                       "wiederholung": "neu-und-lang-1"}, page_url="/ui/konto/passwort")
+    assert changed.status_code == 302
+    assert office.get("/ui/aufgaben").status_code == 200
+    assert home.get("/ui/aufgaben").status_code == 302 and stolen.get("/ui/aufgaben").status_code == 302
+
+
+def test_signing_out_everywhere_ends_every_session_of_the_user(app, authority, session_factory):
+    ui_user(session_factory, authority, "sabine")
+    ui_user(session_factory, authority, "tom")
+    office, home, colleague = app.test_client(), app.test_client(), app.test_client()
+    for client, name in ((office, "sabine"), (home, "sabine"), (colleague, "tom")):
+        login(client, authority, name)
+    assert post_form(office, "/ui/konto/ueberall-abmelden", {}, page_url="/ui/konto").status_code == 302
+    assert office.get("/ui/aufgaben").status_code == 302 and home.get("/ui/aufgaben").status_code == 302
+    assert colleague.get("/ui/aufgaben").status_code == 200
