@@ -17,6 +17,8 @@ from engine.models import Substitution, User
 from processes.administration.access import require_admin_or_supervisor
 from processes.administration.audit_log import record_change
 
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
+
 
 def day_start(day: date) -> datetime:
     """Return midnight at the start of ``day`` in legal time, as UTC."""
@@ -35,6 +37,10 @@ def set_absence(session: Session, actor: User, user: User, *, substitute: User |
     A user sets their own absence; supervisors and administrators set anyone's in their authority.
     """
     _require_may_manage(actor, user)
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise InvalidData(f"dates of an absence must lie between {EARLIEST} and {LATEST}",
+                              {"fields": {name: ["out of range"]}})
     if ends_on is not None and ends_on < starts_on:
         raise InvalidData("the last day of an absence must not be before its first day",
                           {"fields": {"ends_on": ["before starts_on"]}})

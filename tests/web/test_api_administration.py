@@ -183,6 +183,10 @@ def test_absences_substitutes_and_work_in_substitution(client, authority):
     late = (date.today() - timedelta(days=2)).isoformat()
     refused = client.post("/api/v1/substitutions", json={"starts_on": late, "ends_on": late}, headers=anna.headers)
     assert refused.status_code == 422 and "over already" in refused.json["message"]
+    for day in ("0001-01-01", "9999-12-31"):  # the day's bounds in legal time would leave the calendar
+        edge = client.post("/api/v1/substitutions", json={"starts_on": "2030-01-01", "ends_on": day},
+                           headers=anna.headers)
+        assert edge.status_code == 422 and "between" in edge.json["message"]
 
 
 def test_file_plan_units_and_mappings_are_changed_and_logged(client, authority):

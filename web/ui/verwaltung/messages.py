@@ -45,6 +45,7 @@ _RULES: list[tuple[str, str, str]] = [
      "Diese Person bearbeitet keine Aufgaben (ihr fehlt die Rolle Sachbearbeitung oder Fachaufsicht)."),
     (r"^(the last day of an absence|a substitution must end)", "bis",
      "Der letzte Tag darf nicht vor dem ersten Tag liegen."),
+    (r"^dates of an absence must lie between", "von", "Bitte geben Sie ein Datum zwischen 1900 und 9000 an."),
     (r"^this absence would be over already", "bis", "Der letzte Tag darf nicht in der Vergangenheit liegen."),
     (r"^this absence has ended already", "_form", "Diese Abwesenheit ist bereits beendet."),
     (r"^groups must be a non-empty list", "gruppen", "Bitte wählen Sie mindestens eine Gruppe."),
