@@ -68,7 +68,7 @@ def test_creating_a_user_shows_german_errors_keeps_values_and_shows_the_link_onc
     html = created.get_data(as_text=True)
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
     link = re.search(r'id="einmal-link">([^<]+)<', html)[1]
-    assert "/ui/passwort-setzen/" in link and "nur einmal sichtbar" in html.lower()
+    assert "/ui/passwort-setzen/" in link and "nur einmal sichtbar" in html.lower() and "<dd>bert</dd>" in html
     user = _user(session_factory, authority, "bert")
     assert (user.display_name, user.email, user.roles) == ("Bert Bauer", "bert@example.org", ["clerk", "supervisor"])
     assert "Bert Bauer" in admin.get("/ui/verwaltung/benutzer?suche=bauer").get_data(as_text=True)
@@ -104,7 +104,7 @@ def test_deactivation_asks_on_a_page_of_its_own_and_ends_the_users_sessions(app,
     login(browser, authority, "anna")
     url = f"/ui/verwaltung/benutzer/{anna}/deaktivieren"
     ask = admin.get(url).get_data(as_text=True)
-    assert "Wollen Sie das Konto" in ask and "nicht gelöscht" in ask
+    assert "Wollen Sie das Konto" in ask and "nicht gelöscht" in ask and "(Anna Alt)" in ask
     assert _user(session_factory, authority, "anna").active
     assert _post(admin, url, {}).status_code == 302
     assert not _user(session_factory, authority, "anna").active

@@ -103,7 +103,7 @@ def deactivate(user_id):
         else:
             flash(f"Das Konto „{user.username}“ ist deaktiviert.")
             return redirect(url_for(".edit", user_id=user.id))
-    return render_template("ui/verwaltung/benutzer_deaktivieren.html", title="Konto deaktivieren", user=user,
+    return render_template("ui/verwaltung/benutzer_deaktivieren.html", title="Konto deaktivieren", account=user,
                            error=error), 409 if error else 200
 
 
@@ -198,7 +198,7 @@ def _edit_page(user, values, errors):
         values = {"anzeigename": user.display_name, "email": user.email or "", "rollen": list(user.roles),
                   "gruppen": [g.id for g in groups_of(db, user)]}
     return render_template(
-        "ui/verwaltung/benutzer_bearbeiten.html", title=f"Konto {user.username}", user=user, values=values,
+        "ui/verwaltung/benutzer_bearbeiten.html", title=f"Konto {user.username}", account=user, values=values,
         errors=errors, tokens=users.tokens_of(db, actor, user), sessions=running_login_sessions(db, user.id, utcnow()),
         is_self=user.id == actor.id, **_choices(db, actor),
     ), 422 if errors else 200
@@ -214,4 +214,4 @@ def credentials_page(user, issued, heading, links):
     link = url_for("ui_account.reset", token=issued.secret, _external=True) if issued and issued.method == "link" \
         else None
     return no_store(make_response(render_template("ui/verwaltung/zugang.html", title=heading, heading=heading,
-                                                  user=user, issued=issued, link=link, links=links)))
+                                                  account=user, issued=issued, link=link, links=links)))
