@@ -100,6 +100,11 @@ def test_a_file_goes_through_offer_appraisal_hand_over_confirmation_and_destruct
         assert session.get(Akte, akte_id).status == "disposed"
         kinds = set(session.scalars(select(AuditEvent.kind).where(AuditEvent.stream == f"akte/{akte_id}")))
     assert {"akte.offered", "akte.appraised", "akte.exported", "akte.archive_confirmed", "akte.destroyed"} <= kinds
+    log = admin.get("/ui/verwaltung/protokoll").get_data(as_text=True)
+    for step in ("Akten dem Archiv angeboten (0501)", "Bewertung des Archivs übernommen (0502)",
+                 "Akte an das Archiv abgegeben (0503)", "Übernahme durch das Archiv bestätigt", "Akte vernichtet",
+                 f"Prozess-ID: {process_id}", "Zeichen des Archivs: LAMV 7/1"):
+        assert step in log, step
 
 
 def test_refused_steps_say_why_in_german_and_change_nothing(admin, due_file, session_factory):

@@ -9,10 +9,8 @@ destruction. Only admins may use it.
 from flask import request, send_file
 from flask_smorest import abort
 
-from eakte import anbietung
 from eakte.akten import get_akte
-from eakte.aussonderung import confirm_archive, destroy_file, due_for_disposal
-from eakte.models import Akte, ArchiveHandover
+from eakte.aussonderung import due_for_disposal
 from engine.db import utcnow
 from processes import disposal
 from web.api.blueprint import Blueprint
@@ -74,8 +72,7 @@ def import_appraisal():
     """Record the archive's appraisal (0502) of an offer: V files become destroyable, A files are to be handed over."""
     user = current_user()
     data = _xml_body()
-    return _with_schema(lambda: anbietung.import_appraisal(get_session(), user.authority_id, data,
-                                                           actor=user.username))
+    return _with_schema(lambda: disposal.import_appraisal(get_session(), user, data))
 
 
 @blp.route("/import-confirmations", methods=["POST"])
@@ -87,8 +84,7 @@ def import_confirmation():
     """Record the archive's import confirmation (0506) of a hand-over; a failed import is recorded, not confirmed."""
     user = current_user()
     data = _xml_body()
-    return _with_schema(lambda: anbietung.import_archive_confirmation(get_session(), user.authority_id, data,
-                                                                      actor=user.username))
+    return _with_schema(lambda: disposal.import_confirmation(get_session(), user, data))
 
 
 @blp.route("/handovers", methods=["POST"])
@@ -123,13 +119,7 @@ def create_handover(body):
 @blp.alt_response(409, description="the hand-over is already confirmed")
 def confirm_handover(body, handover_id):
     """Record by hand that the archive received a hand-over (when it confirms by letter, not with a 0506)."""
-    session, user = get_session(), current_user()
-    handover = session.get(ArchiveHandover, handover_id)
-    akte = session.get(Akte, handover.akte_id) if handover is not None else None
-    if akte is None or akte.authority_id != user.authority_id:
-        abort(404, message=f"no archive hand-over with id '{handover_id}'")
-    confirmed = confirm_archive(session, handover_id, actor=user.username,
-                                archive_reference=body["archive_reference"].strip())
+    confirmed, akte = disposal.confirm_by_hand(get_session(), current_user(), handover_id, body["archive_reference"])
     return {"id": confirmed.id, "aktenzeichen": akte.aktenzeichen, "process_id": confirmed.process_id,
             "package_sha256": confirmed.package_sha256, "confirmed_at": confirmed.confirmed_at,
             "archive_reference": confirmed.archive_reference}
@@ -150,8 +140,7 @@ def destroy(body):
     """
     user = current_user()
     commit_now()  # the destruction's own transactions must not wait for this one (SQLite has one writer)
-    result = destroy_file(session_factory(), document_store(), authority_id=user.authority_id,
-                          aktenzeichen=body["aktenzeichen"], actor=user.username)
+    result = disposal.destroy(get_session(), session_factory(), document_store(), user, body["aktenzeichen"])
     message = None if result.complete else ("the content is destroyed, but the storage is not available to delete "
                                             "its objects; repeat the request to finish")
     return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": result.versions_destroyed,

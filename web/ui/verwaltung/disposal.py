@@ -11,7 +11,7 @@ from flask import Blueprint, abort, make_response, render_template, request, sen
 from sqlalchemy import select
 
 from eakte import anbietung
-from eakte.aussonderung import confirm_archive, destroy_file, due_for_disposal
+from eakte.aussonderung import due_for_disposal
 from eakte.errors import EakteError
 from eakte.models import Akte, ArchiveHandover
 from eakte.xdomea.incoming import XdomeaMessageRejected
@@ -82,7 +82,7 @@ def appraisal():
     if error:
         return _index_page({"bewertung": error}, 422)
     try:
-        result = anbietung.import_appraisal(get_session(), ui_user().authority_id, data, actor=ui_user().username)
+        result = disposal.import_appraisal(get_session(), ui_user(), data)
     except (XdomeaMessageRejected, FileNotFoundError) as exc:
         return _index_page({"bewertung": german_refusal(exc)}, 422, problems=_problems(exc))
     return render_template("ui/verwaltung/aussonderung_bewertet.html", title="Bewertung übernommen", result=result)
@@ -96,8 +96,7 @@ def import_confirmation():
     if error:
         return _index_page({"bestaetigung": error}, 422)
     try:
-        result = anbietung.import_archive_confirmation(get_session(), ui_user().authority_id, data,
-                                                       actor=ui_user().username)
+        result = disposal.import_confirmation(get_session(), ui_user(), data)
     except (XdomeaMessageRejected, FileNotFoundError) as exc:
         return _index_page({"bestaetigung": german_refusal(exc)}, 422, problems=_problems(exc))
     return render_template("ui/verwaltung/aussonderung_bestaetigt.html", title="Importbestätigung übernommen",
@@ -150,7 +149,7 @@ def confirm_by_hand(handover_id):
             errors["signatur"] = "Das Zeichen darf höchstens 200 Zeichen lang sein."
         else:
             try:
-                confirm_archive(db, handover_id, actor=user.username, archive_reference=reference)
+                disposal.confirm_by_hand(db, user, handover_id, reference)
             except EakteError as exc:
                 errors["_form"] = german_refusal(exc)
             else:
@@ -174,8 +173,7 @@ def destroy(akte_id):
             aktenzeichen = akte.aktenzeichen
             commit_now()  # the destruction's own transactions must not wait for this one (SQLite has one writer)
             try:
-                result = destroy_file(session_factory(), document_store(), authority_id=user.authority_id,
-                                      aktenzeichen=aktenzeichen, actor=user.username)
+                result = disposal.destroy(db, session_factory(), document_store(), user, aktenzeichen)
             except EakteError as exc:
                 errors["_form"] = german_refusal(exc)
             else:

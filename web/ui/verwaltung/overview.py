@@ -33,6 +33,12 @@ EVENT_LABELS = {
     "file_plan.unit_created": "Aktenplaneinheit angelegt",
     "file_plan.unit_changed": "Aktenplaneinheit geändert",
     "file_plan.process_mapped": "Verfahren zugeordnet",
+    "disposal.offered": "Akten dem Archiv angeboten (0501)",
+    "disposal.appraised": "Bewertung des Archivs übernommen (0502)",
+    "disposal.handed_over": "Akte an das Archiv abgegeben (0503)",
+    "disposal.archive_confirmed": "Übernahme durch das Archiv bestätigt",
+    "disposal.archive_import_failed": "Import im Archiv fehlgeschlagen",
+    "disposal.destroyed": "Akte vernichtet",
     "oidc.user_created": "Konto bei erster Anmeldung (Single Sign-on) angelegt",
     "oidc.user_updated": "Rollen oder Gruppen aus Single Sign-on übernommen",
 }
@@ -43,6 +49,10 @@ FIELD_LABELS = {
     "user": "abwesend", "substitute": "Vertretung", "starts_at": "ab", "ends_at": "bis", "slug": "Kürzel",
     "administrator": "Administration", "code": "Kennzeichen", "title": "Titel", "retention_years": "Aufbewahrung (Jahre)",
     "disposal": "Aussonderung", "confidentiality": "Vertraulichkeit", "unit": "Einheit",
+    "process_id": "Prozess-ID", "archive": "Archiv", "decisions": "Entscheidungen",
+    "archive_reference": "Zeichen des Archivs",
+    "package_sha256": "Prüfsumme des Pakets", "by_hand": "von Hand", "versions_destroyed": "vernichtete Versionen",
+    "objects_deleted": "gelöschte Dateien", "complete": "vollständig",
 }
 VALUE_LABELS = {"link": "Einmal-Link", "temporary": "vorläufiges Passwort", "permanent": "dauernd", **ROLE_LABELS}
 
@@ -80,6 +90,8 @@ def _value(value) -> str:
         return "–"
     if isinstance(value, list):
         return ", ".join(_value(v) for v in value) or "keine"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items()) or "keine"
     if isinstance(value, str):
         try:
             return datumzeit(datetime.fromisoformat(value)) if "T" in value else VALUE_LABELS.get(value, value)
