@@ -250,3 +250,4 @@ class LoginAttempt(Base):
 from engine.models_jobs import CaseMessage, Incident, Job, JobEvent  # noqa: E402,F401
 # Groups, UI login sessions and password resets likewise.
 from engine.models_identity import Group, GroupMember, LoginSession, PasswordReset  # noqa: E402,F401
+from engine.models_packages import ConnectorSystem, PackageImport  # noqa: E402,F401

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -38,15 +38,18 @@ from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine import jobs, serializer
-from engine.case_data import CaseData
+from engine.case_data import CaseData, DataLimits, check_result_size
 from engine.compaction import compact
+from engine.connectors.config import ConnectorConfig
+from engine.connectors.systems import OperationDeclaration
 from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
-from engine.forms import FormRegistry, validate_task_data, validate_variables
+from engine.forms import FormRegistry, form_of, validate_task_data, validate_variables
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
+from engine.script_engine import SandboxLimits
 from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result, service_job_payload
 from engine.substitutions import check_may_act_for, on_behalf_data
 from engine.timers import pending_timers
@@ -67,11 +70,21 @@ class EngineContext:
     forms: FormRegistry = field(default_factory=FormRegistry)
     clock: Callable[[], datetime] = utcnow
     script_time_limit: float = 1.0
+    script_memory_limit: int = 256 * 2**20
+    script_processes: int = 2
+    data_limits: DataLimits = field(default_factory=DataLimits)
     service_max_attempts: int = 5
     message_ttl: timedelta = timedelta(days=30)
+    connectors: ConnectorConfig = field(default_factory=ConnectorConfig)
+    declared_operations: Callable[[ProcessDefinition], Mapping[str, OperationDeclaration]] = lambda definition: {}
+    """Connector operations a definition's package declares (engine/connectors/systems.py)."""
+    start_guard: Callable[[Session, ProcessDefinition, str], None] | None = None
+    """Called before a case of (definition, authority id) starts; raises to refuse it (an imported package not set up)."""
 
     def __post_init__(self) -> None:
-        self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
+        limits = SandboxLimits(self.script_time_limit, self.script_memory_limit, self.data_limits.case_data_bytes,
+                               self.script_processes)
+        self.script_engine = DeferredServiceScriptEngine(registry=self.registry, limits=limits)
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,8 @@ def start_case(
         InvalidData: ``data`` has names that are no plain identifiers, or values that cannot be stored.
     """
     validate_variables(data or {}, "case data")
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, authority_id)
     model = model_of(definition)
     if model.starts_only_by_timer:
         events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)
@@ -136,6 +151,8 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     after it runs; the process's other start events are cancelled. The case
     has no actor; ``case.started`` names the event and the occurrence.
     """
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, definition.authority_id)
     case, workflow, case_data = _new_case(ctx, definition, definition.authority_id, None, None, None, None)
     session.add(case)
     ctx.events(session, case, "case.started", None, {
@@ -169,8 +186,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     if on_behalf_of is not None:
         check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
     _check_may_work_on(task_row, on_behalf_of or user)
-    schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
-    validate_task_data(data, schema)
+    data = validate_task_data(data, form_of(ctx.forms, case.definition, task_row.bpmn_id))
 
     workflow, case_data = _restore(ctx, case)
     before = _projection(workflow, ctx.clock())
@@ -296,6 +312,7 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     does not wait for yet is kept until ``ctx.message_ttl`` has passed and is
     delivered as soon as the case reaches a matching catch event.
     """
+    check_result_size(data, ctx.data_limits, f"message '{name}'")
     now = ctx.clock()
     message = CaseMessage(
         authority_id=case.authority_id, case_id=case.id, name=name, data=json.loads(json.dumps(data)),
@@ -416,7 +433,7 @@ def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: s
         started_by=actor,
         started_at=ctx.clock(),
     )
-    case_data = CaseData()
+    case_data = CaseData(limits=ctx.data_limits)
     _apply_external_data(case_data, data or {})
     for name, value in _saved_state(workflow, case_data).items():
         setattr(case, name, value)
@@ -538,13 +555,15 @@ def _apply_external_data(case_data: CaseData, data: dict) -> None:
     for key in data:
         case_data.counter += 1
         case_data.versions[key] = case_data.counter
+    case_data.check_size("the start data")
 
 
 def _restore(ctx: EngineContext, case: Case) -> tuple[BpmnWorkflow, CaseData]:
     model = model_of(case.definition)
     workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
     workflow.script_engine = ctx.script_engine
-    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
+    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter},
+                                   ctx.data_limits)
     return workflow, case_data
 
 

@@ -7,10 +7,10 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import auth, config, database, engine_context, request_guard, ui
+from web import access_log, auth, config, database, engine_context, request_guard, security_headers, ui
 from web.api import (
     absences, admin_log, authorities, case_operations, cases, definitions, delivery, disposal, errors, file_plan, files,
-    groups, incidents, intake, messages, tasks, users,
+    groups, incidents, intake, messages, packages, tasks, users,
 )
 
 
@@ -23,13 +23,15 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     database.init_app(app)
     request_guard.init_app(app)
+    security_headers.init_app(app)
+    access_log.init_app(app)
     engine_context.init_app(app)
     auth.init_app(app)
     api = Api(app)
     errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
-        case_operations.blp, intake.blp, delivery.blp, disposal.blp, users.blp, users.me_blp, groups.blp,
+        case_operations.blp, intake.blp, delivery.blp, disposal.blp, packages.blp, users.blp, users.me_blp, groups.blp,
         absences.blp, authorities.blp, admin_log.blp,
     )
     for blueprint in api_blueprints:
