@@ -5,7 +5,7 @@ The candidate groups users had are turned into groups of the same name (serving 
 with the users as members.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-05 15:59:44.780552
 """
 
@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 
 revision = '0007'
-down_revision = '0006'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
