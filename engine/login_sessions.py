@@ -18,9 +18,6 @@ from sqlalchemy.orm import Session
 
 from engine.models import LoginSession, User
 
-END_REASONS = ("logout", "password_changed", "signed_out_everywhere", "deactivated")
-
-
 def start_login_session(session: Session, user: User, now: datetime, lifetime: timedelta) -> str:
     """Record a new login of ``user`` valid for ``lifetime``; return the secret for the cookie."""
     secret = secrets.token_urlsafe(32)

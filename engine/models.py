@@ -16,7 +16,9 @@ from engine.db import Base, new_id, utcnow
 
 ROLES = ("admin", "modeller", "clerk", "supervisor", "operator")
 PLATFORM_ROLES = ("operator",)
-"""Roles above the authorities (the operator creates authorities and their first administrator); admins do not hold them."""
+"""Roles above the authorities (the operator creates authorities and their first administrator).
+
+Administrators of an authority do not hold them."""
 
 
 class Authority(Base):

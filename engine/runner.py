@@ -205,8 +205,8 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     changes = case_data.absorb(spiff_task)
     ctx.events(
         session, case, "task.completed", user.username,
-        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data, "changes": changes,
-         **on_behalf_data(on_behalf_of)},
+        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data,
+         "changes": changes, **on_behalf_data(on_behalf_of)},
     )
     _advance(session, ctx, case, workflow, case_data, user.username, before)
     return case

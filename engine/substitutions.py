@@ -132,7 +132,8 @@ def substitution_tasks(session: Session, substitute: User, now: datetime, absent
     return [(task, by_id[task.assignee_id]) for task in tasks]
 
 
-def unattended_tasks(session: Session, authority_id: str, now: datetime, limit: int = 500) -> list[tuple[UserTask, User]]:
+def unattended_tasks(session: Session, authority_id: str, now: datetime,
+                     limit: int = 500) -> list[tuple[UserTask, User]]:
     """Return the open tasks of absent users that no substitute covers, for the supervisors, due first."""
     rows = session.scalars(select(Substitution).where(Substitution.authority_id == authority_id, _active(now)))
     absent: dict[str, set[str] | None] = {}  # absent user -> groups covered by a substitute (None: all)

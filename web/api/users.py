@@ -7,8 +7,8 @@ from engine.groups import group_ids_by_name, groups_of
 from processes.administration import users as admin_users
 from web.api.blueprint import Blueprint
 from web.api.schemas.users import (
-    CredentialsSchema, PasswordChangeSchema, PasswordResetSchema, SignedOutSchema, TokenCreatedSchema, TokenCreateSchema, TokenSchema,
-    UserChangeSchema, UserCreatedSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
+    CredentialsSchema, PasswordChangeSchema, PasswordResetSchema, SignedOutSchema, TokenCreatedSchema, TokenCreateSchema,
+    TokenSchema, UserChangeSchema, UserCreatedSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
 )
 from web.auth import api_auth, current_user
 from web.database import get_session

@@ -59,7 +59,8 @@ def password():
             except EngineError as exc:
                 refusal(exc, errors, PASSWORD_FIELDS)
             else:
-                flash("Ihr Passwort ist geändert." + (f" {ended} andere Anmeldung(en) wurden beendet." if ended else ""))
+                flash("Ihr Passwort ist geändert."
+                      + (f" {ended} andere Anmeldung(en) wurden beendet." if ended else ""))
                 return redirect(url_for(".index"))
     return render_template("ui/konto/passwort.html", title="Passwort ändern", errors=errors,
                            forced=user.must_change_password), 422 if errors else 200
@@ -166,7 +167,8 @@ def _account_page(absence_errors=None, entered=None, token_errors=None, label=""
     return render_template(
         "ui/konto/index.html", title="Mein Konto", user=user, role_labels=ROLE_LABELS,
         member_of=groups_of(db, user), tokens=users.tokens_of(db, user, user),
-        own_absences=[a for a in mine if a.user_id == user.id], covering=[a for a in mine if a.substitute_id == user.id],
+        own_absences=[a for a in mine if a.user_id == user.id],
+        covering=[a for a in mine if a.substitute_id == user.id],
         substitute_options=[(u.username, u.display_name) for u in absence_form.substitutes_for(db, user)
                             if u.id != user.id],
         group_options=[(g, g) for g in user.groups],

@@ -52,7 +52,8 @@ def offer():
     """Record the offer and show the offer list (0501) for download."""
     db, user = get_session(), ui_user()
     chosen = request.form.getlist("akte")
-    values = {"archiv": request.form.get("archiv", "").strip(), "schluessel": request.form.get("schluessel", "").strip()}
+    values = {"archiv": request.form.get("archiv", "").strip(),
+              "schluessel": request.form.get("schluessel", "").strip()}
     errors = {}
     if not values["archiv"]:
         errors["archiv"] = "Bitte geben Sie den Namen des Archivs an."
@@ -65,7 +66,8 @@ def offer():
         except EakteError as exc:
             errors["_form"] = german_refusal(exc)
         except FileNotFoundError:
-            errors["_form"] = "Das xdomea-Schema ist auf dem Server nicht vorhanden; bitte wenden Sie sich an den Betrieb."
+            errors["_form"] = ("Das xdomea-Schema ist auf dem Server nicht vorhanden; bitte wenden Sie sich an den "
+                               "Betrieb.")
     if errors:
         return _offer_page(chosen, errors, values, 422)
     data_url = "data:application/xml;base64," + base64.b64encode(result.message_xml).decode("ascii")

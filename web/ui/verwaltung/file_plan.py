@@ -136,7 +136,8 @@ def _unit(db, actor, unit_id: str) -> FilePlanUnit | None:
 def _index_page(errors=None, values=None, status=200):
     db, actor = get_session(), ui_user()
     plan = aktenplan.describe_plan(db, actor.authority_id)
-    keys = sorted({d.key for d in definitions.list_definitions(db, actor.authority_id)} | set(plan["processes"]) - {"*"})
+    deployed = {d.key for d in definitions.list_definitions(db, actor.authority_id)}
+    keys = sorted((deployed | set(plan["processes"])) - {"*"})
     return render_template(
         "ui/verwaltung/aktenplan.html", title="Aktenplan", units=plan["units"], mappings=plan["processes"],
         by_code={u.code: u for u in plan["units"]}, errors=errors or {}, values=values or {},
