@@ -11,7 +11,6 @@ from engine import inbox as inbox_queries
 from engine import inbox_filters
 from engine.errors import InvalidData
 from engine.inbox import TaskFilter
-from engine.substitutions import absent_colleagues
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import services
@@ -84,10 +83,9 @@ def _inbox_page(args=None, filter_error: str | None = None, filter_name: str = "
     due = args.get("faellig", "")
     text = (args.get("suche") or "").strip()[:100] or None
     week_end = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(weeks=1)
-    absent = absent_colleagues(db, user, now)
     flt = TaskFilter(
         scope=scope, process_key=args.get("verfahren") or None, overdue=due == "ueberfaellig", text=text,
-        substituted_ids=tuple(u.id for u in absent), due_before=week_end if due == "woche" else None,
+        due_before=week_end if due == "woche" else None,
     )
     page, per_page = page_args()
     result = inbox_queries.list_tasks(db, user, flt, now, sort=sort, page=page, per_page=per_page)
@@ -100,7 +98,7 @@ def _inbox_page(args=None, filter_error: str | None = None, filter_name: str = "
         "ui/inbox.html", title="Aufgaben", tasks=result.items, total=total, page=page, per_page=per_page,
         pages=pages, now=now, scopes=scopes, scope=scope, sort=sort, due=due, columns=_columns(params, sort),
         procedures=services.procedures(db, user), procedure_names=services.procedure_names(db, user),
-        suspended=services.suspended_cases(db, result.items), absent=absent, absent_ids={u.id for u in absent},
+        suspended=services.suspended_cases(db, result.items),
         params=params, saved_filters=_saved(db, user, params), filter_error=filter_error, filter_name=filter_name,
         filter_params=FILTER_PARAMS,
     ), status

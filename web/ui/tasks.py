@@ -15,7 +15,7 @@ from engine.forms import form_of
 from processes import casework, handover
 from web.database import get_session
 from web.engine_context import document_store, engine_context
-from web.ui import documents, services
+from web.ui import documents, services, vertretung
 from web.ui.common import error_page, german_message, login_required, register_error_pages, ui_user
 from web.ui.forms.submission import read_submission
 from web.ui.forms.values import tree_from_data
@@ -38,9 +38,12 @@ def show(task_id):
 @bp.post("/<task_id>/uebernehmen")
 @login_required("clerk", "supervisor")
 def claim(task_id):
-    """Claim the task for myself."""
-    runner.claim_task(get_session(), engine_context(), task_id, ui_user())
-    flash("Sie haben die Aufgabe übernommen.")
+    """Claim the task for myself (in Vertretung, if it is assigned to a colleague I stand in for)."""
+    db, user, ctx = get_session(), ui_user(), engine_context()
+    absent = vertretung.absent_for_task(db, user, casework.get_task(db, user, task_id), ctx.clock())
+    runner.claim_task(db, ctx, task_id, user, on_behalf_of=absent)
+    flash("Sie haben die Aufgabe übernommen." if absent is None
+          else f"Sie haben die Aufgabe in Vertretung für {absent.display_name} übernommen.")
     return redirect(url_for(".show", task_id=task_id))
 
 
@@ -166,7 +169,8 @@ def complete(task_id):
     """Complete the task with the submitted form."""
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
-    if task.status == "open" and task.assignee_id != user.id:  # e.g. given back or taken over in another window
+    absent = vertretung.absent_for_task(db, user, task, ctx.clock())
+    if task.status == "open" and task.assignee_id != user.id and absent is None:  # e.g. given back meanwhile
         return _page(task_id, form_errors={"_form": [
             "Die Aufgabe ist Ihnen nicht (mehr) zugewiesen. Bitte übernehmen Sie sie, bevor Sie sie erledigen."]},
             status=409)
@@ -181,7 +185,7 @@ def complete(task_id):
             return _page(task_id, tree=tree, form_errors=submission.errors, status=422)
         data = submission.data
     try:
-        runner.complete_task(db, ctx, task_id, user, data)
+        runner.complete_task(db, ctx, task_id, user, data, on_behalf_of=absent)
     except CaseNotActive as exc:  # e.g. suspended while the form was open: keep what was entered
         return _page(task_id, tree=tree, form_errors={"_form": [german_message(exc)]}, status=409)
     except InvalidData as exc:  # the engine checks the form again, with the same form
@@ -199,7 +203,9 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
     form = form_of(ctx.forms, case.definition, task.bpmn_id)
     form_errors = form_errors or {}
     suspended = case.status == "suspended"
-    may_work = task.status == "open" and task.assignee_id == user.id and case.status == "running"
+    on_behalf = vertretung.absent_for_task(db, user, task, ctx.clock())
+    may_work = (task.status == "open" and (task.assignee_id == user.id or on_behalf is not None)
+                and case.status == "running")
     widgets, unplaced = [], dict(form_errors)
     if form is not None and may_work:
         shown_tree = tree if tree is not None else tree_from_data(form, case.data)
@@ -219,6 +225,7 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
         direction_labels=documents.DIRECTION_LABELS, procedure_name=case.definition.name or case.definition.key,
         document_type_options=[(t, t) for t in DOCUMENT_TYPES], upload=upload_values or {},
         handover_values=handover_values or {}, general_error_items=[(None, m) for m in general_errors],
+        on_behalf=on_behalf,
     ), status
 
 

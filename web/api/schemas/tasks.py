@@ -63,6 +63,10 @@ class TaskPageSchema(PageSchema):
     )
 
 
+_ON_BEHALF = {"description": "user name of the absent colleague you stand in for (Vertretung): the task assigned to "
+                             "them is taken over or completed in their name, and the history says so"}
+
+
 class TaskClaimSchema(Schema):
     """Claim a task for oneself, or hand it to a colleague."""
 
@@ -72,9 +76,11 @@ class TaskClaimSchema(Schema):
     add_to_group = fields.Boolean(load_default=False, metadata={"description": (
         "supervisors: add the colleague to the task's candidate group first (required when they are not a member; "
         "recorded in the case's history)")})
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=100), metadata=_ON_BEHALF)
 
 
 class TaskCompleteSchema(Schema):
     """Complete a task with the form's data."""
 
     data = fields.Dict(keys=fields.String(), load_default=dict)
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=100), metadata=_ON_BEHALF)
