@@ -28,6 +28,7 @@ from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
 from processes.filing import CaseFiler, record_case_event
+from processes.online import OnlineServices, register as register_online
 
 
 def build_context(
@@ -37,6 +38,7 @@ def build_context(
     sealer: Callable[[], Sealer | None] = lambda: None,
     connectors: ConnectorConfig | None = None,
     public_base_url: str = "http://127.0.0.1:5000",
+    online: OnlineServices | None = None,
 ) -> EngineContext:
     """Create the engine context with every bundled procedure registered.
 
@@ -44,11 +46,16 @@ def build_context(
     processes/filing.py) and the procedures' steps that write notices are
     available; without one, only the audit log is written (the engine
     benchmark measures that configuration). Connector endpoints come from
-    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE.
+    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE; FIT-Connect
+    and the payment platform from ``online`` or, by default, their files
+    (processes/online.py).
     """
     registry, forms = ServiceRegistry(), FormRegistry()
-    steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
+    online = online if online is not None else OnlineServices.from_env()
+    steps = CaseFileSteps(store, sealer, public_base_url, online.payments) if store is not None else None
     register_all(registry, forms, steps)
+    if store is not None:
+        register_online(registry, store, online)
     register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
     events = CaseFiler(store, clock) if store is not None else record_case_event
     return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)

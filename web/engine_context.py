@@ -6,22 +6,31 @@ from eakte.siegel import Sealer
 from eakte.storage import DocumentStore, open_store
 from engine.runner import EngineContext
 from processes.casework import build_context
+from processes.online import OnlineServices
+
+
+def services_from_settings(settings: dict) -> tuple[EngineContext, DocumentStore, OnlineServices]:
+    """Build store, seal, engine context and the online services' configuration (nothing is contacted)."""
+    store = open_store(settings["STORAGE_URL"])
+    sealer = Sealer.from_config(settings)
+    online = OnlineServices.from_env()
+    ctx = build_context(store=lambda: store, sealer=lambda: sealer, public_base_url=settings["PUBLIC_BASE_URL"],
+                        script_time_limit=float(settings["SCRIPT_TIME_LIMIT"]), online=online)
+    return ctx, store, online
 
 
 def context_from_settings(settings: dict) -> tuple[EngineContext, DocumentStore]:
     """Build the document store, the seal and the engine context the settings describe (nothing is contacted)."""
-    store = open_store(settings["STORAGE_URL"])
-    sealer = Sealer.from_config(settings)
-    ctx = build_context(store=lambda: store, sealer=lambda: sealer, public_base_url=settings["PUBLIC_BASE_URL"],
-                        script_time_limit=float(settings["SCRIPT_TIME_LIMIT"]))
+    ctx, store, _online = services_from_settings(settings)
     return ctx, store
 
 
 def init_app(app: Flask) -> None:
-    """Build the document store and the engine context for this app."""
-    ctx, store = context_from_settings(app.config)
+    """Build the document store, the engine context and the online services' configuration for this app."""
+    ctx, store, online = services_from_settings(app.config)
     app.extensions["document_store"] = store
     app.extensions["engine_context"] = ctx
+    app.extensions["online_services"] = online
 
 
 def engine_context() -> EngineContext:
@@ -32,3 +41,8 @@ def engine_context() -> EngineContext:
 def document_store() -> DocumentStore:
     """Return the current app's document store."""
     return current_app.extensions["document_store"]
+
+
+def online_services() -> OnlineServices:
+    """Return the current app's FIT-Connect and payment configuration."""
+    return current_app.extensions["online_services"]

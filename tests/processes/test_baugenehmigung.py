@@ -18,7 +18,7 @@ from eakte.models import Akte
 from eakte.siegel import verify_seal
 from eakte.xdomea import export_0503, validate_xdomea
 from tests.eakte import pdf_samples
-from tests.processes import xbau_samples
+from processes.simulators import xbau_antrag as xbau_samples
 from tests.processes.procedure_env import deploy, model_files, simulator_control, simulator_get
 
 XBAU_URL = "/api/v1/intake/xbau"
