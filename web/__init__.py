@@ -7,7 +7,7 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import config, database, engine_context, request_guard, ui
+from web import config, database, engine_context, portal, request_guard, ui
 from web.api import (
     case_operations, cases, definitions, delivery, disposal, errors, file_plan, files, fitconnect, incidents, intake,
     messages, payments, tasks,
@@ -33,4 +33,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     ui.init_app(app, api_blueprints=api_blueprints)
+    portal.init_app(app)
     return app

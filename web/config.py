@@ -31,6 +31,11 @@ def defaults() -> dict:
         "OIDC_CLIENT_SECRET": None,
         "OIDC_AUTHORITY_CLAIM": "authority",  # ID token claim naming the authority slug
         "OIDC_USERNAME_CLAIM": "preferred_username",
+        # Applicant portal (/buerger): the eID broker (BundID, MV-Servicekonto) as OpenID provider; off when unset.
+        "PORTAL_OIDC_ISSUER": None,
+        "PORTAL_OIDC_CLIENT_ID": None,
+        "PORTAL_OIDC_CLIENT_SECRET": None,
+        "PORTAL_MIN_ASSURANCE": "substantiell",  # Vertrauensniveau an applicant needs: niedrig, substantiell, hoch
         "API_TITLE": "Aktenfluss API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
