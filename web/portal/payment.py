@@ -15,7 +15,8 @@ from web.portal.common import applicant, applicant_required, bp, error_page
 
 RETURN_MESSAGES = {
     "paid": ("Vielen Dank! Ihre Zahlung ist eingegangen. Ihr Bescheid wird Ihnen jetzt zugestellt.", "success"),
-    "already_paid": ("Ihre Zahlung ist eingegangen.", "success"),
+    "already_paid": ("Vielen Dank! Ihre Zahlung ist eingegangen. Ihr Bescheid wird Ihnen jetzt zugestellt.",
+                     "success"),
     "cancelled": ("Sie haben die Zahlung abgebrochen. Sie können jederzeit erneut bezahlen.", "info"),
     "failed": ("Die Zahlung ist nicht gelungen. Bitte versuchen Sie es noch einmal oder wählen Sie ein anderes "
                "Zahlverfahren.", "danger"),
