@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -29,6 +30,13 @@ def sign_in(client, person: str = "erika", assurance: str = "substantiell", acti
     return client.get(f"{location.path}?{location.query}")
 
 
+def case_of_submission(inst, submission_id: str) -> str:
+    """The case a FIT-Connect submission became."""
+    with transaction(inst.sessions) as session:
+        return session.scalar(select(FitConnectSubmission.case_id)
+                              .where(FitConnectSubmission.submission_id == submission_id))
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token of a form on the page."""
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -37,17 +45,17 @@ def csrf_of(html: str) -> str:
 class PermitCase:
     """A building permit received through FIT-Connect for a test person, moved along by the authority's clerks."""
 
-    def __init__(self, inst, person: str = "erika"):
-        self.inst = inst
-        self.clerk = inst.user(f"clerk-{person}-{id(self)}", roles=("clerk", "supervisor"),
+    def __init__(self, inst, case_id: str):
+        self.inst, self.id = inst, case_id
+        self.clerk = inst.user(f"bauamt-{uuid.uuid4().hex[:8]}", roles=("clerk", "supervisor"),
                                groups=("Posteingang", "Bauaufsicht", "Fachbehörden", "Sachbearbeitung"))
+
+    @classmethod
+    def received(cls, inst, person: str = "erika") -> PermitCase:
+        """Send a building application of the person through FIT-Connect and let the worker receive it."""
         sent = send_building_application(inst, person=person)
         inst.poll()
-        with transaction(inst.sessions) as session:
-            row = session.scalar(select(FitConnectSubmission)
-                                 .where(FitConnectSubmission.submission_id == sent.submission_id))
-            self.id = row.case_id
-        self.inst.drain()
+        return cls(inst, case_of_submission(inst, sent.submission_id))
 
     def get(self) -> dict:
         return self.inst.client.get(f"/api/v1/cases/{self.id}", headers=self.clerk.headers).json

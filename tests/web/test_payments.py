@@ -65,7 +65,7 @@ def _pay_on_platform(client, case_id: str, action: str = "bezahlen"):
 
 
 def test_fee_paid_online_delivers_the_notices_which_the_applicant_downloads(inst):
-    case = PermitCase(inst, "erika")
+    case = PermitCase.received(inst, "erika")
     case.decide()
     fee = _fee(inst, case.id)
     assert fee.status == "open" and fee.amount_cents == 320000 and case.open_tasks() == []
@@ -120,7 +120,7 @@ def test_fee_paid_online_delivers_the_notices_which_the_applicant_downloads(inst
 
 
 def test_late_notification_after_the_payer_is_back(inst):
-    case = PermitCase(inst, "jens")
+    case = PermitCase.received(inst, "jens")
     case.decide()
     client = inst.app.test_client()
     sign_in(client, "jens")
@@ -139,7 +139,7 @@ def test_late_notification_after_the_payer_is_back(inst):
 
 
 def test_notifications_that_do_not_fit_are_refused_and_change_nothing(inst):
-    case = PermitCase(inst, "anna")
+    case = PermitCase.received(inst, "anna")
     case.decide()
     fee = _fee(inst, case.id)
     client = inst.app.test_client()

@@ -27,9 +27,9 @@ def inst(backend, tmp_path_factory):
 @pytest.fixture(scope="module")
 def cases(inst):
     """A building permit of Erika waiting for documents, and one of Jens."""
-    erika = PermitCase(inst, "erika")
+    erika = PermitCase.received(inst, "erika")
     erika.request_documents()
-    return {"erika": erika, "jens": PermitCase(inst, "jens")}
+    return {"erika": erika, "jens": PermitCase.received(inst, "jens")}
 
 
 def test_landing_page_offers_the_sign_in_and_pages_need_it(inst):
