@@ -83,19 +83,37 @@ def parse_json(data: bytes) -> dict:
 
     Raises:
         DataSetInvalid: not UTF-8 JSON, not an object, nested too deeply, or with values no database stores
-            (NaN, infinite numbers, NUL characters).
+            (NaN, infinite numbers, NUL characters; the path of such a value is named).
     """
     try:
-        text = data.decode("utf-8")
-        if "\x00" in text or "\\u0000" in text:
-            raise ValueError("it contains a NUL character (\\u0000), which cannot be stored")
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise DataSetInvalid("the data set is not usable UTF-8 JSON", [{"path": "", "message": message}]) from exc
     if not isinstance(document, dict):
         raise DataSetInvalid("the data set must be a JSON object", [{"path": "", "message": "not an object"}])
+    path = _nul_path(document)
+    if path is not None:
+        raise DataSetInvalid(f"{path} contains a NUL character (\\u0000), which cannot be stored",
+                             [{"path": path, "message": "contains a NUL character"}])
     return document
+
+
+def _nul_path(document) -> str | None:
+    """The JSON path of the first key or text holding a NUL character, or None (walked without recursion)."""
+    pending = [("", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return path or "/"
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if "\x00" in key:
+                    return f"{path}/{key!r}"
+                pending.append((f"{path}/{key}", child))
+        elif isinstance(value, list):
+            pending.extend((f"{path}/{index}", child) for index, child in enumerate(value))
+    return None
 
 
 def _refuse_constant(name: str):

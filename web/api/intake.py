@@ -52,9 +52,18 @@ def receive_portal(body):
     return intake.receive_portal(get_session(), engine_context(), document_store(), current_user(), body, documents)
 
 
+_PERSON = {"type": "object", "required": ["family_name", "given_names", "birth_date", "birth_place"],
+           "properties": {"family_name": {"type": "string"}, "given_names": {"type": "string"},
+                          "birth_date": {"type": "string", "format": "date"}, "birth_place": {"type": "string"}}}
 _BIRTH_DOC = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "description": "a Geburtsanzeige data set (JSON Schema: " + datasets.GEBURTSANZEIGE.schema_uri + ")",
-    "required": ["kind", "mutter", "anzeigende_stelle"]}}}}}
+    "required": ["kind", "mutter", "anzeigende_stelle"],
+    "properties": {
+        "kind": {"type": "object", "required": ["sex", "birth_date", "birth_place"], "properties": {
+            "sex": {"type": "string", "enum": ["weiblich", "männlich", "divers", "ohne Angabe"]},
+            "birth_date": {"type": "string", "format": "date"}, "birth_time": {"type": "string", "example": "08:12"},
+            "birth_place": {"type": "string"}, "facility": {"type": "string"}}},
+        "mutter": _PERSON, "vater": _PERSON, "anzeigende_stelle": {"type": "string"}}}}}}}
 
 
 @blp.route("/geburtsanzeigen", methods=["POST"])
