@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -171,4 +172,25 @@ def test_notifications_that_do_not_fit_are_refused_and_change_nothing(inst):
     again = _notify(inst, good)
     assert again.status_code == 200 and again.json["result"] == "already_paid"
     inst.drain()
+    assert case.get()["status"] == "completed"
+
+
+def test_payment_without_notification_is_settled_by_the_background_query(inst):
+    case = PermitCase.received(inst, "mehmet")
+    case.decide()
+    client = inst.app.test_client()
+    sign_in(client, "mehmet")
+    _epay(inst, "/_control", {"notification": "none"})
+    try:
+        page = client.get(f"/buerger/antraege/{case.id}").get_data(as_text=True)
+        started = client.post(f"/buerger/antraege/{case.id}/zahlung", data={"csrf_token": csrf_of(page)})
+        paid = requests.post(started.location, data={"aktion": "bezahlen"}, allow_redirects=False, timeout=10)
+        assert paid.status_code == 303  # the payer pays and closes the browser: no return, no notification
+    finally:
+        _epay(inst, "/_control", {"notification": "immediate"})
+    inst.drain()
+    assert _fee(inst, case.id).status == "pending" and case.get()["status"] == "running"
+    inst.drain(ahead=timedelta(minutes=16))  # the worker asks the platform about the started payment
+    fee = _fee(inst, case.id)
+    assert fee.status == "paid" and fee.payment_method == "Kreditkarte"
     assert case.get()["status"] == "completed"
