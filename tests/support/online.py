@@ -11,6 +11,7 @@ redirects). The worker runs in-process until no job is due.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from eakte.siegel import make_test_seal_certificate
 from engine import jobs
 from engine.db import transaction, utcnow
 from engine.worker import Worker
-from processes.fitconnect.polling import schedule_polling
+from processes.fitconnect.polling import poll_now, schedule_polling
 from processes.simulators.online import DestinationSetup, MerchantSetup, start_online_simulators
 from processes.simulators.fitconnect_sender import OnlineService
 from processes.simulators.runner import API_KEY_ENV, start_simulators
@@ -99,12 +100,19 @@ class OnlineInstallation:
         return count
 
     def poll(self) -> int:
-        """Make the FIT-Connect poll due now and run the worker."""
-        from processes.fitconnect.polling import poll_now
+        """Make the FIT-Connect poll due now and run the worker until it ran.
 
-        with transaction(self.sessions) as session:
-            poll_now(session, self.authority_id, utcnow())
-        return self.drain()
+        A callback the simulator sends at the same moment holds the poll job's
+        row lock for its request; the claim skips locked rows, so it tries again.
+        """
+        for _ in range(100):
+            with transaction(self.sessions) as session:
+                poll_now(session, self.authority_id, utcnow())
+            ran = self.drain()
+            if ran:
+                return ran
+            time.sleep(0.05)
+        raise AssertionError("the FIT-Connect poll job did not run")
 
 
 @contextmanager
