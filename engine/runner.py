@@ -38,7 +38,7 @@ from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine import jobs, serializer
-from engine.case_data import CaseData
+from engine.case_data import CaseData, DataLimits, check_result_size
 from engine.compaction import compact
 from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
@@ -47,6 +47,7 @@ from engine.forms import FormRegistry, validate_task_data, validate_variables
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
+from engine.script_engine import SandboxLimits
 from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result, service_job_payload
 from engine.timers import pending_timers
 
@@ -66,11 +67,16 @@ class EngineContext:
     forms: FormRegistry = field(default_factory=FormRegistry)
     clock: Callable[[], datetime] = utcnow
     script_time_limit: float = 1.0
+    script_memory_limit: int = 256 * 2**20
+    script_processes: int = 2
+    data_limits: DataLimits = field(default_factory=DataLimits)
     service_max_attempts: int = 5
     message_ttl: timedelta = timedelta(days=30)
 
     def __post_init__(self) -> None:
-        self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
+        limits = SandboxLimits(self.script_time_limit, self.script_memory_limit, self.data_limits.case_data_bytes,
+                               self.script_processes)
+        self.script_engine = DeferredServiceScriptEngine(registry=self.registry, limits=limits)
 
 
 @dataclass(frozen=True)
@@ -283,6 +289,7 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     does not wait for yet is kept until ``ctx.message_ttl`` has passed and is
     delivered as soon as the case reaches a matching catch event.
     """
+    check_result_size(data, ctx.data_limits, f"message '{name}'")
     now = ctx.clock()
     message = CaseMessage(
         authority_id=case.authority_id, case_id=case.id, name=name, data=json.loads(json.dumps(data)),
@@ -297,10 +304,23 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     return message
 
 
-def waits_for_message(ctx: EngineContext, case: Case, name: str) -> bool:
-    """Tell whether the case currently waits at a catch event for message ``name``."""
+@dataclass(frozen=True)
+class AwaitedMessage:
+    """A message a case waits for: the BPMN message name and the name of the element that waits."""
+
+    name: str
+    step: str
+
+
+def awaited_messages(ctx: EngineContext, case: Case) -> list[AwaitedMessage]:
+    """Return the messages the case currently waits for at catch events, receive tasks or boundary events."""
     workflow, _ = _restore(ctx, case)
-    return any(e.name == name for e in workflow.waiting_events() if "Message" in e.event_type)
+    awaited = {}
+    for task in workflow.event_manager.tasks.values():
+        event = task.task_spec.event_definition.details(task)
+        if "Message" in event.event_type:
+            awaited.setdefault(event.name, AwaitedMessage(event.name, task.task_spec.bpmn_name or event.name))
+    return sorted(awaited.values(), key=lambda m: m.step)
 
 
 def start_event_messages(definition: ProcessDefinition) -> set[str]:
@@ -390,7 +410,7 @@ def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: s
         started_by=actor,
         started_at=ctx.clock(),
     )
-    case_data = CaseData()
+    case_data = CaseData(limits=ctx.data_limits)
     _apply_external_data(case_data, data or {})
     for name, value in _saved_state(workflow, case_data).items():
         setattr(case, name, value)
@@ -512,13 +532,15 @@ def _apply_external_data(case_data: CaseData, data: dict) -> None:
     for key in data:
         case_data.counter += 1
         case_data.versions[key] = case_data.counter
+    case_data.check_size("the start data")
 
 
 def _restore(ctx: EngineContext, case: Case) -> tuple[BpmnWorkflow, CaseData]:
     model = model_of(case.definition)
     workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
     workflow.script_engine = ctx.script_engine
-    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
+    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter},
+                                   ctx.data_limits)
     return workflow, case_data
 
 

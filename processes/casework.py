@@ -7,6 +7,7 @@ transaction, so the case change and its audit events commit together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from eakte import audit
 from engine import definitions, runner
+from engine.case_data import DataLimits
 from engine.db import utcnow
 from engine.connectors.config import ConnectorConfig
 from engine.connectors.http import register_connectors
@@ -31,6 +33,15 @@ from processes.filing import CaseFiler, record_case_event
 from processes.online import OnlineServices, register as register_online
 
 
+@dataclass(frozen=True)
+class EngineLimits:
+    """Limits of scripts and case data (settings SCRIPT_MEMORY_LIMIT, SCRIPT_PROCESSES, ..._MAX_BYTES)."""
+
+    script_memory_limit: int = 256 * 2**20
+    script_processes: int = 2
+    data: DataLimits = field(default_factory=DataLimits)
+
+
 def build_context(
     store: Callable[[], DocumentStore] | None = None,
     clock: Callable[[], datetime] = utcnow,
@@ -38,6 +49,7 @@ def build_context(
     sealer: Callable[[], Sealer | None] = lambda: None,
     connectors: ConnectorConfig | None = None,
     public_base_url: str = "http://127.0.0.1:5000",
+    limits: EngineLimits | None = None,
     online: OnlineServices | None = None,
 ) -> EngineContext:
     """Create the engine context with every bundled procedure registered.
@@ -58,7 +70,10 @@ def build_context(
         register_online(registry, store, online)
     register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
     events = CaseFiler(store, clock) if store is not None else record_case_event
-    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
+    limits = limits or EngineLimits()
+    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
+                         script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
+                         data_limits=limits.data)
 
 
 def deploy_model(

@@ -47,6 +47,8 @@ def run_demo(settings: dict, instance_dir: Path, host: str, port: int, echo) -> 
     key, cert, _ca = make_test_seal_certificate(instance_dir / "seal", "Landeshauptstadt Schwerin")
     settings = {**settings, "SEAL_KEY_FILE": str(key), "SEAL_CERT_FILE": str(cert),
                 "PUBLIC_BASE_URL": f"http://{host}:{port}"}
+    if "AKTENFLUSS_SESSION_COOKIE_SECURE" not in os.environ:
+        settings["SESSION_COOKIE_SECURE"] = False  # the demo serves plain HTTP on this machine
     online_ports = {"eid": port + 11, "fitconnect": port + 12, "epay": port + 13}
     with start_simulators() as simulators, start_online_simulators(
             host, online_ports, pseudonym_secret=_pseudonym_secret(instance_dir)) as online:

@@ -97,7 +97,7 @@ def hand_in(session: Session, ctx: EngineContext, store: DocumentStore, account_
     """
     case = case_of(session, account_id, case_id)
     message = plain.documents_message(case.definition.key)
-    if message is None or case.status != "running" or not runner.waits_for_message(ctx, case, message):
+    if message is None or case.status != "running" or message not in _awaited(ctx, case):
         raise Conflict("Zurzeit sind für diesen Antrag keine Unterlagen angefordert.")
     data = {"eingereicht_ueber": "Bürgerportal"} | ({"hinweis": note} if note else {})
     return intake.send_message(session, ctx, store, actor_of(account_id, case.authority_id), message,
@@ -137,14 +137,17 @@ def _summary(session: Session, ctx: EngineContext, case: Case) -> CaseSummary:
     fee = _fee(session, case.id)
     waits_for = frozenset()
     if case.status == "running" and not tasks:  # a case that waits for a message has no open task
-        names = [n for n in (plain.documents_message(case.definition.key), plain.PAYMENT_MESSAGE) if n]
-        waits_for = frozenset(n for n in names if runner.waits_for_message(ctx, case, n))
+        waits_for = _awaited(ctx, case)
     facts = plain.Facts(case.definition.key, case.status, [t.bpmn_id for t in tasks], [t.name for t in tasks],
                         waits_for, case.data or {},
                         plain.Fee(fee.kassenzeichen, fee.amount_cents, fee.status) if fee else None)
     authority = session.get(Authority, case.authority_id)
     return CaseSummary(case, plain.procedure_title(case.definition.key, case.definition.name), authority.name,
                        plain.describe(facts))
+
+
+def _awaited(ctx: EngineContext, case: Case) -> frozenset[str]:
+    return frozenset(m.name for m in runner.awaited_messages(ctx, case))
 
 
 def _fee(session: Session, case_id: str, for_update: bool = False) -> PaymentRequest | None:

@@ -8,13 +8,13 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from web.ui import (assets, auth, case_data_view, cases, files, formatting, inbox, incidents, kpi, modeller, oidc,
-                    supervisor, tasks)
+                    posteingang, supervisor, tasks)
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
-BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, modeller.bp, supervisor.bp, incidents.bp,
-              kpi.bp, assets.bp)
+BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, posteingang.bp, modeller.bp, supervisor.bp,
+              incidents.bp, kpi.bp, assets.bp)
 
 
 def init_app(app: Flask, api_blueprints=()) -> None:

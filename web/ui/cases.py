@@ -177,7 +177,8 @@ def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200,
     shown = _forms_shown(case, user, file, deliverable)
     return render_template(
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
-        open_tasks=casework.open_tasks_of(db, case), events=events, total=total, page=page, per_page=per_page,
+        open_tasks=casework.open_tasks_of(db, case), events=events,
+        awaited=runner.awaited_messages(engine_context(), case) if case.status == "running" else [], total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
         diagram=services.diagram_state(db, case), now=now,
         file=file, direction_labels=documents.DIRECTION_LABELS,
