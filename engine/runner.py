@@ -43,7 +43,7 @@ from engine.compaction import compact
 from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
-from engine.forms import FormRegistry, validate_task_data, validate_variables
+from engine.forms import FormRegistry, form_of, validate_task_data, validate_variables
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
@@ -168,8 +168,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its tasks cannot be completed")
     _check_may_work_on(task_row, user)
-    schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
-    validate_task_data(data, schema)
+    data = validate_task_data(data, form_of(ctx.forms, case.definition, task_row.bpmn_id))
 
     workflow, case_data = _restore(ctx, case)
     before = _projection(workflow, ctx.clock())

@@ -34,7 +34,7 @@ def db_upgrade() -> None:
 @click.option("--authority", help="deploy for this authority only (slug); default: shared by all")
 @click.option("--user", "username", default="cli", show_default=True, type=ACTOR, help="recorded as the deployer")
 def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> None:
-    """Deploy one BPMN file (plus its DMN files) as a process definition."""
+    """Deploy one BPMN file (plus its DMN files and .form files) as a process definition."""
     from engine.identity import get_authority
     from engine.loader import ModelValidationError
     from processes.casework import deploy_model
@@ -54,7 +54,7 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
     except ModelValidationError as exc:
         click.echo(f"model rejected: {len(exc.problems)} problem(s)", err=True)
         for p in exc.problems:
-            where = ", ".join(x for x in (p.file, f"line {p.line}" if p.line else None, p.element_id) if x)
+            where = ", ".join(x for x in (p.file, f"line {p.line}" if p.line else None, p.element_id, p.pointer) if x)
             click.echo(f"  - {where}: {p.message}" if where else f"  - {p.message}", err=True)
         sys.exit(2)
 
