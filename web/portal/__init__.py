@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from processes.payment.rules import euro
-from web.portal import assets, cases, marriage, payment, signin  # noqa: F401  (register their routes on bp)
+from web.portal import cases, marriage, payment, signin  # noqa: F401  (register their routes on bp)
 from web.portal.common import applicant, bp
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (Response, current_app, flash, make_response, redirect, render_template, request,
+                   stream_with_context, url_for)
 
 from eakte.errors import UnsupportedContent
 from engine.errors import Conflict
@@ -15,6 +16,7 @@ from processes.portal import cases as portal_cases
 from web.database import get_session
 from web.engine_context import document_store, engine_context, online_services
 from web.portal.common import applicant, applicant_required, bp, error_page
+from web.security_headers import CONTENT_SECURITY_POLICY, document_download_headers, policy_header
 
 MAX_FILES = 20
 NOTE_LENGTH = 1000
@@ -74,7 +76,8 @@ def notice(case_id: str, delivery_id: str):
     # The download is recorded in this request's transaction, committed before the body is streamed.
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(version.filename, safe='')}",
                "X-Content-SHA256": version.sha256, "Cache-Control": "no-store"}
-    return Response(stream_with_context(stream), mimetype=version.media_type, headers=headers)
+    return document_download_headers(Response(stream_with_context(stream), mimetype=version.media_type,
+                                              headers=headers))
 
 
 @bp.route("/<path:_unknown>", methods=["GET", "POST"])
@@ -88,9 +91,15 @@ def _case_page(case_id: str, errors: dict | None = None, note: str = "", status:
     detail = portal_cases.detail(session, ctx, applicant().id, case_id, ctx.clock())
     fee = detail.fee
     payable = fee is not None and fee.status in RESTARTABLE and _pays_online(detail.summary.case.authority_id)
-    return render_template("portal/case.html", title=detail.summary.case.subject or detail.summary.procedure,
-                           detail=detail, fee_amount=euro(fee.amount_cents) if fee else None, payable=payable,
-                           errors=errors or {}, note=note, max_files=MAX_FILES), status
+    page = make_response(render_template(
+        "portal/case.html", title=detail.summary.case.subject or detail.summary.procedure, detail=detail,
+        fee_amount=euro(fee.amount_cents) if fee else None, payable=payable, errors=errors or {}, note=note,
+        max_files=MAX_FILES), status)
+    if payable:  # the payment form leads (by redirect) to the platform's page: the policy must allow that target
+        platform = urlsplit(online_services().payments.provider_url)
+        page.headers["Content-Security-Policy"] = policy_header(
+            {**CONTENT_SECURITY_POLICY, "form-action": ("'self'", f"{platform.scheme}://{platform.netloc}")})
+    return page
 
 
 def _pays_online(authority_id: str) -> bool:
