@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, url_for
 from processes.payment.fees import OnlinePaymentUnavailable, start_payment
 from processes.payment.provider import ProviderUnavailable
 from processes.payment.settlement import query_platform
+from engine.errors import InvalidData
 from engine.models import Authority
 from processes.portal import cases as portal_cases
 from web.database import get_session
@@ -56,6 +57,9 @@ def payment_return(case_id: str):
                                 portal_cases.actor_of(applicant().id, case.authority_id).username)
     except ProviderUnavailable:
         result = "pending"
+    except InvalidData:  # the platform reports another amount or Kassenzeichen: nothing was changed
+        return error_page(422, "Die Zahlungsplattform meldet eine Zahlung, die nicht zu dieser Gebühr passt. Es wurde "
+                               "nichts verbucht; bitte wenden Sie sich an die Behörde.")
     message, category = RETURN_MESSAGES.get(result, RETURN_MESSAGES["pending"])
     flash(message, category)
     return redirect(url_for("portal.case", case_id=case_id), code=303)
