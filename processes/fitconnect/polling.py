@@ -36,6 +36,7 @@ from engine.models import Authority
 from engine.models_jobs import Job
 from engine.registry import BackgroundCall, ServiceRegistry
 from eakte.storage import DocumentStore
+from processes.config_files import ConfigError
 from processes.fitconnect.client import FitConnectUnavailable
 from processes.fitconnect.config import FitConnectConfig
 from processes.fitconnect.subscriber import Subscriber
@@ -69,6 +70,8 @@ def register(registry: ServiceRegistry, store: Callable[[], DocumentStore], conf
             outcomes = Subscriber(call.factory, call.ctx, store(), config, access, call.authority_id).poll()
         except FitConnectUnavailable as exc:  # the next poll tries again; nothing was decided
             log.warning("FIT-Connect poll of %s failed: %s", slug, exc)
+        except ConfigError as exc:  # a secret or key file is missing: said at every poll until it is fixed
+            log.error("FIT-Connect poll of %s cannot run: %s", slug, exc)
         else:
             if outcomes:
                 log.info("FIT-Connect poll of %s: %s", slug, ", ".join(f"{o.submission_id} {o.result}" for o in outcomes))
