@@ -70,3 +70,27 @@ def test_refused_callbacks_change_nothing(config, authority, session_factory, ca
         with pytest.raises(CallbackRefused, match=message) as refused:
             take_callback(session, config, slug, body, signature, timestamp, now)
         assert refused.value.status == status and waiting_poll(session, authority.id) is None
+
+
+def test_polling_goes_on_when_a_secret_is_missing(config, authority, session_factory, tmp_path, monkeypatch, caplog):
+    from eakte.storage import open_store
+    from engine.worker import Worker
+    from processes.casework import build_context
+    from processes.fitconnect.polling import schedule_polling
+    from processes.online import OnlineServices
+
+    store = open_store(str(tmp_path / "documents"))
+    broken = FitConnectConfig.from_dict({"token_url": "http://127.0.0.1:9/token", "submission_api_url": "http://x",
+                                         "authorities": {authority.slug: {
+                                             "client_id": "c", "client_secret": "${FC_NOT_SET}", "destinations": [
+                                                 {"id": "d", "decryption_key": "a", "signing_key": "b",
+                                                  "services": {"urn:de:fim:leika:leistung:1": "baugenehmigung"}}]}}})
+    monkeypatch.delenv("FC_NOT_SET", raising=False)
+    ctx = build_context(store=lambda: store, online=OnlineServices(fitconnect=broken))
+    assert schedule_polling(session_factory, broken, utcnow()) == [authority.slug]
+    worker = Worker(session_factory, ctx, authority_id=authority.id)
+    assert worker.run_once() is True
+    assert "FC_NOT_SET" in caplog.text
+    with transaction(session_factory) as session:
+        next_poll = waiting_poll(session, authority.id)
+        assert next_poll is not None and next_poll.run_at > utcnow() + timedelta(seconds=50)
