@@ -36,7 +36,7 @@ from eakte.errors import UnsupportedContent
 from eakte.storage import DocumentStore
 from engine.db import transaction
 from engine.errors import InvalidData, NotFound
-from engine.models import Authority, Case
+from engine.models import Case
 from engine.runner import EngineContext
 from processes import intake
 from processes.actors import SystemActor
@@ -266,9 +266,3 @@ def _attachment_subject(attachment) -> str:
 
 def _doc_type(attachment) -> str:
     return {"form": "Antrag", "report": "Sonstiges"}.get(attachment.purpose, "Bauvorlage")
-
-
-def authority_slug(session: Session, authority_id: str) -> str | None:
-    """The slug of an authority (the key of its FIT-Connect configuration)."""
-    authority = session.get(Authority, authority_id)
-    return authority.slug if authority else None

@@ -50,25 +50,6 @@ def euro(amount_cents: int) -> str:
     return f"{text} €"
 
 
-def parse_euro(text: str) -> int:
-    """Read an amount typed the German way (``1.234,56``, ``1234,5``, ``250``, with or without €) into cents.
-
-    Raises:
-        ValueError: not an amount, negative, or more than two decimals.
-    """
-    cleaned = text.replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
-    if not cleaned:
-        raise ValueError("Bitte geben Sie einen Betrag ein.")
-    if "," in cleaned:
-        whole, _, fraction = cleaned.rpartition(",")
-        whole = whole.replace(".", "")
-    else:
-        whole, fraction = cleaned.replace(".", ""), ""
-    if not whole.isdigit() or not (fraction == "" or (fraction.isdigit() and len(fraction) <= 2)):
-        raise ValueError(f"„{text}“ ist kein Betrag; schreiben Sie ihn zum Beispiel als 1.234,56.")
-    return int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
-
-
 def our_state(provider_state: str) -> str:
     """Our status for a provider's payment state.
 

@@ -139,8 +139,12 @@ def book_transfer(session: Session, ctx: EngineContext, store: DocumentStore, us
     """The cashier reports a bank transfer for a Kassenzeichen (checked like a notification).
 
     Raises:
-        NotFound: unknown Kassenzeichen. InvalidData: another amount. Conflict: the fee's payment is running online.
+        NotFound: unknown Kassenzeichen. InvalidData: its check digit is wrong, or another amount.
+        Conflict: the fee's payment is running online.
     """
+    if not rules.is_kassenzeichen(kassenzeichen):
+        raise InvalidData(f"'{kassenzeichen}' is not a Kassenzeichen: digits with a correct check digit (mistyped?); "
+                          "nothing was changed")
     payment = fee_by_kassenzeichen(session, user.authority_id, kassenzeichen, for_update=True)
     if payment is None:
         raise NotFound(f"unknown Kassenzeichen '{kassenzeichen}'; nothing was changed")

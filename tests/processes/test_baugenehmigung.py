@@ -156,6 +156,10 @@ def test_complete_path_with_agency_silence(installation, people, session_factory
         "nachrichten"] if case.aktenzeichen in m["betreff"]]
     wrong = case.pay_fee(amount_cents=100)
     assert wrong.status_code == 422 and "does not match the fee" in wrong.json["message"]
+    kassenzeichen = case.get()["data"]["bescheid"]["kassenzeichen"]
+    mistyped = case.client.post("/api/v1/payments/bookings", headers=people["eingang"].headers, json={
+        "kassenzeichen": kassenzeichen[:-1] + str((int(kassenzeichen[-1]) + 1) % 10), "amount_cents": 320000})
+    assert mistyped.status_code == 422 and "check digit" in mistyped.json["message"]
     assert case.get()["status"] == "running"
     paid = case.pay_fee()
     assert paid.status_code == 200 and paid.json["result"] == "paid", paid.json
