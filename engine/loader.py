@@ -40,6 +40,10 @@ MAX_FILE_NAME_LENGTH = 255
 """Longest model file name (the column engine_definition_files.filename)."""
 DEFAULT_MAX_TOTAL_BYTES = 20_000_000
 _CACHE_SIZE = 64
+PACKAGE_RESOURCE_SUFFIXES = (".html", ".css")
+"""Document templates of a procedure package: checked by the package layer (processes/packages), not here."""
+PACKAGE_MANIFEST = "manifest.json"
+"""The manifest of a procedure package: checked by the package layer, not here."""
 _DOCTYPE_REJECTED = (
     "DOCTYPE declarations are not allowed in models (entity declarations could expand "
     "or fetch external content)"
@@ -174,6 +178,8 @@ def _read_files(
             f"model files are {total} bytes in total; the limit is {max_total_bytes}", None, None, None))
         return bpmn, dmn, forms
     for name in sorted(files):
+        if is_package_resource(name):
+            continue
         data = files[name]
         suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if suffix not in ("bpmn", "dmn", FORM_SUFFIX):
@@ -207,6 +213,11 @@ def _read_files(
         else:
             (bpmn if suffix == "bpmn" else dmn)[name] = root
     return bpmn, dmn, forms
+
+
+def is_package_resource(name: str) -> bool:
+    """Tell whether a file of a deployment is a package's manifest or document template (no model)."""
+    return name == PACKAGE_MANIFEST or name.lower().endswith(PACKAGE_RESOURCE_SUFFIXES)
 
 
 def _from_finding(finding: Finding, file: str) -> ModelProblem:

@@ -7,14 +7,14 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from web.ui import (assets, auth, cases, files, formatting, inbox, incidents, kpi, modeller, oidc,
-                    posteingang, start, supervisor, tasks)
+from web.ui import (assets, auth, cases, editor, files, formatting, inbox, incidents, kpi, modeller, oidc, posteingang,
+                    procedures, start, supervisor, tasks)
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
-BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, posteingang.bp, modeller.bp, supervisor.bp,
-              incidents.bp, kpi.bp, assets.bp, start.bp)
+BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, posteingang.bp, start.bp, modeller.bp, editor.bp,
+              procedures.bp, supervisor.bp, incidents.bp, kpi.bp, assets.bp)
 
 
 def init_app(app: Flask, api_blueprints=()) -> None:
