@@ -1,7 +1,7 @@
 """Applicants: portal accounts (pseudonyms) and their cases, FIT-Connect submissions, online fee payments.
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0007
 Create Date: 2026-12-10 06:00:00.000000
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0012'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
