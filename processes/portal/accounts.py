@@ -45,6 +45,17 @@ def ensure_account(session: Session, issuer: str, subject: str, assurance: str, 
     return account
 
 
+def sign_out(session: Session, account: ApplicantAccount, now: datetime) -> None:
+    """End every portal session of the account begun until now (also copies of the cookie elsewhere)."""
+    account.signed_out_at = now
+    session.flush()
+
+
+def session_valid(account: ApplicantAccount, began: datetime | None) -> bool:
+    """Tell whether a portal session that began at ``began`` still counts for the account."""
+    return began is not None and (account.signed_out_at is None or began > account.signed_out_at)
+
+
 def link_case(session: Session, account: ApplicantAccount, case: Case, channel: str, now: datetime) -> CaseLink:
     """Link a case to an applicant (once; linking again returns the existing link)."""
     if channel not in LINK_CHANNELS:

@@ -31,6 +31,8 @@ class ApplicantAccount(Base):
     assurance: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    signed_out_at: Mapped[datetime | None]
+    """Portal sessions that began before this moment no longer count (signing out ends every copy of the cookie)."""
 
 
 class CaseLink(Base):

@@ -78,7 +78,7 @@ def test_a_weak_identification_is_refused_and_only_the_pseudonym_is_kept(inst):
             ApplicantAccount.subject == inst.online.eid.pseudonym("anna")))
         assert account.assurance == "hoch" and account.last_login_at is not None
         columns = set(ApplicantAccount.__table__.columns.keys())
-        assert columns == {"id", "issuer", "subject", "assurance", "created_at", "last_login_at"}
+        assert columns == {"id", "issuer", "subject", "assurance", "created_at", "last_login_at", "signed_out_at"}
 
 
 def test_requested_documents_are_handed_in_and_the_waiting_case_goes_on(inst, cases):
@@ -140,3 +140,18 @@ def test_marriage_is_registered_in_the_portal(inst):
     page = client.get(done.location).get_data(as_text=True)
     assert "Ihre Anmeldung ist eingegangen. Ihr Aktenzeichen lautet 34.02-" in page
     assert "Das Standesamt prüft Ihre Unterlagen" in page
+
+
+def test_signing_out_ends_every_copy_of_the_session(inst, cases):
+    client = inst.app.test_client()
+    sign_in(client, "erika")
+    copy = inst.app.test_client()
+    cookie = client.get_cookie("session")
+    copy.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    assert copy.get("/buerger/antraege").status_code == 200  # the copied cookie works ...
+    page = client.get("/buerger/antraege").get_data(as_text=True)
+    assert client.post("/buerger/abmelden", data={"csrf_token": csrf_of(page)}).status_code == 302
+    assert client.get("/buerger/antraege").status_code == 302
+    assert copy.get("/buerger/antraege").status_code == 302  # ... until the applicant signs out
+    sign_in(client, "erika")
+    assert client.get("/buerger/antraege").status_code == 200  # a new sign-in counts again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -12,13 +13,13 @@ from werkzeug.exceptions import HTTPException
 from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
 from engine.errors import EngineError
-from processes.portal.accounts import get_account
+from processes.portal.accounts import get_account, session_valid
 from processes.portal.models import ApplicantAccount
 from web.database import get_session
 
 bp = Blueprint("portal", __name__, url_prefix="/buerger")
 
-ACCOUNT, NAME, ATTRIBUTES = "portal_account", "portal_name", "portal_attributes"
+ACCOUNT, NAME, ATTRIBUTES, BEGAN = "portal_account", "portal_name", "portal_attributes", "portal_began"
 TITLES = {400: "Anfrage ungültig", 403: "Nicht erlaubt", 404: "Nicht gefunden", 405: "Nicht möglich",
           409: "Zurzeit nicht möglich", 413: "Datei zu groß", 422: "Bitte prüfen Sie Ihre Eingaben",
           502: "Dienst nicht erreichbar", 503: "Vorübergehend nicht verfügbar"}
@@ -34,22 +35,33 @@ def applicant() -> ApplicantAccount | None:
     """The applicant signed in to the portal in this request, or None."""
     if "portal_applicant" not in g:
         account_id = session.get(ACCOUNT)
-        g.portal_applicant = get_account(get_session(), account_id) if account_id else None
-        if account_id and g.portal_applicant is None:
+        account = get_account(get_session(), account_id) if account_id else None
+        if account is not None and not session_valid(account, _began()):
+            account = None  # the applicant signed out (maybe in another browser): this copy ends too
+        if account_id and account is None:
             end_portal_session()
+        g.portal_applicant = account
     return g.portal_applicant
 
 
-def start_portal_session(account: ApplicantAccount, name: str, attributes: dict) -> None:
+def _began() -> datetime | None:
+    try:
+        return datetime.fromisoformat(session.get(BEGAN, ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def start_portal_session(account: ApplicantAccount, name: str, attributes: dict, now: datetime) -> None:
     """Sign the applicant in: a fresh session (no fixation) with the account and the attributes the forms need."""
     session.clear()
     session.permanent = True
     session[ACCOUNT], session[NAME], session[ATTRIBUTES] = account.id, name, attributes
+    session[BEGAN] = now.isoformat()
 
 
 def end_portal_session() -> None:
     """Sign the applicant out."""
-    for key in (ACCOUNT, NAME, ATTRIBUTES):
+    for key in (ACCOUNT, NAME, ATTRIBUTES, BEGAN):
         session.pop(key, None)
 
 

@@ -17,6 +17,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from processes.portal.accounts import ensure_account
+from processes.portal.accounts import sign_out as sign_out_everywhere
 from processes.portal.assurance import ACR_OF_LEVEL, LEVELS, at_least, level_of
 from web.database import get_session
 from web.engine_context import engine_context
@@ -91,15 +92,19 @@ def sign_in_return():
         return error_page(403, f"Für das Bürgerportal müssen Sie sich mindestens mit dem Vertrauensniveau "
                                f"„{minimum}“ anmelden, zum Beispiel mit der Online-Ausweisfunktion oder einem "
                                f"ELSTER-Zertifikat. Ihre Anmeldung hatte das Vertrauensniveau „{level or 'unbekannt'}“.")
-    account = ensure_account(get_session(), claims["iss"], subject, level, engine_context().clock(), signing_in=True)
+    now = engine_context().clock()
+    account = ensure_account(get_session(), claims["iss"], subject, level, now, signing_in=True)
     name = " ".join(str(claims[k]) for k in ("given_name", "family_name") if claims.get(k)) or "Antragsteller/in"
-    start_portal_session(account, name, {k: claims[k] for k in _ATTRIBUTES if k in claims})
+    start_portal_session(account, name, {k: claims[k] for k in _ATTRIBUTES if k in claims}, now)
     return redirect(safe_next(next_url))
 
 
 @bp.post("/abmelden")
 def sign_out():
-    """Sign the applicant out of the portal."""
+    """Sign the applicant out of the portal, in every browser that holds a copy of the session."""
+    account = applicant()
+    if account is not None:
+        sign_out_everywhere(get_session(), account, engine_context().clock())
     end_portal_session()
     flash("Sie sind abgemeldet.", "success")
     return redirect(url_for("portal.landing"))

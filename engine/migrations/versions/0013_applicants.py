@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('assurance', sa.String(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('signed_out_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_portal_accounts')),
     sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_portal_accounts_issuer_subject'))
     )
