@@ -1,8 +1,9 @@
 """Tables of background execution: jobs, their events, incidents, kept messages.
 
 A job is one unit of work for a worker: run a service task, fire a timer, send
-a message, or start a case on a timer start event's schedule (``start_timer``:
-no case yet, the definition id is in the payload). Jobs of one case share the
+a message, start a case on a timer start event's schedule (``start_timer``:
+no case yet, the definition id is in the payload), or do work outside any case
+(``background``: a registered background operation, e.g. polling FIT-Connect). Jobs of one case share the
 lock key (the case id): at most
 one of them is ``doing`` at a time (partial unique index). Among waiting jobs
 the dedupe key is unique, so the same timer or service task is never queued
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base, new_id, utcnow
 
 JOB_STATUSES = ("todo", "doing", "done", "failed", "cancelled")
-JOB_KINDS = ("service", "timer", "outbox", "start_timer")
+JOB_KINDS = ("service", "timer", "outbox", "start_timer", "background")
 STEP_JOB_KINDS = ("service", "timer")
 """Jobs that drive a case's next steps; they end with the case (completed or cancelled).
 

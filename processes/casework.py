@@ -34,6 +34,7 @@ from processes.packages.deploy import deploy_package
 from processes.packages.setup import start_guard
 from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
+from processes.online import OnlineServices, register as register_online
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def build_context(
     connectors: ConnectorConfig | None = None,
     public_base_url: str = "http://127.0.0.1:5000",
     limits: EngineLimits | None = None,
+    online: OnlineServices | None = None,
 ) -> EngineContext:
     """Create the engine context with every bundled procedure registered.
 
@@ -60,11 +62,16 @@ def build_context(
     processes/filing.py) and the procedures' steps that write notices are
     available; without one, only the audit log is written (the engine
     benchmark measures that configuration). Connector endpoints come from
-    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE.
+    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE; FIT-Connect
+    and the payment platform from ``online`` or, by default, their files
+    (processes/online.py).
     """
     registry, forms = ServiceRegistry(), FormRegistry()
-    steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
+    online = online if online is not None else OnlineServices.from_env()
+    steps = CaseFileSteps(store, sealer, public_base_url, online.payments) if store is not None else None
     register_all(registry, forms, steps)
+    if store is not None:
+        register_online(registry, store, online)
     connectors = connectors if connectors is not None else ConnectorConfig.from_env()
     register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event

@@ -69,7 +69,8 @@ def kalenderwoche(week: str) -> str:
 
 
 CHANNEL_LABELS = {"api": "Schnittstelle (API)", "portal": "Online-Portal", "xbau": "XBau-Nachricht",
-                  "paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax"}
+                  "paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax",
+                  "fitconnect": "FIT-Connect (Onlinedienst)"}
 """German names of the intake channels recorded in Case.channel (see processes/intake.py)."""
 
 
