@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.e2e.test_ui_browser import log_in
 from tests.eakte import pdf_samples
-from tests.processes import xbau_samples
+from processes.simulators import xbau_antrag as xbau_samples
 from tests.processes.procedure_env import deploy, model_files, start_installation
 from tests.web.ui_helpers import ui_user
 
