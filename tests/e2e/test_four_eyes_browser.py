@@ -18,10 +18,10 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from processes.simulators import xbau_antrag as xbau_samples
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.e2e.test_ui_browser import log_in
 from tests.eakte import pdf_samples
-from processes.simulators import xbau_antrag as xbau_samples
 from tests.processes.procedure_env import deploy, model_files, start_installation
 from tests.web.ui_helpers import ui_user
 
