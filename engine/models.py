@@ -183,6 +183,9 @@ class UserTask(Base):
         Index("ix_engine_user_tasks_open_subject_trgm", "subject", postgresql_using="gin",
               postgresql_ops={"subject": "gin_trgm_ops"}, postgresql_where=text("status = 'open'"),
               sqlite_where=text("status = 'open'")),
+        Index("ix_engine_user_tasks_open_applicant_trgm", "applicant", postgresql_using="gin",
+              postgresql_ops={"applicant": "gin_trgm_ops"}, postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -201,6 +204,7 @@ class UserTask(Base):
     follow_up_at: Mapped[datetime | None]
     business_key: Mapped[str | None] = mapped_column(String(100))
     subject: Mapped[str | None] = mapped_column(String(500))
+    applicant: Mapped[str | None] = mapped_column(String(300))  # the applicant's name, searchable in the inbox
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -233,6 +237,19 @@ class Substitution(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     substitute: Mapped[User | None] = relationship(foreign_keys=[substitute_id], lazy="joined")
+
+
+class InboxFilter(Base):
+    """A user's saved inbox filter: a name and the inbox's query parameters (personal, never shared)."""
+
+    __tablename__ = "engine_inbox_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LoginAttempt(Base):

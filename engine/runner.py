@@ -37,7 +37,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from engine import jobs, serializer
+from engine import jobs, serializer, task_rules
 from engine.case_data import CaseData, DataLimits, check_result_size
 from engine.compaction import compact
 from engine.connectors.config import ConnectorConfig
@@ -80,6 +80,7 @@ class EngineContext:
     """Connector operations a definition's package declares (engine/connectors/systems.py)."""
     start_guard: Callable[[Session, ProcessDefinition, str], None] | None = None
     """Called before a case of (definition, authority id) starts; raises to refuse it (an imported package not set up)."""
+    applicant_of: Callable[[str, dict], str | None] = task_rules.default_applicant
 
     def __post_init__(self) -> None:
         limits = SandboxLimits(self.script_time_limit, self.script_memory_limit, self.data_limits.case_data_bytes,
@@ -181,8 +182,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     case, task_row = _lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if case.status != "running":
-        raise Conflict(f"case is {case.status}; its tasks cannot be completed")
+    task_rules.check_case_active(case, "completed")
     if on_behalf_of is not None:
         check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
     _check_may_work_on(task_row, on_behalf_of or user)
@@ -201,6 +201,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
 
     case_data.refresh(spiff_task)
     spiff_task.data.update(json.loads(json.dumps(data)))
+    spiff_task.data.update(task_rules.completion_variables(spiff_task.task_spec, user))
     _run_task(spiff_task)
     changes = case_data.absorb(spiff_task)
     ctx.events(
@@ -214,15 +215,19 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
 
 def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, assignee: User | None = None,
                on_behalf_of: User | None = None) -> UserTask:
-    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others.
+    """Assign an open task to ``assignee`` (default: the user); see ``task_rules.check_may_assign`` for hand-overs.
 
     ``on_behalf_of``: the absent colleague the user stands in for (Vertretung);
     the user takes over a task assigned to them, and the history records it.
+
+    Raises:
+        CaseNotActive: the case is suspended or ended (409).
     """
     assignee = assignee or user
-    task_row = _load_task(session, task_id, user.authority_id, for_update=True)
+    case, task_row = _lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
+    task_rules.check_case_active(case, "claimed")
     if on_behalf_of is not None:
         check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
         assignee = user
@@ -230,7 +235,6 @@ def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, a
         _check_may_assign(task_row, user, assignee)
     if task_row.assignee_id != assignee.id:
         task_row.assignee, task_row.claimed_at = assignee, ctx.clock()
-        case = session.get(Case, task_row.case_id)
         ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name,
                                                                   "assignee": assignee.username,
                                                                   **on_behalf_data(on_behalf_of)})
@@ -616,16 +620,18 @@ def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workfl
         ).all()
         for row_id, name in sorted(cancelled, key=lambda row: (row.name, row.id)):
             ctx.events(session, case, "task.cancelled", None, {"task_id": row_id, "name": name})
-    rows = [_new_task_row(ctx, case, spiff_task) for spiff_id, spiff_task in ready.items()
-            if spiff_id not in before.human_tasks]
+    new = [(spiff_task, _new_task_row(ctx, case, spiff_task)) for spiff_id, spiff_task in ready.items()
+           if spiff_id not in before.human_tasks]
+    assignees = {row["id"]: _assign_from_case(session, case, spiff_task, row) for spiff_task, row in new}
+    rows = [row for _, row in new]
     if rows:
         session.execute(insert(UserTask.__table__), rows)
     for row in rows:
-        ctx.events(
-            session, case, "task.created", None,
-            {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
-             "candidate_group": row["candidate_group"]},
-        )
+        data = {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
+                "candidate_group": row["candidate_group"]}
+        if assignees[row["id"]] is not None:
+            data["assignee"] = assignees[row["id"]]
+        ctx.events(session, case, "task.created", None, data)
 
 
 def _projection(workflow: BpmnWorkflow, now: datetime) -> Projection:
@@ -653,15 +659,33 @@ def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> dict[str, Any]:
         spiff_task_id=str(spiff_task.id),
         process_key=case.definition.key,
         bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
+        name=task_rules.task_title(spiff_task, case.data or {}),
         lane=spec.lane,
         candidate_group=properties.get("candidateGroup") or spec.lane,
         priority=_int_property(properties, "priority", 50),
         due_at=now + timedelta(days=_int_property(properties, "dueInDays", 0)) if "dueInDays" in properties else None,
         business_key=case.business_key,
         subject=case.subject,
+        applicant=_applicant(ctx, case),
+        assignee_id=None,
+        claimed_at=None,
         created_at=now,
     )
+
+
+def _assign_from_case(session: Session, case: Case, spiff_task, row: dict[str, Any]) -> str | None:
+    """Assign the new row to the user its ``assignee`` property names (``task_rules``); return the user name."""
+    user = task_rules.assignee_from_case(session, case, spiff_task.task_spec, row["candidate_group"])
+    if user is None:
+        return None
+    row.update(assignee_id=user.id, claimed_at=row["created_at"])
+    return user.username
+
+
+def _applicant(ctx: EngineContext, case: Case) -> str | None:
+    """Return the applicant's name for the task row (searchable in the inbox), cut to the column's length."""
+    name = ctx.applicant_of(case.definition.key, case.data or {})
+    return name[:task_rules.APPLICANT_LENGTH] if name else None
 
 
 def _int_property(properties: dict, name: str, default: int) -> int:
@@ -725,10 +749,7 @@ def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask
 def _check_may_assign(task_row: UserTask, user: User, assignee: User) -> None:
     if assignee.authority_id != user.authority_id:
         raise NotFound("no such user in your authority")
-    if assignee.id != user.id and not user.has_role("supervisor"):
-        raise Forbidden("only supervisors may assign tasks to others")
-    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
-        raise Conflict("task is already claimed by someone else")
+    task_rules.check_may_assign(task_row, user, assignee)
     _check_may_work_on(task_row, assignee, claiming=True)
 
 

@@ -28,6 +28,7 @@ from engine.runner import EngineContext
 from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
+from processes.applicants import applicant_of
 from processes.notices import CaseFileSteps
 from processes.packages.deploy import deploy_package
 from processes.packages.setup import start_guard
@@ -77,7 +78,8 @@ def build_context(
     limits = limits or EngineLimits()
     ctx = EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
                         script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
-                        data_limits=limits.data, connectors=connectors, declared_operations=declared_operations)
+                        data_limits=limits.data, connectors=connectors, declared_operations=declared_operations,
+                        applicant_of=applicant_of)
     ctx.start_guard = start_guard(ctx)
     return ctx
 

@@ -247,14 +247,66 @@ def test_refusal_needs_a_second_person(installation, people, session_factory, ba
     case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Ablehnung", "begruendung": "Denkmal."})
     case.complete("bauaufsicht2", "entscheiden", {"entscheidung": "Ablehnung", "begruendung": "Denkmalschutz."})
     assert case.open_tasks() == ["ablehnung_freigeben"]
-    refused = case.complete("bauaufsicht2", "ablehnung_freigeben", {"freigegeben": True}, expect=403)
+    assert case.get()["data"]["entschieden_von"] == "bruno"
+    refused = case.complete("bauaufsicht2", "ablehnung_freigeben", {"freigabe": "freigeben"}, expect=403)
     assert "four-eyes" in refused["message"]
-    case.complete("supervisor", "ablehnung_freigeben", {"freigegeben": True})
+    case.complete("supervisor", "ablehnung_freigeben", {"freigabe": "freigeben"})
     case.pay_fee()
     final = case.get()
     assert final["status"] == "completed" and final["data"]["bescheid"]["art"] == "Ablehnung"
     assert len(final["data"]["bescheid"]["dokument_ids"]) == 2  # refusal and fee notice
     case.check_final_file(session_factory, backend, tmp_path)
+
+
+def _task(case, bpmn_id):
+    return next(t for t in case.get()["open_tasks"] if t["bpmn_id"] == bpmn_id)
+
+
+def test_returned_refusal_goes_back_to_the_clerk_who_decided_with_the_remark(installation, people, session_factory,
+                                                                             backend, tmp_path):
+    case = Case(installation, people)
+    complete_check(case)
+    participate(case, "Untere Denkmalschutzbehörde")
+    case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Ablehnung", "begruendung": "Denkmal."})
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Ablehnung", "begruendung": "Denkmalschutz."})
+    freigabe = _task(case, "ablehnung_freigeben")
+    assert freigabe["candidate_group"] == "Amtsleitung" and freigabe["assignee"] is None
+
+    without_reason = case.complete("supervisor", "ablehnung_freigeben", {"freigabe": "zurückgeben"}, expect=422)
+    assert "freigabe_begruendung" in without_reason["errors"]["fields"]
+    not_a_choice = case.complete("supervisor", "ablehnung_freigeben", {"freigabe": "vielleicht"}, expect=422)
+    assert "freigabe" in not_a_choice["errors"]["fields"]
+    case.complete("supervisor", "ablehnung_freigeben",  # the decision is read-only here: a value for it is dropped
+                  {"freigabe": "zurückgeben", "freigabe_begruendung": "Denkmalschutz mit Auflagen prüfen.",
+                   "entscheidung": "Genehmigung"})
+
+    returned = _task(case, "entscheiden")
+    assert returned["assignee"] == "berta"  # back to the clerk who decided, not to the group
+    data = case.get()["data"]
+    assert data["rueckgabe_begruendung"] == "Denkmalschutz mit Auflagen prüfen."
+    assert data["entscheidung"] == "Ablehnung" and data["begruendung"] == "Denkmalschutz."  # pre-filled
+    assert data["freigabe"] is None and data["freigabe_begruendung"] is None
+    history = case.history()
+    created = [e for e in history if e["kind"] == "task.created" and e["data"]["bpmn_id"] == "entscheiden"]
+    assert created[-1]["data"]["assignee"] == "berta"
+    assert any(e["kind"] == "step.completed" and e["data"]["name"] == "Entscheidung an die Sachbearbeitung zurückgeben"
+               for e in history)
+
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung mit Auflagen",
+                                                 "auflagen": "Abstimmung mit der Denkmalschutzbehörde.",
+                                                 "begruendung": "Mit Auflagen zulässig."})
+    case.pay_fee()
+    final = case.get()
+    assert final["status"] == "completed" and final["data"]["bescheid"]["art"] == "Genehmigung mit Auflagen"
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def test_agency_tasks_carry_the_agency_in_their_name(installation, people):
+    case = Case(installation, people)
+    complete_check(case)
+    participate(case, "Brandschutzdienststelle", "Gemeinde")
+    names = sorted(t["name"] for t in case.get()["open_tasks"])
+    assert names == ["Stellungnahme abgeben – Brandschutzdienststelle", "Stellungnahme abgeben – Gemeinde"]
 
 
 def test_specialist_system_failing_then_recovering(installation, people, session_factory, backend, tmp_path):
