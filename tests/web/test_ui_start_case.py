@@ -26,7 +26,7 @@ BIRTH = {
 
 
 def deploy_bundled(app, session_factory, user_id: str, procedure: str) -> None:
-    files = {p.name: p.read_bytes() for p in (BPMN / procedure).iterdir() if p.suffix in (".bpmn", ".dmn", ".form")}
+    files = {p.name: p.read_bytes() for p in (BPMN / procedure).iterdir()}  # the whole package
     with transaction(session_factory) as session:  # the specialist systems' connectors are not configured here
         definitions.deploy(session, files, authority_id=session.get(User, user_id).authority_id, deployed_by="test")
 
