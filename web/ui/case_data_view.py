@@ -47,10 +47,17 @@ LABELS = {
     "vollstaendig": "Vollständig", "vorhaben": "Vorhaben", "weitere_grundstuecke": "Weitere Grundstücke",
     "zda": "zdA", "zone_label": "Gebietsbezeichnung", "zone_type": "Gebietsart", "zustellung": "Zustellung",
     "zustellungen": "Zustellungen", "beurkundet_am": "Beurkundet am", "beurkundung": "Beurkundung",
+    "titel": "Titel", "vorlage": "Vorlage", "bescheid_dokument": "Bescheid (Dokument)",
+    "gebuehrenfestsetzung": "Gebührenfestsetzung", "gebuehrenbescheid": "Gebührenbescheid",
+    "kassenzeichen": "Kassenzeichen", "betrag": "Betrag", "zweck": "Zweck",
+    "nachforderung": "Nachforderung", "nachforderungsschreiben": "Nachforderungsschreiben",
+    "ruecknahmebescheid": "Rücknahmebescheid", "einstellung": "Einstellung", "termin": "Trautermin",
+    "terminbestaetigung": "Terminbestätigung", "beginn": "Beginn", "uhrzeit": "Uhrzeit", "trauort": "Trauort",
+    "urkunde": "Urkunde", "ehename": "Ehename", "eheschliessung_am": "Eheschließung am",
 }
 """German labels of the keys that the bundled procedures and their specialist systems use."""
 
-MONEY_KEYS = {"gebuehr", "rohbausumme"}
+MONEY_KEYS = {"gebuehr", "rohbausumme", "betrag"}
 """Keys holding euro amounts where no form says so (the fee comes from the decision table)."""
 
 _HIDDEN_KEYS = {"id", "sha256", "content_hash", "message_id", "service_reference", "link", "links", "token"}
