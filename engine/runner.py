@@ -284,7 +284,7 @@ def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_t
     if task is None:
         ctx.events(session, case, "service.discarded", None, {**call, "reason": "the task no longer waits"})
         return None
-    ctx.events(session, case, "service.called", None, call)
+    ctx.events(session, case, "service.called", None, {**call, "step": task.task_spec.bpmn_name})
     case_data.refresh(task)
     with prepared_result(spiff_task_id, result):
         _run_task(task)
