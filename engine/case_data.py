@@ -26,7 +26,10 @@ value, which preserves values that legitimately differ per task (a message paylo
 catch time, ...). Refresh uses mark 0 (every key from the case) where the task's data is a
 lossy merge or was cut down by Spiff:
 
-* joins (every ``Join`` spec: parallel/inclusive gateways, boundary-event and end joins),
+* joins (every ``Join`` spec: parallel/inclusive gateways, boundary-event and end joins);
+  a join also gets the case's data *after* it ran (Spiff merges the data of the
+  arriving branches in ``_run_hook``, after the refresh, with the same lossy
+  ``DeepMerge``) and records no change: joining changes no data,
 * multi-instance and loop tasks, whose data Spiff merged from their instances,
 * tasks after a task with an ``ioSpecification`` (Spiff keeps only its outputs).
 
@@ -107,6 +110,18 @@ class CaseData:
         """
         if not _in_case_scope(task):
             return
+        self.sync(task)
+        snapshot = {key: deepcopy(value) for key, value in task.data.items() if key not in _written_before_run(task)}
+        self._snapshots[task.id] = snapshot
+
+    def sync(self, task) -> None:
+        """Bring ``task.data`` up to date with the case without recording a snapshot (for a task that waits).
+
+        Args:
+            task: A Spiff task (a task about to run, or a waiting event whose condition is evaluated).
+        """
+        if not _in_case_scope(task):
+            return
         mark = 0 if _needs_full_refresh(task) else effective_mark(task)
         own = _local_keys(task) | _written_before_run(task)
         for key, version in self.versions.items():
@@ -116,8 +131,6 @@ class CaseData:
                 task.data[key] = deepcopy(self.values[key])
             else:
                 task.data.pop(key, None)
-        snapshot = {key: deepcopy(value) for key, value in task.data.items() if key not in _written_before_run(task)}
-        self._snapshots[task.id] = snapshot
 
     def absorb(self, task) -> dict:
         """Record the changes ``task`` made to its data since :meth:`refresh`.
@@ -138,6 +151,9 @@ class CaseData:
             snapshot = self._snapshots.pop(task.id)
         except KeyError:
             raise RuntimeError(f"CaseData.absorb called for task '{task.task_spec.name}' without refresh") from None
+        if isinstance(task.task_spec, Join):
+            self._overwrite(task)
+            return {"changed": {}, "deleted": []}
         local = _local_keys(task)
         cut_down = getattr(task.task_spec, "io_specification", None) is not None
         changed = {}
@@ -147,7 +163,9 @@ class CaseData:
             if key not in snapshot or snapshot[key] != value:
                 check_json(value, key)
                 changed[key] = value
-        deleted = [] if cut_down else [key for key in snapshot if key not in task.data and key not in local]
+        read_only = {obj.bpmn_id for obj in getattr(task.task_spec, "data_input_associations", [])}
+        deleted = [] if cut_down else [key for key in snapshot
+                                       if key not in task.data and key not in local and key not in read_only]
         for key, value in changed.items():
             self.counter += 1
             self.values[key] = deepcopy(value)
@@ -158,6 +176,15 @@ class CaseData:
             self.versions[key] = self.counter
         task.internal_data[MARK_KEY] = 0 if cut_down else self.counter
         return {"changed": deepcopy(changed), "deleted": deleted}
+
+    def _overwrite(self, task) -> None:
+        """Give a join the case's data after it ran: what Spiff merged there is lossy, not a change."""
+        for key in self.versions:
+            if key in self.values:
+                task.data[key] = deepcopy(self.values[key])
+            else:
+                task.data.pop(key, None)
+        task.internal_data[MARK_KEY] = self.counter
 
 
 def effective_mark(task) -> int:
@@ -192,7 +219,7 @@ def _local_keys(task) -> set[str]:
         if parent is None or not isinstance(parent.task_spec, MultiInstanceTask) or parent.task_spec.task_spec != spec.name:
             return set()
         spec = parent.task_spec
-    return {item.bpmn_id for item in (spec.input_item, spec.output_item) if item is not None}
+    return {item.bpmn_id for item in (spec.input_item, spec.output_item) if item is not None} | {"loopCounter"}
 
 
 def _written_before_run(task) -> set[str]:

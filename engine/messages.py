@@ -4,7 +4,7 @@ A message names a BPMN message and a correlation: the case's business key
 (Aktenzeichen) or a process variable and its value. It is delivered to the one
 running case that matches; if that case does not wait for it yet, it is kept
 (``engine_case_messages``) until ``ctx.message_ttl`` and delivered as soon as
-the case reaches the catch event (``runner._advance`` checks after each run).
+the case reaches the catch event (engine.kept_messages, checked after each run).
 If no case matches but a process of the authority starts with that message,
 a new case is started; it gets its own business key (the correlation's key
 named no existing case, so it is not reused).

@@ -2,14 +2,15 @@
 
 Every public function works inside the caller's transaction and never
 commits. The sequence is always: lock the case row -> restore the workflow ->
-run SpiffWorkflow until it waits -> write state, task rows, audit events and
-the jobs for what happens next (service calls, timers) -> flush. If the
-process dies at any point before the caller commits, the database rolls the
-whole transaction back: the case keeps its previous state, the human task
-stays open, no job is queued or finished, and no audit event claims something
-that did not happen. A worker that dies in the middle of a job has not
-committed either; its job's lease expires and another worker runs it again
-from the unchanged case (see engine.jobs).
+run SpiffWorkflow until it waits (engine.stepping) -> write state, task rows,
+subscriptions, audit events and the jobs for what happens next (service
+calls, timers, events for other cases, the return to a calling case) ->
+flush. If the process dies at any point before the caller commits, the
+database rolls the whole transaction back: the case keeps its previous state,
+the human task stays open, no job is queued or finished, no child case exists,
+and no audit event claims something that did not happen. A worker that dies in
+the middle of a job has not committed either; its job's lease expires and
+another worker runs it again from the unchanged case (see engine.jobs).
 
 Spiff runs one task at a time; ``CaseData`` keeps one consistent data set per
 case across parallel branches, and ``compact`` drops finished history so a
@@ -17,8 +18,12 @@ long case costs the same per step as a short one. Service tasks are not run
 here: the case waits at them and a ``service`` job calls the operation in the
 background worker (engine.service_tasks). Waiting timers become ``timer`` jobs
 (engine.timers); messages kept for the case are delivered as soon as it
-waits for them (engine.messages). A case of a timer start event's schedule is
-started by ``start_case_by_timer`` past that event (engine.start_timers).
+waits for them (engine.kept_messages); call activities start child cases
+(engine.calls); messages and signals for other cases are routed by ``event``
+jobs (engine.routing, engine.case_events). A case ended by a BPMN error that
+nothing caught is ``failed`` with the error's code. A case of a timer start
+event's schedule is started by ``start_case_by_timer`` past that event
+(engine.start_timers).
 """
 
 from __future__ import annotations
@@ -30,25 +35,35 @@ from typing import Any, Callable, Protocol
 
 from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.util import BpmnEvent
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, inspect, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
-from engine import jobs, serializer
-from engine.case_data import CaseData
+from engine import calls, routing, serializer
+from engine.case_data import CaseData, CaseDataError
+from engine.case_operations import (  # noqa: F401 - part of the runner's interface (API, UI)
+    cancel_case, check_may_work_on, claim_task, close_open_work, end_case_tree, resume_case, suspend_case,
+    unclaim_task,
+)
+from engine.case_rows import lock_case, lock_task_and_case
+from engine.case_workflow import CaseWorkflow, take_thrown_events
 from engine.compaction import compact
 from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
-from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
+from engine.errors import Conflict, EngineError, ExecutionFailed, Forbidden
 from engine.forms import FormRegistry, validate_task_data, validate_variables
+from engine.kept_messages import deliver_kept_message, waiting_messages
+from engine.loader import start_events
 from engine.models import Case, ProcessDefinition, User, UserTask
-from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
+from engine.models_jobs import CaseMessage
+from engine.projection import (
+    NOTHING_PROJECTED, Projection, project_subscriptions, project_user_tasks, projection, schedule_jobs,
+)
 from engine.registry import ServiceRegistry
-from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result, service_job_payload
-from engine.timers import pending_timers
+from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result
+from engine.specs.compensation import COMPENSATED_KEY
+from engine.stepping import StepFailed, TooManySteps, run_steps
 
 
 class EventSink(Protocol):
@@ -74,25 +89,12 @@ class EngineContext:
 
 
 @dataclass(frozen=True)
-class Projection:
-    """What the database holds for a workflow state: the open task rows and whether timer or service jobs wait.
+class Origin:
+    """Where a case comes from besides a person: the calling case (call activity) or the case whose event started it."""
 
-    Every save of a case projects its state (``_project_user_tasks``,
-    ``_schedule_jobs``), so the projection of the state as restored tells which
-    rows and jobs exist without reading them back.
-    """
-
-    human_tasks: frozenset[str]
-    has_timers: bool
-    has_services: bool
-
-    def without(self, spiff_task_id: str) -> Projection:
-        """The same projection without the row of one task (closed by the caller)."""
-        return Projection(self.human_tasks - {spiff_task_id}, self.has_timers, self.has_services)
-
-
-NOTHING_PROJECTED = Projection(frozenset(), False, False)
-"""A new case has no task rows and no jobs yet."""
+    parent: Case | None = None
+    parent_task_id: str | None = None
+    source_case_id: str | None = None
 
 
 def start_case(
@@ -105,12 +107,17 @@ def start_case(
     data: dict[str, Any] | None = None,
     business_key: str | None = None,
     subject: str | None = None,
+    origin: Origin = Origin(),
 ) -> Case:
     """Create a case of ``definition`` and run it until it waits.
+
+    A child case (``origin.parent``) is filed in its parent's file; if it ends
+    while it starts, the caller takes its result at once (no ``call`` job).
 
     Raises:
         Conflict: every start event of the process is a timer; its cases start on the schedule only.
         InvalidData: ``data`` has names that are no plain identifiers, or values that cannot be stored.
+        ExecutionFailed: a step failed; nothing was changed.
     """
     validate_variables(data or {}, "case data")
     model = model_of(definition)
@@ -118,10 +125,21 @@ def start_case(
         events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)
         raise Conflict(f"process '{definition.key}' starts its cases on a schedule (timer start event {events}); "
                        "a case cannot be started by hand")
-    case, workflow, case_data = _new_case(ctx, definition, authority_id, actor, data, business_key, subject)
+    parent = origin.parent
+    case, workflow, case_data = _new_case(
+        ctx, definition, authority_id, actor, data,
+        business_key if parent is None else parent.business_key, subject if parent is None else parent.subject)
+    case.parent_case_id = parent.id if parent is not None else None
+    case.parent_task_id = origin.parent_task_id
+    case.source_case_id = origin.source_case_id
     session.add(case)
-    ctx.events(session, case, "case.started", actor, {"process": definition.key, "version": definition.version, "data": data or {}})
-    _advance(session, ctx, case, workflow, case_data, actor, NOTHING_PROJECTED)
+    started = {"process": definition.key, "version": definition.version, "data": data or {}}
+    if parent is not None:
+        started.update(parent_case_id=parent.id)
+    if origin.source_case_id is not None:
+        started.update(source_case_id=origin.source_case_id)
+    ctx.events(session, case, "case.started", actor, started)
+    _advance(session, ctx, case, workflow, case_data, actor, NOTHING_PROJECTED, returns_inline=parent is not None)
     return case
 
 
@@ -156,17 +174,17 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
         InvalidData: ``data`` does not match the task's form.
         ExecutionFailed: a following automatic step failed; nothing was changed.
     """
-    case, task_row = _lock_task_and_case(session, task_id, user.authority_id)
+    case, task_row = lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its tasks cannot be completed")
-    _check_may_work_on(task_row, user)
+    check_may_work_on(task_row, user)
     schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
     validate_task_data(data, schema)
 
-    workflow, case_data = _restore(ctx, case)
-    before = _projection(workflow, ctx.clock())
+    workflow, case_data = restore(ctx, case)
+    before = projection(workflow, ctx.clock())
     spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
     _check_separation_of_duties(session, spiff_task, task_row, user)
     now = ctx.clock()
@@ -186,43 +204,6 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     )
     _advance(session, ctx, case, workflow, case_data, user.username, before)
     return case
-
-
-def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, assignee: User | None = None) -> UserTask:
-    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others."""
-    assignee = assignee or user
-    task_row = _load_task(session, task_id, user.authority_id, for_update=True)
-    if task_row.status != "open":
-        raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if assignee.authority_id != user.authority_id:
-        raise NotFound("no such user in your authority")
-    if assignee.id != user.id and not user.has_role("supervisor"):
-        raise Forbidden("only supervisors may assign tasks to others")
-    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
-        raise Conflict("task is already claimed by someone else")
-    _check_may_work_on(task_row, assignee, claiming=True)
-    if task_row.assignee_id != assignee.id:
-        task_row.assignee, task_row.claimed_at = assignee, ctx.clock()
-        case = session.get(Case, task_row.case_id)
-        ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name, "assignee": assignee.username})
-    session.flush()
-    return task_row
-
-
-def unclaim_task(session: Session, ctx: EngineContext, task_id: str, user: User) -> UserTask:
-    """Give a claimed task back to its candidate group."""
-    task_row = _load_task(session, task_id, user.authority_id, for_update=True)
-    if task_row.status != "open":
-        raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if task_row.assignee_id is None:
-        raise Conflict("task is not claimed")
-    if task_row.assignee_id != user.id and not user.has_role("supervisor"):
-        raise Forbidden("only the assignee or a supervisor may unclaim this task")
-    task_row.assignee, task_row.claimed_at = None, None
-    case = session.get(Case, task_row.case_id)
-    ctx.events(session, case, "task.unclaimed", user.username, {"task_id": task_row.id, "name": task_row.name})
-    session.flush()
-    return task_row
 
 
 def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_task_id: str, result: Any,
@@ -245,9 +226,10 @@ def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_t
     case = lock_case(session, case_id)
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its service tasks cannot complete")
-    workflow, case_data = _restore(ctx, case)
-    before = _projection(workflow, ctx.clock())
-    task = _find_waiting_service_task(workflow, spiff_task_id)
+    workflow, case_data = restore(ctx, case)
+    before = projection(workflow, ctx.clock())
+    task = next((t for t in workflow.get_tasks(state=TaskState.READY)
+                 if str(t.id) == spiff_task_id and is_service_task(t)), None)
     if task is None:
         ctx.events(session, case, "service.discarded", None, {**call, "reason": "the task no longer waits"})
         return None
@@ -255,12 +237,7 @@ def run_service_task(session: Session, ctx: EngineContext, case_id: str, spiff_t
     case_data.refresh(task)
     with prepared_result(spiff_task_id, result):
         _run_task(task)
-    changes = case_data.absorb(task)
-    ctx.events(
-        session, case, "step.completed", None,
-        {"bpmn_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "type": type(task.task_spec).__name__,
-         "changes": changes},
-    )
+    _record_step(session, ctx, case, case_data, None, task)
     _advance(session, ctx, case, workflow, case_data, None, before)
     return case
 
@@ -270,9 +247,21 @@ def advance_case(session: Session, ctx: EngineContext, case_id: str) -> Case:
     case = lock_case(session, case_id)
     if case.status != "running":
         return case
-    workflow, case_data = _restore(ctx, case)
-    _advance(session, ctx, case, workflow, case_data, None, _projection(workflow, ctx.clock()))
+    workflow, case_data = restore(ctx, case)
+    _advance(session, ctx, case, workflow, case_data, None, projection(workflow, ctx.clock()))
     return case
+
+
+def continue_with(session: Session, ctx: EngineContext, case: Case, actor: str | None,
+                  change: Callable[[CaseWorkflow, CaseData], None]) -> None:
+    """Restore a locked running case, apply ``change`` to its workflow (deliver an event, ...) and advance it."""
+    workflow, case_data = restore(ctx, case)
+    before = projection(workflow, ctx.clock())
+    try:
+        change(workflow, case_data)
+    except WorkflowException as exc:
+        raise ExecutionFailed(_describe_failure(exc)) from exc
+    _advance(session, ctx, case, workflow, case_data, actor, before)
 
 
 def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, data: dict[str, Any],
@@ -292,83 +281,33 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     session.flush()
     ctx.events(session, case, "message.received", actor, {"message_id": message.id, "name": name, "data": message.data})
     if case.status == "running":
-        workflow, case_data = _restore(ctx, case)
-        _advance(session, ctx, case, workflow, case_data, actor, _projection(workflow, now))
+        continue_with(session, ctx, case, actor, lambda workflow, case_data: None)
     return message
 
 
 def waits_for_message(ctx: EngineContext, case: Case, name: str) -> bool:
     """Tell whether the case currently waits at a catch event for message ``name``."""
-    workflow, _ = _restore(ctx, case)
-    return any(e.name == name for e in workflow.waiting_events() if "Message" in e.event_type)
+    workflow, _ = restore(ctx, case)
+    return name in waiting_messages(workflow)
 
 
 def start_event_messages(definition: ProcessDefinition) -> set[str]:
     """Return the names of the messages that start a case of ``definition``."""
-    start = model_of(definition).spec.start
     names = set()
-    for spec in start.outputs:
+    for spec in start_events(model_of(definition).spec):
         definition_ = getattr(spec, "event_definition", None)
         if definition_ is not None and "Message" in type(definition_).__name__:
             names.add(definition_.name)
     return names
 
 
-def suspend_case(session: Session, ctx: EngineContext, case_id: str, user: User, reason: str) -> Case:
-    """Suspend a running case: its tasks cannot be completed and its jobs wait."""
-    case = _case_for_operation(session, case_id, user, "suspend")
-    if case.status != "running":
-        raise Conflict(f"only running cases can be suspended; this case is {case.status}")
-    case.status = "suspended"
-    ctx.events(session, case, "case.suspended", user.username, {"reason": reason})
-    session.flush()
-    return case
-
-
-def resume_case(session: Session, ctx: EngineContext, case_id: str, user: User, reason: str) -> Case:
-    """Resume a suspended case; its waiting jobs run again."""
-    case = _case_for_operation(session, case_id, user, "resume")
-    if case.status != "suspended":
-        raise Conflict(f"only suspended cases can be resumed; this case is {case.status}")
-    case.status = "running"
-    ctx.events(session, case, "case.resumed", user.username, {"reason": reason})
-    session.flush()
-    return case
-
-
-def cancel_case(session: Session, ctx: EngineContext, case_id: str, user: User, reason: str) -> Case:
-    """Cancel a running or suspended case: open tasks, waiting jobs and kept messages end."""
-    case = _case_for_operation(session, case_id, user, "cancel")
-    if case.status not in ("running", "suspended"):
-        raise Conflict(f"only running or suspended cases can be cancelled; this case is {case.status}")
-    now = ctx.clock()
-    case.status, case.ended_at = "cancelled", now
-    ctx.events(session, case, "case.cancelled", user.username, {"reason": reason})
-    for row in session.scalars(select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open")):
-        row.status, row.completed_at = "cancelled", now
-        ctx.events(session, case, "task.cancelled", user.username, {"task_id": row.id, "name": row.name})
-    jobs.cancel_waiting(session, case.id, now=now, kinds=STEP_JOB_KINDS)
-    session.execute(
-        update(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.status == "pending")
-        .values(status="expired").execution_options(synchronize_session=False)
-    )
-    session.flush()
-    return case
-
-
-def lock_case(session: Session, case_id: str, authority_id: str | None = None) -> Case:
-    """Lock and return a case row (fresh from the database).
-
-    Raises:
-        NotFound: no such case (in the given authority).
-    """
-    query = select(Case).where(Case.id == case_id)
-    if authority_id is not None:
-        query = query.where(Case.authority_id == authority_id)
-    case = session.scalar(query.with_for_update(of=Case).execution_options(populate_existing=True))
-    if case is None:
-        raise NotFound(f"no case with id '{case_id}'")
-    return case
+def restore(ctx: EngineContext, case: Case) -> tuple[CaseWorkflow, CaseData]:
+    """Rebuild a case's workflow and case data from its row."""
+    model = model_of(case.definition)
+    workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
+    workflow.script_engine = ctx.script_engine
+    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
+    return workflow, case_data
 
 
 # --- internals -------------------------------------------------------------
@@ -376,10 +315,10 @@ def lock_case(session: Session, case_id: str, authority_id: str | None = None) -
 
 def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: str, actor: str | None,
               data: dict[str, Any] | None, business_key: str | None, subject: str | None,
-              ) -> tuple[Case, BpmnWorkflow, CaseData]:
+              ) -> tuple[Case, CaseWorkflow, CaseData]:
     """Create a case row and its workflow, saved in a valid state before anything ran."""
     model = model_of(definition)
-    workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=ctx.script_engine)
+    workflow = CaseWorkflow(model.spec, model.subprocess_specs, script_engine=ctx.script_engine)
     case = Case(
         id=new_id(),
         authority_id=authority_id,
@@ -397,7 +336,7 @@ def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: s
     return case, workflow, case_data
 
 
-def _fire_start_event(workflow: BpmnWorkflow, case_data: CaseData, bpmn_id: str) -> None:
+def _fire_start_event(workflow: CaseWorkflow, case_data: CaseData, bpmn_id: str) -> None:
     """Make the start event ``bpmn_id`` READY as fired and cancel the other start events.
 
     The next engine steps run it (and record it like any step). A cycle timer
@@ -425,77 +364,88 @@ def _fire_start_event(workflow: BpmnWorkflow, case_data: CaseData, bpmn_id: str)
         event._ready()
 
 
-def _advance(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData,
-             actor: str | None, before: Projection) -> None:
+def _advance(session: Session, ctx: EngineContext, case: Case, workflow: CaseWorkflow, case_data: CaseData,
+             actor: str | None, before: Projection, returns_inline: bool = False) -> None:
     """Run automatic steps until the case waits, then persist everything.
 
-    ``before`` is the projection of the state as it was restored (what rows and
-    jobs exist in the database); only the difference to the new state is written.
+    ``before`` is the projection of the state as it was restored (what rows,
+    jobs and subscriptions exist in the database); only the difference to the
+    new state is written. ``returns_inline``: the case is a child case being
+    started by its caller, which takes the result itself if it ends now.
     """
-
-    def did_complete(task) -> None:
-        changes = case_data.absorb(task)
-        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        if bpmn_id is not None:
-            ctx.events(
-                session, case, "step.completed", actor,
-                {"bpmn_id": bpmn_id, "name": task.task_spec.bpmn_name, "type": type(task.task_spec).__name__, "changes": changes},
-            )
-
     try:
-        _engine_steps(workflow, case_data.refresh, did_complete)
-        while _deliver_kept_message(session, ctx, case, workflow):
-            _engine_steps(workflow, case_data.refresh, did_complete)
-    except WorkflowException as exc:
+        while True:
+            run_steps(workflow, case_data, lambda task: _record_step(session, ctx, case, case_data, actor, task))
+            if deliver_kept_message(session, ctx, case, workflow):
+                continue
+            if calls.start_children(session, ctx, case, workflow, case_data, _child_starter(session, ctx, actor)):
+                continue
+            break
+    except (WorkflowException, TooManySteps, CaseDataError) as exc:
         raise ExecutionFailed(_describe_failure(exc)) from exc
+    except StepFailed as exc:
+        raise ExecutionFailed(str(exc)) from exc
+    signals, messages, errors = take_thrown_events(workflow)
+    error_code = _error_code(errors[0]) if errors else None
+    if error_code is not None:
+        workflow.cancel()
     compact(workflow)
     state = _saved_state(workflow, case_data)
-    if workflow.is_completed():
+    if error_code is not None:
+        state.update(status="failed", error_code=error_code, ended_at=ctx.clock())
+    elif workflow.is_completed():
         state.update(status="completed", ended_at=ctx.clock())
     _write_case(session, case, state)
-    if workflow.is_completed():
+    if error_code is not None:
+        ctx.events(session, case, "case.failed", actor, {"error_code": error_code})
+    elif case.status == "completed":
         ctx.events(session, case, "case.completed", actor, {})
-    _project_user_tasks(session, ctx, case, workflow, before)
-    _schedule_jobs(session, ctx, case, workflow, case_data, before)
+    project_user_tasks(session, ctx, case, workflow, before)
+    schedule_jobs(session, ctx, case, workflow, case_data, before)
+    project_subscriptions(session, case, workflow, before)
+    routing.queue(session, ctx, case, signals, messages)
+    if calls.has_calls(workflow):
+        calls.cancel_orphans(session, ctx, case, workflow)
+    if case.status in ("completed", "failed") and case.parent_case_id is not None and not returns_inline:
+        calls.queue_return(session, ctx, case)
+    session.flush()
 
 
-def _engine_steps(workflow: BpmnWorkflow, will_complete: Callable, did_complete: Callable) -> None:
-    """``BpmnWorkflow.do_engine_steps`` of Spiff 3.2.0, except that service tasks are left READY.
+def _child_starter(session: Session, ctx: EngineContext, actor: str | None) -> calls.StartChild:
+    def start(definition: ProcessDefinition, data: dict, parent: Case, task_id: str) -> Case:
+        return start_case(session, ctx, definition, authority_id=parent.authority_id, actor=actor, data=data,
+                          origin=Origin(parent=parent, parent_task_id=task_id))
+    return start
 
-    Due timers are refreshed before each round (Spiff only refreshes them at the
-    end), so a timer job's advance runs what the timer released.
+
+def _error_code(event) -> str:
+    definition = event.event_definition
+    return getattr(definition, "code", None) or getattr(definition, "name", None) or "error"
+
+
+def _record_step(session: Session, ctx: EngineContext, case: Case, case_data: CaseData, actor: str | None,
+                 task) -> None:
+    """Absorb what a step changed into the case data and write it into the history.
+
+    A compensation throw event first lists the compensation handlers it ran,
+    each as a step of its own (their changes are the throw event's).
     """
-
-    def run_ready(wf) -> int:
-        count = 0
-        for task in wf.get_tasks(state=TaskState.READY):
-            if task.task_spec.manual or is_service_task(task) or not task.has_state(TaskState.READY):
-                continue
-            will_complete(task)
-            task.run()
-            count += 1
-            did_complete(task)
-        return count
-
-    while True:
-        workflow.refresh_timers()
-        active = workflow.get_active_subprocesses()
-        ran = 0
-        for subprocess in sorted(active, key=lambda sp: sp.depth, reverse=True):
-            count = None
-            while count is None or count > 0:
-                count = run_ready(subprocess)
-                ran += count
-            if subprocess.parent_task_id is not None:
-                task = workflow.get_task_from_id(subprocess.parent_task_id)
-                task.task_spec._update(task)
-        ran += run_ready(workflow)
-        if ran == 0 and len(workflow.get_active_subprocesses()) <= len(active):
-            break
+    changes = case_data.absorb(task)
+    spec = task.task_spec
+    if getattr(spec, "bpmn_id", None) is None:
+        return
+    for handler in task.internal_data.pop(COMPENSATED_KEY, []):
+        ctx.events(session, case, "step.completed", actor,
+                   {"bpmn_id": handler, "name": handler, "type": "CompensationHandler", "compensates_for": spec.bpmn_id})
+    ctx.events(session, case, "step.completed", actor,
+               {"bpmn_id": spec.bpmn_id, "name": spec.bpmn_name, "type": type(spec).__name__, "changes": changes})
 
 
-def _describe_failure(exc: WorkflowException) -> str:
+def _describe_failure(exc: Exception) -> str:
     task_spec = getattr(exc, "task_spec", None)
+    task = getattr(exc, "task", None)
+    if task_spec is None and task is not None:
+        task_spec = task.task_spec
     where = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", None)
     return f"step '{where}' failed: {exc}" if where else f"process step failed: {exc}"
 
@@ -505,6 +455,10 @@ def _run_task(spiff_task) -> None:
         spiff_task.run()
     except WorkflowException as exc:
         raise ExecutionFailed(_describe_failure(exc)) from exc
+    except EngineError:
+        raise
+    except Exception as exc:  # anything else a step raises names the step, never a 500
+        raise ExecutionFailed(f"step '{spiff_task.task_spec.bpmn_id}' failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _apply_external_data(case_data: CaseData, data: dict) -> None:
@@ -514,15 +468,7 @@ def _apply_external_data(case_data: CaseData, data: dict) -> None:
         case_data.versions[key] = case_data.counter
 
 
-def _restore(ctx: EngineContext, case: Case) -> tuple[BpmnWorkflow, CaseData]:
-    model = model_of(case.definition)
-    workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
-    workflow.script_engine = ctx.script_engine
-    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
-    return workflow, case_data
-
-
-def _saved_state(workflow: BpmnWorkflow, case_data: CaseData) -> dict[str, Any]:
+def _saved_state(workflow: CaseWorkflow, case_data: CaseData) -> dict[str, Any]:
     """Return the case columns that hold the workflow state and the case data."""
     saved = case_data.to_dict()
     return {
@@ -549,116 +495,11 @@ def _write_case(session: Session, case: Case, values: dict[str, Any]) -> None:
         session.flush()
 
 
-def _project_user_tasks(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow,
-                        before: Projection) -> None:
-    """Make the open task rows match the workflow's ready human tasks.
-
-    The open rows are exactly ``before.human_tasks`` (every save ends here), so
-    nothing is read back: rows of tasks that stopped waiting without being
-    completed (interrupted by a boundary event, cancelled) are closed in one
-    UPDATE, rows for newly ready tasks are inserted. A row that exists twice
-    for one task is impossible (unique constraint on case and Spiff task).
-    """
-    ready = _ready_human_tasks(workflow)
-    gone = before.human_tasks - ready.keys()
-    if gone:
-        cancelled = session.execute(
-            update(UserTask)
-            .where(UserTask.case_id == case.id, UserTask.spiff_task_id.in_(gone), UserTask.status == "open")
-            .values(status="cancelled", completed_at=ctx.clock())
-            .returning(UserTask.id, UserTask.name)
-            .execution_options(synchronize_session="fetch")
-        ).all()
-        for row_id, name in sorted(cancelled, key=lambda row: (row.name, row.id)):
-            ctx.events(session, case, "task.cancelled", None, {"task_id": row_id, "name": name})
-    rows = [_new_task_row(ctx, case, spiff_task) for spiff_id, spiff_task in ready.items()
-            if spiff_id not in before.human_tasks]
-    if rows:
-        session.execute(insert(UserTask.__table__), rows)
-    for row in rows:
-        ctx.events(
-            session, case, "task.created", None,
-            {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
-             "candidate_group": row["candidate_group"]},
-        )
-
-
-def _projection(workflow: BpmnWorkflow, now: datetime) -> Projection:
-    ready = workflow.get_tasks(state=TaskState.READY)
-    return Projection(
-        human_tasks=frozenset(str(t.id) for t in ready if t.task_spec.manual and not is_service_task(t)),
-        has_timers=bool(pending_timers(workflow, now)),
-        has_services=any(is_service_task(t) for t in ready),
-    )
-
-
-def _ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, Any]:
-    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if not is_service_task(t)}
-
-
-def _new_task_row(ctx: EngineContext, case: Case, spiff_task) -> dict[str, Any]:
-    """Return the columns of the open task row for a ready human task."""
-    spec = spiff_task.task_spec
-    properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
-    now = ctx.clock()
-    return dict(
-        id=new_id(),
-        authority_id=case.authority_id,
-        case_id=case.id,
-        spiff_task_id=str(spiff_task.id),
-        process_key=case.definition.key,
-        bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
-        lane=spec.lane,
-        candidate_group=properties.get("candidateGroup") or spec.lane,
-        priority=_int_property(properties, "priority", 50),
-        due_at=now + timedelta(days=_int_property(properties, "dueInDays", 0)) if "dueInDays" in properties else None,
-        business_key=case.business_key,
-        subject=case.subject,
-        created_at=now,
-    )
-
-
-def _int_property(properties: dict, name: str, default: int) -> int:
-    try:
-        return int(properties.get(name, default))
-    except (TypeError, ValueError):
-        return default
-
-
-def _find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str):
+def _find_ready_task(workflow: CaseWorkflow, spiff_task_id: str):
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         if str(task.id) == spiff_task_id:
             return task
     raise Conflict("task is no longer waiting in the process (it was interrupted)")
-
-
-def _load_task(session: Session, task_id: str, authority_id: str, for_update: bool = False) -> UserTask:
-    query = select(UserTask).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
-    if for_update:
-        query = query.with_for_update(of=UserTask)
-    row = session.scalar(query.execution_options(populate_existing=True))
-    if row is None:
-        raise NotFound(f"no task with id '{task_id}'")
-    return row
-
-
-def _lock_task_and_case(session: Session, task_id: str, authority_id: str) -> tuple[Case, UserTask]:
-    """Lock a task row and its case in one statement; concurrent completions of the case's tasks queue up here.
-
-    Both rows are read after the locks are granted (PostgreSQL re-reads locked
-    rows), so a completion that waited sees the task as the other one left it.
-    """
-    row = session.execute(
-        select(Case, UserTask).join(UserTask, UserTask.case_id == Case.id)
-        .where(UserTask.id == task_id, UserTask.authority_id == authority_id)
-        .options(lazyload(UserTask.assignee))
-        .with_for_update(of=[Case, UserTask])
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"no task with id '{task_id}'")
-    return row[0], row[1]
 
 
 def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask, user: User) -> None:
@@ -675,80 +516,3 @@ def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask
     if last == user.id:
         raise Forbidden(f"four-eyes principle: '{task_row.name}' must be done by someone other than "
                         f"the person who completed '{other_task}'")
-
-
-def _check_may_work_on(task_row: UserTask, user: User, claiming: bool = False) -> None:
-    if task_row.assignee_id is not None and task_row.assignee_id != user.id and not claiming:
-        raise Forbidden("task is claimed by someone else")
-    if task_row.assignee_id == user.id and not claiming:
-        return
-    if task_row.candidate_group and task_row.candidate_group not in user.groups and not user.has_role("supervisor"):
-        raise Forbidden(f"task belongs to group '{task_row.candidate_group}', which you are not a member of")
-
-
-def _case_for_operation(session: Session, case_id: str, user: User, action: str) -> Case:
-    if not user.has_role("supervisor"):
-        raise Forbidden(f"only supervisors may {action} cases")
-    return lock_case(session, case_id, user.authority_id)
-
-
-def _find_waiting_service_task(workflow: BpmnWorkflow, spiff_task_id: str):
-    for task in workflow.get_tasks(state=TaskState.READY):
-        if str(task.id) == spiff_task_id and is_service_task(task):
-            return task
-    return None
-
-
-def _deliver_kept_message(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow) -> bool:
-    """Deliver the oldest kept message the workflow waits for; tell whether one was delivered."""
-    waiting = {}
-    for task in workflow.event_manager.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
-        if definition is not None and "Message" in type(definition).__name__:
-            waiting.setdefault(definition.name, definition)
-    if not waiting:
-        return False
-    now = ctx.clock()
-    message = session.scalar(
-        select(CaseMessage)
-        .where(CaseMessage.case_id == case.id, CaseMessage.status == "pending", CaseMessage.name.in_(waiting),
-               CaseMessage.expires_at > now)
-        .order_by(CaseMessage.received_at, CaseMessage.id).limit(1)
-    )
-    if message is None:
-        return False
-    workflow.catch(BpmnEvent(waiting[message.name], payload=message.data))
-    message.status, message.delivered_at = "delivered", now
-    ctx.events(session, case, "message.delivered", None, {"message_id": message.id, "name": message.name})
-    return True
-
-
-def _schedule_jobs(session: Session, ctx: EngineContext, case: Case, workflow: BpmnWorkflow, case_data: CaseData,
-                   before: Projection) -> None:
-    """Queue jobs for READY service tasks and waiting timers; cancel timer jobs that no longer apply."""
-    now = ctx.clock()
-    if case.status != "running":
-        if before.has_timers or before.has_services:  # otherwise no step job of this case waits
-            jobs.cancel_waiting(session, case.id, now=now, kinds=STEP_JOB_KINDS)
-        return
-    services = [t for t in workflow.get_tasks(state=TaskState.READY) if is_service_task(t)]
-    if services:
-        queued = set(session.scalars(
-            select(Job.dedupe_key).where(Job.case_id == case.id, Job.kind == "service",
-                                         Job.status.in_(("todo", "doing", "failed")))
-        ))
-        for task in services:
-            key = f"service:{task.id}"
-            if key in queued:
-                continue
-            case_data.refresh(task)
-            jobs.enqueue(session, "service", now=now, payload=service_job_payload(task), case_id=case.id,
-                         authority_id=case.authority_id, dedupe_key=key, max_attempts=ctx.service_max_attempts)
-    timers = pending_timers(workflow, now)
-    if before.has_timers:  # otherwise no timer job of this case waits
-        keys = {timer.dedupe_key for timer in timers}
-        jobs.cancel_waiting(session, case.id, now=now, kinds=("timer",), keep_dedupe_keys=keys)
-    for timer in timers:
-        jobs.enqueue(session, "timer", now=now, payload={"task_id": timer.task_id, "bpmn_id": timer.bpmn_id},
-                     case_id=case.id, authority_id=case.authority_id, run_at=timer.due, dedupe_key=timer.dedupe_key)
-    session.flush()

@@ -9,7 +9,9 @@ Spiff 3.2.0 allows this cleanly: the spec is written by ``BpmnWorkflowConverter`
 the registry passes keyword arguments of ``restore`` to the top-level converter. We register
 a subclass of that converter that omits ``spec`` and ``subprocess_specs`` on the way out and
 takes them as arguments on the way in. Everything else (tasks, subprocesses, events) uses
-Spiff's own converters for the spiff extension specs (``SPIFF_CONFIG``).
+Spiff's own converters for the spiff extension specs (``SPIFF_CONFIG``). A
+case's workflow is an ``engine.case_workflow.CaseWorkflow``; it is written and
+read under Spiff's type name ``BpmnWorkflow``.
 
 Consequences:
     * The state is only valid together with the exact spec it was written with; the caller
@@ -31,6 +33,8 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine.case_workflow import CaseWorkflow
 
 SERIALIZER_VERSION = f"{SPIFF_FORMAT}-instance-1"
 """Format of the dict returned by :func:`serialize`: Spiff's format minus the specs."""
@@ -64,6 +68,8 @@ def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = InstanceOnlyWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    # A case's workflow is a CaseWorkflow, stored under Spiff's type name: states written before stay readable.
+    InstanceOnlyWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")
     return BpmnWorkflowSerializer(registry, version=SERIALIZER_VERSION)
 
 

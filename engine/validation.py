@@ -1,10 +1,13 @@
 """Checks of our own over parsed BPMN/DMN trees, before SpiffWorkflow sees them.
 
-SpiffWorkflow silently runs some constructs with a different meaning
-(compensation and link events become plain events, conditions on flows out of
-tasks are ignored, elements it does not know are skipped), and stops at the
-first error it finds. These checks reject such constructs explicitly and
-collect every problem in one pass, each naming the element and its line.
+SpiffWorkflow stops at the first error it finds and silently skips elements
+it does not know. These checks collect every problem in one pass, each naming
+the element and its line: elements and flows that point nowhere, gateways
+without conditions, constructs the engine cannot run (and says so), unsafe
+scripts. Constructs Spiff lacks but the engine runs (compensation, link
+events, complex gateways, implicit splits, conditional flows out of
+activities) are rewritten by engine/bpmn_rewrite.py; structural rules of the
+standard are checked in engine/bpmn_rules.py.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
-GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
-CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
+GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
+CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "complexGateway"}
 SUPPORTED_FLOW_NODES = GATEWAYS | {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask",
@@ -33,12 +36,10 @@ NON_FLOW_ELEMENTS = {
     "textAnnotation", "association", "group", "ioSpecification", "property", "documentation",
     "extensionElements", "incoming", "outgoing", "standardLoopCharacteristics",
     "multiInstanceLoopCharacteristics", "dataInputAssociation", "dataOutputAssociation",
-    "completionCondition", "auditing", "monitoring", "correlationSubscription",
+    "completionCondition", "auditing", "monitoring", "correlationSubscription", "activationCondition",
 }
-UNSUPPORTED_EVENT_DEFINITIONS = {
-    "compensateEventDefinition": "compensation",
-    "linkEventDefinition": "link",
-}
+COMPENSATION_HANDLERS = {"scriptTask", "task", "manualTask"}
+"""Handlers the engine runs inline when it compensates (engine/specs/compensation.py)."""
 # Elements holding expressions that Spiff evaluates (eval) or scripts it runs (exec).
 EXPRESSION_PATHS = [
     (".//bpmn:conditionExpression", "eval", "condition"),
@@ -120,7 +121,7 @@ def check_bpmn(
 
 
 def _check_scope(scope: etree._Element) -> Iterator[Finding]:
-    nodes = {c.get("id"): c for c in scope if _bpmn(c) and local_name(c) in SUPPORTED_FLOW_NODES | {"complexGateway"}}
+    nodes = {c.get("id"): c for c in scope if _bpmn(c) and local_name(c) in SUPPORTED_FLOW_NODES}
     flows = [c for c in scope if _bpmn(c) and local_name(c) == "sequenceFlow"]
     outgoing: dict[str, list[etree._Element]] = {}
     for flow in flows:
@@ -143,21 +144,12 @@ def _check_scope(scope: etree._Element) -> Iterator[Finding]:
                         f"{_label(node)} has an outgoing flow '{flow.get('id')}' without condition and is not the default",
                         flow,
                     )
-        elif kind not in GATEWAYS and kind != "startEvent":
-            if len(flows_out) > 1:
-                yield _finding(
-                    f"{_label(node)} has {len(flows_out)} outgoing flows without a gateway "
-                    "(implicit parallel split is not supported; add a parallel gateway)",
-                    node,
-                )
-        if kind not in CONDITIONAL_GATEWAYS:
+        elif kind == "eventBasedGateway" or kind.endswith("Event"):
             for flow in flows_out:
                 if flow.find("bpmn:conditionExpression", NSMAP) is not None:
                     yield _finding(
-                        f"sequence flow '{flow.get('id')}' from {_label(node)} has a condition; "
-                        "conditions are only supported on flows out of exclusive or inclusive gateways",
-                        flow,
-                    )
+                        f"sequence flow '{flow.get('id')}' from {_label(node)} has a condition; flows out of events "
+                        "and event-based gateways cannot be conditional", flow)
 
 
 def _check_events_and_elements(root: etree._Element) -> Iterator[Finding]:
@@ -166,16 +158,10 @@ def _check_events_and_elements(root: etree._Element) -> Iterator[Finding]:
         if not _bpmn(element):
             continue
         kind = local_name(element)
-        if kind in UNSUPPORTED_EVENT_DEFINITIONS:
-            event = element.getparent()
-            yield _finding(
-                f"{UNSUPPORTED_EVENT_DEFINITIONS[kind]} event '{event.get('id')}' ({local_name(event)}) "
-                "is not supported",
-                event,
-            )
-        elif kind == "complexGateway":
-            yield _finding(f"{_label(element)} is not supported", element)
-        elif (
+        if element.get("isForCompensation") == "true" and kind not in COMPENSATION_HANDLERS and kind in SUPPORTED_FLOW_NODES:
+            yield _finding(f"compensation handler '{element.get('id')}' is a {kind}; the engine runs script tasks, "
+                           "tasks and manual tasks as compensation handlers", element)
+        if (
             element.getparent() is not None
             and local_name(element.getparent()) in scopes
             and _bpmn(element.getparent())
