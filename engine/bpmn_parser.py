@@ -32,7 +32,16 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.control import StartEventJoin, StartEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+)
 from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffBoundaryEventParser,
     SpiffEndEventParser,
     SpiffIntermediateThrowEventParser,
     SpiffStartEventParser,
@@ -45,7 +54,9 @@ from SpiffWorkflow.spiff.specs.event_definitions import EscalationEventDefinitio
 from engine.bpmn_rewrite import TOKENS_ATTRIBUTE
 from engine.specs.calls import CallTarget, ChildCaseCall, Mapping as CallMapping
 from engine.specs.compensation import CompensateEventDefinition, record_completion
-from engine.specs.events import AdHocSpec, CaseDataObject, CaseEndJoin, EventSubprocessStart, NamedDataReference
+from engine.specs.events import (
+    AdHocSpec, CaseDataObject, CaseEndJoin, EventSubprocessStart, NamedDataReference, RepeatingBoundaryEvent,
+)
 from engine.specs.gateways import ComplexGateway
 from engine.specs.messages import CaseConditionalEventDefinition, CaseMessageEventDefinition
 from engine.specs.multi_instance import Behaviour, ParallelInstances, SequentialInstances
@@ -139,10 +150,19 @@ class _CompensationThrow:
 
 
 class StartParser(_LoopClasses, SpiffStartEventParser):
+    """Start events, with error and escalation start events of event subprocesses (Spiff parses them as none)."""
+
     def create_task(self):
-        task = super().create_task()
+        definition = self.get_event_definition([MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH,
+                                                CONDITIONAL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH])
+        task = self._create_task(definition)
+        self.spec.start.connect(task)
         task.interrupting = self.node.get("isInterrupting", "true") != "false"
         return task
+
+
+class BoundaryParser(_LoopClasses, SpiffBoundaryEventParser):
+    pass
 
 
 class EndParser(_CompensationThrow, _LoopClasses, SpiffEndEventParser):
@@ -191,6 +211,7 @@ class CaseBpmnParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **{tag: (_with_loops(parser), spec) for tag, (parser, spec) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()},
         full_tag("startEvent"): (StartParser, EventSubprocessStart),
+        full_tag("boundaryEvent"): (BoundaryParser, RepeatingBoundaryEvent),
         full_tag("endEvent"): (EndParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("endEvent")][1]),
         full_tag("intermediateThrowEvent"): (
             ThrowParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("intermediateThrowEvent")][1]),

@@ -32,9 +32,12 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 
 from engine.case_workflow import CaseWorkflow
+from engine.specs.messages import CaseConditionalEventDefinition, CaseMessageEventDefinition
 
 SERIALIZER_VERSION = f"{SPIFF_FORMAT}-instance-1"
 """Format of the dict returned by :func:`serialize`: Spiff's format minus the specs."""
@@ -67,6 +70,10 @@ class InstanceOnlyWorkflowConverter(BpmnWorkflowConverter):
 def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = InstanceOnlyWorkflowConverter
+    # Event definitions of our own (engine/specs) travel inside events kept in the state (an event-based
+    # gateway keeps the events it saw): they are stored like the Spiff classes they extend.
+    config[CaseMessageEventDefinition] = SPIFF_CONFIG[SpiffMessageEventDefinition]
+    config[CaseConditionalEventDefinition] = TimerConditionalEventDefinitionConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # A case's workflow is a CaseWorkflow, stored under Spiff's type name: states written before stay readable.
     InstanceOnlyWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")

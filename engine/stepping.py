@@ -1,22 +1,22 @@
 """The engine's step loop: run a case's automatic steps, one at a time, until it waits.
 
-This replaces ``BpmnWorkflow.do_engine_steps``, which runs every READY task of
-a subprocess before it looks at the process around it: an escalation thrown
-inside a subprocess would be caught by the boundary event only after the rest
-of the subprocess ran. Here every round picks one task:
+This is ``BpmnWorkflow.do_engine_steps`` (subprocesses first, the deepest
+first, each until it has nothing left to run, then the process around them;
+within one workflow the READY tasks in tree order, round after round) with
+three differences:
 
-1. events that were just caught come first: boundary events, start events of
-   event subprocesses (a throw is handled "at once", BPMN 10.5.1);
-2. then the tasks that became READY most recently (the token that just moved
-   continues, as in a synchronous engine), among those in tree order (the
-   branches of a split in the order of their flows);
-3. human tasks and service tasks are never run here (the case waits at them).
-
-Before each round, due timers are refreshed (Spiff only refreshes them at the
-end) and waiting conditional events are evaluated against the case data of
-this moment, so a conditional boundary event fires as soon as a step inside
-the activity makes its condition true (Spiff only re-evaluates waiting events
-of the workflow where a task completed).
+1. an event that was just caught runs at once, before anything else: a
+   boundary event, or the start event of an event subprocess. Spiff would let
+   the rest of the subprocess run first, so an escalation thrown inside a
+   subprocess would interrupt it only after it ended (BPMN 10.5.1: caught at
+   once);
+2. human tasks and service tasks are never run here (the case waits at them);
+3. before each round, due timers are refreshed (Spiff only refreshes them at
+   the end) and waiting conditional events are evaluated against the case data
+   of this moment, so a conditional boundary event fires as soon as a step
+   inside the activity makes its condition true (Spiff only re-evaluates the
+   waiting events of the workflow where a task completed, with their own old
+   copy of the data).
 
 Everything happens in memory; the caller persists the result (engine/runner.py).
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -34,6 +33,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.case_data import CaseData
 from engine.service_tasks import is_service_task
+from engine.specs.events import event_subprocess_task
+from engine.specs.messages import CaseConditionalEventDefinition
 
 MAX_STEPS = 100_000
 """Steps one advance may take; a model that loops forever without waiting fails instead of hanging the worker."""
@@ -63,66 +64,105 @@ def run_steps(workflow: BpmnWorkflow, case_data: CaseData, did_complete: Callabl
         TooManySteps: the case does not come to a wait.
         WorkflowException, StepFailed: a step failed (the caller rolls back).
     """
-    generation: dict = {}
-    rounds = 0
-    steps = 0
+    counter = _Counter(max_steps)
     while True:
-        workflow.refresh_timers()
-        _evaluate_conditions(workflow, case_data)
-        ready = _runnable(workflow)
-        if not ready:
-            if _notify_finished_subprocesses(workflow):
-                continue
-            return steps
-        rounds += 1
-        for task in ready:
-            generation.setdefault(task.id, rounds)
-        position = {task.id: index for index, task in enumerate(ready)}
-        task = max(ready, key=lambda t: (_is_caught_event(t), generation[t.id], -position[t.id]))
-        case_data.refresh(task)
-        try:
-            task.run()
-        except WorkflowException:
-            raise
-        except Exception as exc:  # noqa: BLE001 - whatever else a step raises is reported with the step
-            raise StepFailed(task, exc) from exc
-        did_complete(task)
-        steps += 1
-        if steps >= max_steps:
-            raise TooManySteps(f"the case ran {steps} steps without waiting; does it loop without end?")
+        ran = 0
+        for wf in [*sorted(workflow.get_active_subprocesses(), key=lambda sp: sp.depth, reverse=True), workflow]:
+            while True:
+                _run_caught_events(workflow, case_data, did_complete, counter)
+                ready = _runnable(wf)
+                for task in ready:
+                    if task.state == TaskState.READY:
+                        _run(task, case_data, did_complete, counter)
+                        _run_caught_events(workflow, case_data, did_complete, counter)
+                ran += len(ready)
+                if not ready or wf.completed:
+                    break
+            if wf.parent_task_id is not None and wf.completed:
+                owner = workflow.get_task_from_id(wf.parent_task_id)
+                if owner is not None and owner.state in (TaskState.STARTED, TaskState.WAITING):
+                    owner.task_spec._update(owner)
+        _run_caught_events(workflow, case_data, did_complete, counter)
+        if ran == 0 and not _runnable_anywhere(workflow):
+            return counter.steps
 
 
-def _runnable(workflow: BpmnWorkflow) -> list:
-    tasks = []
-    for wf in [workflow, *workflow.get_active_subprocesses()]:
-        for task in wf.get_tasks(state=TaskState.READY):
-            if not task.task_spec.manual and not is_service_task(task):
-                tasks.append(task)
-    return tasks
+class _Counter:
+    def __init__(self, limit: int):
+        self.limit, self.steps = limit, 0
+
+    def count(self) -> None:
+        self.steps += 1
+        if self.steps >= self.limit:
+            raise TooManySteps(f"the case ran {self.steps} steps without waiting; does it loop without end?")
+
+
+def _run(task, case_data: CaseData, did_complete: Callable, counter: _Counter) -> None:
+    case_data.refresh(task)
+    try:
+        task.run()
+    except WorkflowException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever else a step raises is reported with the step
+        raise StepFailed(task, exc) from exc
+    did_complete(task)
+    counter.count()
+
+
+def _run_caught_events(workflow: BpmnWorkflow, case_data: CaseData, did_complete: Callable, counter: _Counter) -> None:
+    """Run the events that were just caught, anywhere in the case, each with its path until that waits.
+
+    The path of a caught event runs depth-first (as the handler of a thrown
+    event runs synchronously in most engines), an event caught meanwhile
+    first; what the path starts in subprocesses runs in the normal rounds.
+    """
+    while True:
+        event = _next_caught_event(workflow, case_data)
+        if event is None:
+            return
+        _run(event, case_data, did_complete, counter)
+        while True:
+            _run_caught_events(workflow, case_data, did_complete, counter)
+            path = [t for t in event.workflow.get_tasks(first_task=event, state=TaskState.READY)
+                    if not t.task_spec.manual and not is_service_task(t)]
+            if not path:
+                break
+            _run(path[0], case_data, did_complete, counter)
+
+
+def _next_caught_event(workflow: BpmnWorkflow, case_data: CaseData):
+    _prepare_round(workflow, case_data)
+    return next((t for t in workflow.get_tasks(state=TaskState.READY) if _is_caught_event(t)), None)
+
+
+def _prepare_round(workflow: BpmnWorkflow, case_data: CaseData) -> None:
+    workflow.refresh_timers()
+    _evaluate_conditions(workflow, case_data)
+
+
+def _runnable_anywhere(workflow: BpmnWorkflow) -> bool:
+    return bool(_runnable(workflow))  # the top workflow's tasks include those of its subprocesses
+
+
+def _runnable(wf) -> list:
+    """The READY tasks of a workflow the engine runs, in tree order (the top workflow's include its subprocesses')."""
+    return [task for task in wf.get_tasks(state=TaskState.READY)
+            if not task.task_spec.manual and not is_service_task(task)]
 
 
 def _is_caught_event(task) -> bool:
+    """A boundary event, or the start event of an event subprocess."""
     spec = task.task_spec
     if isinstance(spec, BoundaryEvent):
         return True
-    return isinstance(spec, StartEvent) and task.workflow.parent_task_id is not None
-
-
-def _notify_finished_subprocesses(workflow: BpmnWorkflow) -> bool:
-    """Let the tasks of finished subprocesses notice it (as ``do_engine_steps`` does); tell whether one became READY."""
-    changed = False
-    for subprocess in workflow.subprocesses.values():
-        if not subprocess.completed:
-            continue
-        owner = workflow.get_task_from_id(subprocess.parent_task_id)
-        if owner is not None and owner.state in (TaskState.STARTED, TaskState.WAITING):
-            owner.task_spec._update(owner)
-            changed = changed or owner.state == TaskState.READY
-    return changed
+    return isinstance(spec, StartEvent) and event_subprocess_task(task.workflow) is not None
 
 
 def _evaluate_conditions(workflow: BpmnWorkflow, case_data: CaseData) -> None:
+    """Fire the waiting conditional events whose condition holds on the case data now."""
     for task in list(workflow.event_manager.tasks.values()):
-        if isinstance(task.task_spec.event_definition, ConditionalEventDefinition) and task.state == TaskState.WAITING:
+        definition = task.task_spec.event_definition
+        if isinstance(definition, CaseConditionalEventDefinition) and task.state == TaskState.WAITING:
             case_data.sync(task)
-            task.task_spec._update(task)
+            if definition.holds(task):
+                task.task_spec._update(task)

@@ -4,6 +4,9 @@
   *interrupting* one (``isInterrupting``, the default) fires, everything else
   of the enclosing process level is cancelled (BPMN 10.3.5); Spiff would let
   the main flow run on.
+- ``RepeatingBoundaryEvent``: a non-interrupting message, signal or
+  escalation boundary event catches again while its activity runs (Spiff's
+  catches once).
 - ``CaseEndJoin``: a process level ends when nothing but event subprocesses
   that have not been triggered is left; those are cancelled. Spiff's end join
   waits for them, so a process with a timer or conditional event subprocess
@@ -22,7 +25,11 @@ from copy import deepcopy
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
 from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.data_spec import DataObject, TaskDataReference
-from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    EscalationEventDefinition, SignalEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
@@ -43,6 +50,26 @@ class EventSubprocessStart(StartEvent):
         return result
 
 
+class RepeatingBoundaryEvent(BoundaryEvent):
+    """A boundary event; a non-interrupting one waits again after it fired, while its activity still runs."""
+
+    def _on_complete_hook(self, my_task):
+        super()._on_complete_hook(my_task)
+        if self.cancel_activity or not isinstance(self.event_definition, _REPEATING):
+            return
+        split = my_task.parent
+        main = next((t for t in split.children if not isinstance(t.task_spec, BoundaryEvent)), None)
+        if main is None or main.has_state(TaskState.FINISHED_MASK):
+            return
+        again = split._add_child(self, TaskState.WAITING)
+        again.triggered = True
+        self._predict(again, mask=TaskState.NOT_FINISHED_MASK)
+        self._update(again)
+
+
+_REPEATING = (MessageEventDefinition, SignalEventDefinition, EscalationEventDefinition)
+
+
 def event_subprocess_task(workflow):
     """Return the event subprocess task that ``workflow`` runs for, or None."""
     if workflow.parent_task_id is None:
@@ -58,20 +85,22 @@ def interrupt_scope(owner) -> None:
     while current is not None:
         keep.add(current.id)
         current = current.parent
-    for task in owner.workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
-        if task.id not in keep and not task.has_state(TaskState.FINISHED_MASK):
+    for task in owner.workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK, skip_subprocesses=True):
+        if task.workflow is owner.workflow and task.id not in keep and not task.has_state(TaskState.FINISHED_MASK):
             task.cancel()
 
 
 def _untriggered_event_subprocess(task) -> bool:
-    """True for an event subprocess whose start event has not fired yet (it only waits)."""
+    """True for an event subprocess whose start event waits for its trigger (it did not fire or catch yet)."""
     if not isinstance(task.task_spec, EventSubprocess):
         return False
     subprocess = task.workflow.top_workflow.subprocesses.get(task.id)
     if subprocess is None:
         return True
-    return not any(t.has_state(TaskState.COMPLETED) and isinstance(t.task_spec, StartEvent)
-                   for t in subprocess.tasks.values())
+    busy = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+    starts = [t for t in subprocess.tasks.values() if isinstance(t.task_spec, StartEvent)]
+    running = [t for t in subprocess.tasks.values() if t.has_state(busy) and not isinstance(t.task_spec, StartEvent)]
+    return bool(starts) and not running and all(t.state == TaskState.WAITING for t in starts)
 
 
 class CaseEndJoin(_EndJoin):

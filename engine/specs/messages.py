@@ -60,10 +60,27 @@ class CaseMessageEventDefinition(MessageEventDefinition):
 
 
 class CaseConditionalEventDefinition(ConditionalEventDefinition):
-    """A conditional event whose condition is false while it cannot be evaluated."""
+    """A conditional event whose condition is false while it cannot be evaluated.
+
+    The engine's step loop evaluates it on the case data (``holds``) and marks
+    the task when it holds; Spiff's own re-evaluations see only the task's old
+    copy of the data, so the mark decides.
+    """
+
+    def holds(self, my_task) -> bool:
+        """Evaluate the condition on the task's data; remember when it holds."""
+        try:
+            value = bool(my_task.workflow.script_engine.evaluate(my_task, self.expression,
+                                                                 external_context=my_task.workflow.data_objects))
+        except Exception:  # noqa: BLE001 - e.g. a variable that does not exist yet
+            value = False
+        if value:
+            my_task.internal_data["condition_met"] = True
+        return value
 
     def has_fired(self, my_task):
-        try:
-            return super().has_fired(my_task)
-        except Exception:  # noqa: BLE001 - e.g. a variable that does not exist yet
-            return False
+        return bool(my_task.internal_data.get("condition_met"))
+
+    def reset(self, my_task):
+        my_task.internal_data.pop("condition_met", None)
+        super().reset(my_task)

@@ -80,6 +80,14 @@ class _BehaviourMixin:
                 if self._evaluate(child, condition, counts, "complex behaviour condition"):
                     event.throw(child)
 
+    def create_child(self, my_task, item, key_or_index=None):
+        # Spiff merged the previous instance's input and output item into this task (no data output declared);
+        # they belong to the instances, and Spiff refuses to create the next one while they are here.
+        for data_item in (self.input_item, self.output_item):
+            if data_item is not None and (self.data_output is None or data_item.bpmn_id != self.data_output.bpmn_id):
+                my_task.data.pop(data_item.bpmn_id, None)
+        super().create_child(my_task, item, key_or_index)
+
     def check_completion_condition(self, my_task):
         merged = my_task.internal_data.get("merged", [])
         if len(merged) > 0 and self.condition is not None:
