@@ -21,6 +21,7 @@ elements, compensation handlers, data inputs and outputs found by name.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 from lxml import etree
@@ -127,7 +128,9 @@ class _LoopClasses:
         self.task.behaviour = _behaviour(self, loop_characteristics)
 
     def parse_message_event(self, message_event):
-        definition = super().parse_message_event(message_event)
+        with warnings.catch_warnings():  # Spiff warns about messageVariable on the event (still supported)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            definition = super().parse_message_event(message_event)
         definition.__class__ = CaseMessageEventDefinition  # same attributes, our throw and catch
         return definition
 

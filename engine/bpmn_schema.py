@@ -75,12 +75,19 @@ class DuplicateId:
     lines: tuple[int, ...]
 
 
+OMG_NAMESPACES = {
+    "http://www.omg.org/spec/BPMN/20100524/MODEL", "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI",
+}
+"""Elements whose ``id`` is an ``xsd:ID`` (extension elements may use ``id`` for their own purposes)."""
+
+
 def duplicate_ids(roots: list[etree._Element]) -> Iterator[DuplicateId]:
-    """Yield every id that more than one element of the given documents uses (each once)."""
+    """Yield every id that more than one BPMN element of the given documents uses (each once)."""
     seen: dict[str, list[int]] = {}
     for root in roots:
         for element in root.iter():
-            if not isinstance(element.tag, str):
+            if not isinstance(element.tag, str) or etree.QName(element).namespace not in OMG_NAMESPACES:
                 continue
             element_id = element.get("id")
             if element_id is not None:

@@ -3,8 +3,8 @@
 ``parse_model`` takes raw file bytes, parses them with a hardened lxml parser
 (no entity expansion, no DTD loading, no network, no huge trees; any DOCTYPE is
 rejected), validates every BPMN file against the OMG BPMN 2.0 schema
-(engine.bpmn_schema), refuses duplicate ids, runs our own checks
-(engine.validation), rewrites standard constructs Spiff lacks into ones it
+(engine.bpmn_schema), refuses duplicate ids, checks the structural rules of
+the standard (engine.bpmn_rules) and our own (engine.validation), rewrites standard constructs Spiff lacks into ones it
 runs (engine.bpmn_rewrite, on a copy) and hands the trees to our extension of
 SpiffWorkflow's spiff parser (engine.bpmn_parser). The expressions of timer
 start events are evaluated here, without case data (there is none before a
@@ -38,6 +38,7 @@ from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
 from engine.bpmn_parser import CaseBpmnParser, finish_specs
 from engine.bpmn_rewrite import GLOBAL_TASKS, rewrite
+from engine.bpmn_rules import check_rules
 from engine.bpmn_schema import duplicate_ids, schema_problems
 from engine.script_engine import SandboxedEnvironment
 from engine.specs.calls import ChildCaseCall
@@ -401,6 +402,7 @@ def _parse(
         available.update(decision_ids(root)[:1])
     for name, root in bpmn_roots.items():
         problems.extend(_from_finding(f, name) for f in check_bpmn(root, available, known_operations))
+        problems.extend(_from_finding(f, name) for f in check_rules(root))
     problems.extend(_check_call_activities(bpmn_roots))
     executable = _process_ids(bpmn_roots, problems)
     if bpmn_roots and not executable:

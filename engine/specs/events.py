@@ -127,6 +127,7 @@ class AdHocSpec(AdHocSubprocessSpec):
         if self.completion_condition is None:
             workflow.data.update(**task.data)
             return
+        workflow.data.setdefault("data_objects", {})  # Spiff pops it from the tasks it merges the data into
         super().path_complete(workflow, task)
 
 
