@@ -52,7 +52,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowPar
 from SpiffWorkflow.spiff.specs.defaults import EventSubprocess
 from SpiffWorkflow.spiff.specs.event_definitions import EscalationEventDefinition, SignalEventDefinition
 
-from engine.bpmn_rewrite import TOKENS_ATTRIBUTE
+from engine.bpmn_xml import TOKENS_ATTRIBUTE
 from engine.specs.calls import CallTarget, ChildCaseCall, Mapping as CallMapping
 from engine.specs.compensation import CompensateEventDefinition, record_completion
 from engine.specs.events import (

@@ -66,6 +66,22 @@ def check_may_work_on(task_row: UserTask, user: User, claiming: bool = False) ->
         raise Forbidden(f"task belongs to group '{task_row.candidate_group}', which you are not a member of")
 
 
+def check_separation_of_duties(session: Session, spiff_task, task_row: UserTask, user: User) -> None:
+    """Four-eyes principle: the property ``notCompletedBySameUserAs`` names a task that another person must have done."""
+    properties = (getattr(spiff_task.task_spec, "extensions", None) or {}).get("properties", {})
+    other_task = properties.get("notCompletedBySameUserAs")
+    if not other_task:
+        return
+    last = session.scalar(
+        select(UserTask.completed_by)
+        .where(UserTask.case_id == task_row.case_id, UserTask.bpmn_id == other_task, UserTask.status == "completed")
+        .order_by(UserTask.completed_at.desc()).limit(1)
+    )
+    if last == user.id:
+        raise Forbidden(f"four-eyes principle: '{task_row.name}' must be done by someone other than "
+                        f"the person who completed '{other_task}'")
+
+
 def suspend_case(session: Session, ctx, case_id: str, user: User, reason: str) -> Case:
     """Suspend a running case: its tasks cannot be completed and its jobs wait."""
     case = _case_for_operation(session, case_id, user, "suspend")

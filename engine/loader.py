@@ -37,46 +37,18 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
 from engine.bpmn_parser import CaseBpmnParser, finish_specs
+from engine.model_files import (  # noqa: F401 - ModelProblem, ModelValidationError are the loader's interface
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_TOTAL_BYTES, ModelProblem, ModelValidationError, read_files,
+)
 from engine.bpmn_rewrite import GLOBAL_TASKS, rewrite
 from engine.bpmn_rules import check_rules
 from engine.bpmn_schema import duplicate_ids, schema_problems
 from engine.script_engine import SandboxedEnvironment
 from engine.specs.calls import ChildCaseCall
 from engine.timers import StartTimer, start_timer
-from engine.validation import BPMN_NS, NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
+from engine.validation import NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
 
-DEFAULT_MAX_BYTES = 5_000_000
-MAX_FILE_NAME_LENGTH = 255
-"""Longest model file name (the column engine_definition_files.filename)."""
-DEFAULT_MAX_TOTAL_BYTES = 20_000_000
 _CACHE_SIZE = 64
-_DOCTYPE_REJECTED = (
-    "DOCTYPE declarations are not allowed in models (entity declarations could expand "
-    "or fetch external content)"
-)
-
-
-@dataclass(frozen=True)
-class ModelProblem:
-    """One thing wrong with an uploaded model."""
-
-    message: str
-    element_id: str | None
-    line: int | None
-    file: str | None
-
-    def __str__(self) -> str:
-        where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
-        return f"{where}: {self.message}" if where else self.message
-
-
-class ModelValidationError(Exception):
-    """Raised when uploaded model files cannot be used; lists every problem found."""
-
-    def __init__(self, problems: list[ModelProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
 
 @dataclass(frozen=True)
 class UserTaskInfo:
@@ -138,82 +110,6 @@ def content_hash(files: Mapping[str, bytes]) -> str:
         digest.update(len(encoded).to_bytes(8, "big") + encoded)
         digest.update(len(files[name]).to_bytes(8, "big") + files[name])
     return digest.hexdigest()
-
-
-def _hardened_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_pis=True,
-    )
-
-
-def _parse_xml(name: str, data: bytes, problems: list[ModelProblem]) -> etree._Element | None:
-    try:
-        root = etree.fromstring(data, _hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        if "entit" in exc.msg.lower() or "amplification" in exc.msg.lower():
-            message = f"{_DOCTYPE_REJECTED} (parser: {exc.msg})"
-        else:
-            message = f"not well-formed XML: {exc.msg}"
-        problems.append(ModelProblem(message, None, line, name))
-        return None
-    except (ValueError, etree.LxmlError) as exc:
-        problems.append(ModelProblem(f"cannot read XML: {exc}", None, None, name))
-        return None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        problems.append(ModelProblem(_DOCTYPE_REJECTED, None, 1, name))
-        return None
-    return root
-
-
-def _read_files(
-    files: Mapping[str, bytes], max_bytes: int, max_total_bytes: int, problems: list[ModelProblem]
-) -> tuple[dict[str, etree._Element], dict[str, etree._Element]]:
-    bpmn: dict[str, etree._Element] = {}
-    dmn: dict[str, etree._Element] = {}
-    if not files:
-        problems.append(ModelProblem("no model files given", None, None, None))
-    total = sum(len(data) for data in files.values() if isinstance(data, (bytes, bytearray)))
-    if total > max_total_bytes:
-        problems.append(ModelProblem(
-            f"model files are {total} bytes in total; the limit is {max_total_bytes}", None, None, None))
-        return bpmn, dmn
-    for name in sorted(files):
-        data = files[name]
-        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in ("bpmn", "dmn"):
-            problems.append(ModelProblem("only .bpmn and .dmn files are accepted", None, None, name))
-            continue
-        if len(name) > MAX_FILE_NAME_LENGTH:
-            problems.append(ModelProblem(f"the file name has {len(name)} characters; the limit is "
-                                         f"{MAX_FILE_NAME_LENGTH}", None, None, name[:60] + "…"))
-            continue
-        if not isinstance(data, (bytes, bytearray)):
-            problems.append(ModelProblem("file content must be bytes", None, None, name))
-            continue
-        if len(data) > max_bytes:
-            problems.append(ModelProblem(
-                f"file is {len(data)} bytes; the limit is {max_bytes}", None, None, name))
-            continue
-        root = _parse_xml(name, bytes(data), problems)
-        if root is None:
-            continue
-        expected = "definitions"
-        if local_name(root) != expected:
-            problems.append(ModelProblem(
-                f"root element is '{local_name(root)}', expected '{expected}'", None, root.sourceline, name))
-        elif suffix == "bpmn" and etree.QName(root).namespace != BPMN_NS:
-            problems.append(ModelProblem(
-                f"not a BPMN 2.0 file (namespace '{etree.QName(root).namespace}')", None, root.sourceline, name))
-        else:
-            (bpmn if suffix == "bpmn" else dmn)[name] = root
-    return bpmn, dmn
 
 
 def _from_finding(finding: Finding, file: str) -> ModelProblem:
@@ -394,7 +290,7 @@ def _parse(
     problems: list[ModelProblem],
 ) -> dict[str, ParsedModel]:
     """Parse and validate; return the models of all executable processes, the main one first."""
-    bpmn_roots, dmn_roots = _read_files(files, max_bytes, max_total_bytes, problems)
+    bpmn_roots, dmn_roots = read_files(files, max_bytes, max_total_bytes, problems)
     problems.extend(_check_schema(bpmn_roots))
     available: set[str] = set()
     for name, root in dmn_roots.items():

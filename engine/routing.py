@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from engine import jobs
 from engine.case_rows import lock_case
+from engine.case_state import restore
 from engine.definitions import latest_definition, model_of, visible_to
 from engine.loader import start_events
 from engine.models import Case, ProcessDefinition
@@ -131,8 +132,6 @@ def _partners(session: Session, sender: Case) -> set[str]:
 
 def _correlates(ctx, case: Case, name: str, correlations: dict) -> bool:
     """Tell whether a waiting catch event of ``case`` accepts a message with these correlation values."""
-    from engine.runner import restore  # the runner routes through this module; import when needed
-
     workflow, case_data = restore(ctx, case)
     for task in workflow.event_manager.tasks.values():
         definition = task.task_spec.event_definition

@@ -37,26 +37,23 @@ from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from engine import calls, routing, serializer
+from engine import calls, routing
 from engine.case_data import CaseData, CaseDataError
 from engine.case_operations import (  # noqa: F401 - part of the runner's interface (API, UI)
-    cancel_case, check_may_work_on, claim_task, close_open_work, end_case_tree, resume_case, suspend_case,
-    unclaim_task,
+    cancel_case, check_may_work_on, check_separation_of_duties, claim_task, resume_case, suspend_case, unclaim_task,
 )
 from engine.case_rows import lock_case, lock_task_and_case
+from engine.case_state import new_case, restore, saved_state, write_case
 from engine.case_workflow import CaseWorkflow, take_thrown_events
 from engine.compaction import compact
-from engine.db import new_id, utcnow, write_row
+from engine.db import utcnow, write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, EngineError, ExecutionFailed, Forbidden
 from engine.forms import FormRegistry, validate_task_data, validate_variables
-from engine.kept_messages import deliver_kept_message, waiting_messages
-from engine.loader import start_events
-from engine.models import Case, ProcessDefinition, User, UserTask
-from engine.models_jobs import CaseMessage
+from engine.kept_messages import deliver_kept_message
+from engine.models import Case, ProcessDefinition, User
 from engine.projection import (
     NOTHING_PROJECTED, Projection, project_subscriptions, project_user_tasks, projection, schedule_jobs,
 )
@@ -126,7 +123,7 @@ def start_case(
         raise Conflict(f"process '{definition.key}' starts its cases on a schedule (timer start event {events}); "
                        "a case cannot be started by hand")
     parent = origin.parent
-    case, workflow, case_data = _new_case(
+    case, workflow, case_data = new_case(
         ctx, definition, authority_id, actor, data,
         business_key if parent is None else parent.business_key, subject if parent is None else parent.subject)
     case.parent_case_id = parent.id if parent is not None else None
@@ -153,7 +150,7 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     after it runs; the process's other start events are cancelled. The case
     has no actor; ``case.started`` names the event and the occurrence.
     """
-    case, workflow, case_data = _new_case(ctx, definition, definition.authority_id, None, None, None, None)
+    case, workflow, case_data = new_case(ctx, definition, definition.authority_id, None, None, None, None)
     session.add(case)
     ctx.events(session, case, "case.started", None, {
         "process": definition.key, "version": definition.version, "data": {},
@@ -186,7 +183,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     workflow, case_data = restore(ctx, case)
     before = projection(workflow, ctx.clock())
     spiff_task = _find_ready_task(workflow, task_row.spiff_task_id)
-    _check_separation_of_duties(session, spiff_task, task_row, user)
+    check_separation_of_duties(session, spiff_task, task_row, user)
     now = ctx.clock()
     completion = {"status": "completed", "completed_at": now, "completed_by": user.id}
     if task_row.claimed_at is None:
@@ -264,76 +261,7 @@ def continue_with(session: Session, ctx: EngineContext, case: Case, actor: str |
     _advance(session, ctx, case, workflow, case_data, actor, before)
 
 
-def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, data: dict[str, Any],
-                 actor: str | None) -> CaseMessage:
-    """Store a message for a case and deliver it at once if the case waits for it.
-
-    The case must be locked by the caller (``lock_case``). A message the case
-    does not wait for yet is kept until ``ctx.message_ttl`` has passed and is
-    delivered as soon as the case reaches a matching catch event.
-    """
-    now = ctx.clock()
-    message = CaseMessage(
-        authority_id=case.authority_id, case_id=case.id, name=name, data=json.loads(json.dumps(data)),
-        status="pending", received_at=now, expires_at=now + ctx.message_ttl, sent_by=actor,
-    )
-    session.add(message)
-    session.flush()
-    ctx.events(session, case, "message.received", actor, {"message_id": message.id, "name": name, "data": message.data})
-    if case.status == "running":
-        continue_with(session, ctx, case, actor, lambda workflow, case_data: None)
-    return message
-
-
-def waits_for_message(ctx: EngineContext, case: Case, name: str) -> bool:
-    """Tell whether the case currently waits at a catch event for message ``name``."""
-    workflow, _ = restore(ctx, case)
-    return name in waiting_messages(workflow)
-
-
-def start_event_messages(definition: ProcessDefinition) -> set[str]:
-    """Return the names of the messages that start a case of ``definition``."""
-    names = set()
-    for spec in start_events(model_of(definition).spec):
-        definition_ = getattr(spec, "event_definition", None)
-        if definition_ is not None and "Message" in type(definition_).__name__:
-            names.add(definition_.name)
-    return names
-
-
-def restore(ctx: EngineContext, case: Case) -> tuple[CaseWorkflow, CaseData]:
-    """Rebuild a case's workflow and case data from its row."""
-    model = model_of(case.definition)
-    workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
-    workflow.script_engine = ctx.script_engine
-    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
-    return workflow, case_data
-
-
 # --- internals -------------------------------------------------------------
-
-
-def _new_case(ctx: EngineContext, definition: ProcessDefinition, authority_id: str, actor: str | None,
-              data: dict[str, Any] | None, business_key: str | None, subject: str | None,
-              ) -> tuple[Case, CaseWorkflow, CaseData]:
-    """Create a case row and its workflow, saved in a valid state before anything ran."""
-    model = model_of(definition)
-    workflow = CaseWorkflow(model.spec, model.subprocess_specs, script_engine=ctx.script_engine)
-    case = Case(
-        id=new_id(),
-        authority_id=authority_id,
-        definition=definition,
-        definition_id=definition.id,
-        business_key=business_key,
-        subject=subject,
-        started_by=actor,
-        started_at=ctx.clock(),
-    )
-    case_data = CaseData()
-    _apply_external_data(case_data, data or {})
-    for name, value in _saved_state(workflow, case_data).items():
-        setattr(case, name, value)
-    return case, workflow, case_data
 
 
 def _fire_start_event(workflow: CaseWorkflow, case_data: CaseData, bpmn_id: str) -> None:
@@ -390,12 +318,12 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: CaseWor
     if error_code is not None:
         workflow.cancel()
     compact(workflow)
-    state = _saved_state(workflow, case_data)
+    state = saved_state(workflow, case_data)
     if error_code is not None:
         state.update(status="failed", error_code=error_code, ended_at=ctx.clock())
     elif workflow.is_completed():
         state.update(status="completed", ended_at=ctx.clock())
-    _write_case(session, case, state)
+    write_case(session, case, state)
     if error_code is not None:
         ctx.events(session, case, "case.failed", actor, {"error_code": error_code})
     elif case.status == "completed":
@@ -461,58 +389,8 @@ def _run_task(spiff_task) -> None:
         raise ExecutionFailed(f"step '{spiff_task.task_spec.bpmn_id}' failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _apply_external_data(case_data: CaseData, data: dict) -> None:
-    case_data.values.update(json.loads(json.dumps(data)))
-    for key in data:
-        case_data.counter += 1
-        case_data.versions[key] = case_data.counter
-
-
-def _saved_state(workflow: CaseWorkflow, case_data: CaseData) -> dict[str, Any]:
-    """Return the case columns that hold the workflow state and the case data."""
-    saved = case_data.to_dict()
-    return {
-        "state": json.dumps(serializer.serialize(workflow), separators=(",", ":")),
-        "serializer_version": serializer.SERIALIZER_VERSION,
-        "data": saved["values"], "data_versions": saved["versions"], "data_counter": saved["counter"],
-    }
-
-
-def _write_case(session: Session, case: Case, values: dict[str, Any]) -> None:
-    """Write the case row: a case created in this transaction is inserted, an existing one updated.
-
-    A new case is flushed by the ORM, together with the rows that refer to it
-    (its file, for instance). An existing case is updated with one statement
-    that also moves its revision (the ORM's optimistic lock: the statement
-    only matches the revision that was read, so an update that raced us
-    fails with StaleDataError instead of overwriting it).
-    """
-    if inspect(case).persistent:
-        write_row(session, case, values)
-    else:
-        for name, value in values.items():
-            setattr(case, name, value)
-        session.flush()
-
-
 def _find_ready_task(workflow: CaseWorkflow, spiff_task_id: str):
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         if str(task.id) == spiff_task_id:
             return task
     raise Conflict("task is no longer waiting in the process (it was interrupted)")
-
-
-def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask, user: User) -> None:
-    """Four-eyes principle: the property ``notCompletedBySameUserAs`` names a task that another person must have done."""
-    properties = (getattr(spiff_task.task_spec, "extensions", None) or {}).get("properties", {})
-    other_task = properties.get("notCompletedBySameUserAs")
-    if not other_task:
-        return
-    last = session.scalar(
-        select(UserTask.completed_by)
-        .where(UserTask.case_id == task_row.case_id, UserTask.bpmn_id == other_task, UserTask.status == "completed")
-        .order_by(UserTask.completed_at.desc()).limit(1)
-    )
-    if last == user.id:
-        raise Forbidden(f"four-eyes principle: '{task_row.name}' must be done by someone other than "
-                        f"the person who completed '{other_task}'")
