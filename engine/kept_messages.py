@@ -11,15 +11,29 @@ from engine.models import Case
 from engine.models_jobs import CaseMessage
 
 
+def catchable(workflow) -> list:
+    """The event definitions the workflow can catch now.
+
+    Those its waiting catch events wait for (behind an event-based gateway too),
+    and the start events of its event subprocesses that an event triggers.
+    """
+    found, pending = [], [task.task_spec.event_definition for task in workflow.event_manager.tasks.values()]
+    for name in workflow.spec.start.trigger_specs:
+        spec = workflow.subprocess_specs.get(name)
+        pending.extend(start.event_definition for start in (spec.bpmn_start_events if spec else []))
+    while pending:
+        definition = pending.pop(0)
+        found.append(definition)
+        pending.extend(getattr(definition, "event_definitions", []))  # a multiple event
+    return found
+
+
 def waiting_messages(workflow) -> dict:
-    """The message event definitions the workflow waits for now, by message name."""
+    """The message event definitions the workflow can catch now, by message name."""
     waiting = {}
-    for task in workflow.event_manager.tasks.values():
-        definitions = [task.task_spec.event_definition]
-        definitions.extend(getattr(definitions[0], "event_definitions", []))  # behind an event-based gateway
-        for definition in definitions:
-            if definition is not None and "Message" in type(definition).__name__ and definition.name:
-                waiting.setdefault(definition.name, definition)
+    for definition in catchable(workflow):
+        if definition is not None and "Message" in type(definition).__name__ and definition.name:
+            waiting.setdefault(definition.name, definition)
     return waiting
 
 

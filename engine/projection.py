@@ -16,7 +16,6 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, insert, select, update
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import jobs
 from engine.db import new_id
+from engine.kept_messages import catchable
 from engine.models import Case, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, EventSubscription, Job
 from engine.service_tasks import is_service_task, service_job_payload
@@ -62,15 +62,8 @@ def projection(workflow: BpmnWorkflow, now: datetime) -> Projection:
 def subscriptions(workflow: BpmnWorkflow) -> frozenset[tuple[str, str]]:
     """The messages and signals the workflow can catch now: waiting catch events and event subprocess triggers."""
     found = set()
-    definitions = [task.task_spec.event_definition for task in workflow.event_manager.tasks.values()]
-    for name in workflow.spec.start.trigger_specs:
-        spec = workflow.subprocess_specs.get(name)
-        definitions.extend(start.event_definition for start in (spec.bpmn_start_events if spec else []))
-    while definitions:
-        definition = definitions.pop()
-        if isinstance(definition, MultipleEventDefinition):
-            definitions.extend(definition.event_definitions)
-        elif isinstance(definition, MessageEventDefinition) and definition.name:
+    for definition in catchable(workflow):
+        if isinstance(definition, MessageEventDefinition) and definition.name:
             found.add(("message", definition.name))
         elif isinstance(definition, SignalEventDefinition) and definition.name:
             found.add(("signal", definition.name))

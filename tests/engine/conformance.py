@@ -16,7 +16,8 @@ named ``<name>*.dmn``) with its expectation in ``<name>.json``:
     Done in order whenever the case waits: ``{"complete": bpmn_id, "data": {...}}``
     completes the open task with that BPMN id (the runner waits until it is open);
     ``{"message": name, "correlation": {...}, "data": {...}}`` posts a message;
-    ``{"cancel": true}`` cancels the case.
+    ``{"cancel": true}`` cancels the case; ``{"wait_for": {...}}`` waits until the
+    case data has these values (the clock moves on meanwhile).
 ``expect``
     ``status`` and ``error_code`` of the case, ``data`` (each key must be equal),
     ``absent`` (keys that must not be in the data),
@@ -208,6 +209,9 @@ class Runner:
             if sent.status_code not in (200, 201, 202):
                 outcome.problems.append(f"message '{action['message']}' failed: {sent.status_code} {sent.json}")
             return True
+        if "wait_for" in action:
+            data = self.client.get(f"/api/v1/cases/{case_id}", headers=headers).json.get("data", {})
+            return all(data.get(key) == value for key, value in action["wait_for"].items())
         if "cancel" in action:
             done = self.client.post(f"/api/v1/cases/{case_id}/cancel", headers=headers, json={"reason": "Test"})
             if done.status_code != 200:
