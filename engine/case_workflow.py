@@ -8,6 +8,9 @@ signal thrown here in ``thrown_signals``; the runner takes them after the
 steps (``take_thrown_events``) together with the messages nothing in the case
 caught and the errors that ended it. The list is not part of the saved state:
 it is emptied by the same advance that filled it.
+
+Spiff starts event subprocesses only on the level of the case's process;
+``catch`` also starts those of running (embedded) subprocesses.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 
 class CaseWorkflow(BpmnWorkflow):
@@ -27,7 +31,33 @@ class CaseWorkflow(BpmnWorkflow):
     def catch(self, event):
         if isinstance(event.event_definition, SignalEventDefinition) and not getattr(event, "from_outside", False):
             self.thrown_signals.append(event)
+        self._start_nested_event_subprocesses(event)
         super().catch(event)
+
+    def _start_nested_event_subprocesses(self, event) -> None:
+        """Start the event subprocesses of running subprocesses whose start event catches ``event``.
+
+        Spiff starts only the event subprocesses of the case's process itself.
+        An error or escalation reaches the subprocess that threw it and those
+        around it; other events reach every running subprocess. The started
+        event subprocess waits at its start event, which Spiff's catch then
+        finds like any waiting event.
+        """
+        reachable = None
+        if event.target is not None:
+            reachable, current = set(), event.target
+            while current is not None:
+                reachable.add(id(current))
+                current = current.parent_workflow
+        for subprocess in list(self.subprocesses.values()):
+            if subprocess.completed or (reachable is not None and id(subprocess) not in reachable):
+                continue
+            for name in subprocess.spec.start.trigger_specs:
+                spec = self.subprocess_specs.get(name)
+                if spec is not None and any(start.event_definition == event.event_definition
+                                            for start in spec.bpmn_start_events):
+                    child = subprocess.get_task_from_id(subprocess.spec.start.trigger_wf(subprocess.task_tree, name))
+                    child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)  # its way to the end
 
 
 def take_thrown_events(workflow: CaseWorkflow) -> tuple[list, list, list]:

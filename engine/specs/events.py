@@ -80,7 +80,7 @@ def event_subprocess_task(workflow):
 
 def interrupt_scope(owner) -> None:
     """Cancel every unfinished task of the process level of ``owner`` (an event subprocess task) but ``owner``."""
-    keep = {owner.id}
+    keep = {task.id for task in owner}  # the event subprocess task and what follows it
     current = owner.parent
     while current is not None:
         keep.add(current.id)
