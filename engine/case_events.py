@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from sqlalchemy.orm import Session
 
-from engine import calls, routing, runner
+from engine import calls, messages, routing, runner
 from engine.case_rows import lock_case
 from engine.errors import ExecutionFailed
 from engine.kept_messages import waiting_messages
@@ -24,7 +24,7 @@ from engine.specs.messages import CaseMessageEventDefinition
 
 def route_event(session: Session, ctx, payload: dict) -> None:
     """Deliver a message or signal another case threw (the ``event`` job's work)."""
-    routing.route(session, ctx, payload, deliver_event, start_by_event)
+    routing.route(session, ctx, payload, deliver_event, start_by_event, keep_for_later)
 
 
 def deliver_event(session: Session, ctx, case: Case, kind: str, name: str, payload, correlations: dict,
@@ -47,6 +47,12 @@ def start_by_event(session: Session, ctx, definition: ProcessDefinition, kind: s
     if case.status == "running":
         deliver_event(session, ctx, case, kind, name, payload, correlations, sender)
     return case
+
+
+def keep_for_later(session: Session, ctx, case: Case, name: str, payload, sender: str) -> None:
+    """Keep a message from case ``sender`` for a case that does not wait for it yet (engine/messages.py)."""
+    data = payload if isinstance(payload, dict) else {}
+    messages.keep_message(session, ctx, case, name, data, f"case:{sender}")
 
 
 def _event(workflow, kind: str, name: str, payload, correlations: dict) -> BpmnEvent:

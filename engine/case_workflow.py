@@ -26,9 +26,12 @@ class CaseWorkflow(BpmnWorkflow):
 
     def __init__(self, spec, subprocess_specs=None, script_engine=None, **kwargs):
         self.thrown_signals = []
+        self.thrown_count = 0
         super().__init__(spec, subprocess_specs, script_engine, **kwargs)
 
     def catch(self, event):
+        self.thrown_count += 1
+        event.order = self.thrown_count  # the order of throws, for routing (engine/routing.py)
         if isinstance(event.event_definition, SignalEventDefinition) and not getattr(event, "from_outside", False):
             self.thrown_signals.append(event)
         self._start_nested_event_subprocesses(event)

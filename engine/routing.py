@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -54,23 +55,26 @@ log = logging.getLogger(__name__)
 def queue(session: Session, ctx, case: Case, signals: list, messages: list) -> None:
     """Queue one ``event`` job per signal and per uncaught message the case threw."""
     now = ctx.clock()
-    for kind, events in (("signal", signals), ("message", messages)):
-        for event in events:
-            payload = {"kind": kind, "name": event.event_definition.name, "sender": case.id,
-                       "payload": _plain(event.payload), "correlations": _plain(event.correlations or {})}
-            jobs.enqueue(session, "event", now=now, payload=payload, case_id=case.id, authority_id=case.authority_id)
+    thrown = sorted([("signal", e) for e in signals] + [("message", e) for e in messages], key=lambda t: t[1].order)
+    for position, (kind, event) in enumerate(thrown):
+        payload = {"kind": kind, "name": event.event_definition.name, "sender": case.id,
+                   "payload": _plain(event.payload), "correlations": _plain(event.correlations or {})}
+        # due one microsecond apart: the jobs of one case run one after another, in the order of the throws
+        jobs.enqueue(session, "event", now=now, payload=payload, case_id=case.id, authority_id=case.authority_id,
+                     run_at=now + timedelta(microseconds=position))
 
 
 def _plain(value):
     return json.loads(json.dumps(value, default=str)) if value is not None else None
 
 
-def route(session: Session, ctx, payload: dict, deliver, start) -> None:
+def route(session: Session, ctx, payload: dict, deliver, start, keep) -> None:
     """Deliver a routed event (the ``event`` job's work).
 
     Args:
         deliver: ``deliver(session, ctx, case, kind, name, payload, correlations, sender)``: deliver to a locked case.
         start: ``start(session, ctx, definition, kind, name, payload, correlations, sender)``: start a case with it.
+        keep: ``keep(session, ctx, case, name, payload, sender)``: keep a message for a locked case.
     """
     sender = session.get(Case, payload["sender"])
     if sender is None:
@@ -93,7 +97,26 @@ def route(session: Session, ctx, payload: dict, deliver, start) -> None:
     if definitions:
         start(session, ctx, definitions[0], kind, name, *args)
         return
+    partner = _partner_that_catches(session, sender, name)
+    if partner is not None:
+        keep(session, ctx, partner, name, payload.get("payload"), sender.id)
+        return
     log.warning("message '%s' of case %s reached no case and started none", name, sender.id)
+
+
+def _partner_that_catches(session: Session, sender: Case, name: str) -> Case | None:
+    """The oldest running partner of the sender whose process has a catch event for message ``name``."""
+    partners = _partners(session, sender)
+    if not partners:
+        return None
+    for case in session.scalars(select(Case).where(Case.id.in_(partners), Case.status == "running")
+                                .order_by(Case.started_at, Case.id)):
+        model = model_of(case.definition)
+        for process in [model.spec, *model.subprocess_specs.values()]:
+            if any(getattr(getattr(spec, "event_definition", None), "name", None) == name
+                   and "Message" in type(spec.event_definition).__name__ for spec in process.task_specs.values()):
+                return lock_case(session, case.id)
+    return None
 
 
 def _subscribed(session: Session, authority_id: str, kind: str, name: str, exclude: str | None) -> list[str]:
