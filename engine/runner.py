@@ -309,16 +309,18 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: CaseWor
             if calls.start_children(session, ctx, case, workflow, case_data, _child_starter(session, ctx, actor)):
                 continue
             break
+        signals, messages, errors = take_thrown_events(workflow)
+        error_code = _error_code(errors[0]) if errors else None
+        if error_code is not None:
+            workflow.cancel()
+        compact(workflow)
+        state = saved_state(workflow, case_data)
     except (WorkflowException, TooManySteps, CaseDataError) as exc:
         raise ExecutionFailed(_describe_failure(exc)) from exc
     except StepFailed as exc:
         raise ExecutionFailed(str(exc)) from exc
-    signals, messages, errors = take_thrown_events(workflow)
-    error_code = _error_code(errors[0]) if errors else None
-    if error_code is not None:
-        workflow.cancel()
-    compact(workflow)
-    state = saved_state(workflow, case_data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a state Spiff cannot go on with or store
+        raise ExecutionFailed(f"the case cannot go on: {type(exc).__name__}: {exc}") from exc
     if error_code is not None:
         state.update(status="failed", error_code=error_code, ended_at=ctx.clock())
     elif workflow.is_completed():
