@@ -27,6 +27,10 @@ EVENT_LABELS = {
     "case.suspended": "Vorgang angehalten",
     "case.resumed": "Vorgang fortgesetzt",
     "case.cancelled": "Vorgang abgebrochen",
+    "case.failed": "Vorgang mit Fehler beendet",
+    "call.started": "Aufgerufenen Vorgang gestartet",
+    "call.returned": "Aufgerufener Vorgang beendet",
+    "signal.received": "Signal eingegangen",
     "step.completed": "Schritt ausgeführt",
     "task.created": "Aufgabe angelegt",
     "task.claimed": "Aufgabe übernommen",
@@ -48,7 +52,7 @@ EVENT_LABELS = {
     "note.added": "Notiz",
 }
 STATUS_LABELS = {"running": "in Bearbeitung", "completed": "abgeschlossen", "cancelled": "abgebrochen",
-                 "suspended": "angehalten"}
+                 "suspended": "angehalten", "failed": "mit Fehler beendet"}
 
 # Supervisor operations on a case: engine service, flash message, German text for a state conflict.
 OPERATIONS = {
@@ -179,7 +183,7 @@ def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200,
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
         open_tasks=casework.open_tasks_of(db, case), events=events, total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
-        diagram=services.diagram_state(db, case), now=now,
+        diagram=services.diagram_state(db, case), now=now, related=services.related_cases(db, user, case),
         file=file, direction_labels=documents.DIRECTION_LABELS,
         file_status_labels=documents.FILE_STATUS_LABELS, errors=errors,
         general_errors=[message for name, message in errors.items() if name not in shown],
