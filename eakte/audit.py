@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import datetime
@@ -36,8 +37,62 @@ def case_stream(case_id: str) -> str:
     return f"case/{case_id}"
 
 
+_MAX_DEPTH = 64
+_INT_DIGITS = 4300
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """The canonical JSON text of event data, hashed and stored.
+
+    Data that JSON or PostgreSQL cannot hold as it is (NaN, a number with more
+    digits than Python writes, a lone surrogate or NUL in a text, non-text keys,
+    a self-referencing or too deeply nested value) is first made storable by
+    :func:`_storable`, so recording an event never fails on its data.
+    """
+    try:
+        return _strict_canonical(value)
+    except (ValueError, TypeError, RecursionError):
+        return _strict_canonical(_storable(value, 0))
+
+
+def _strict_canonical(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str, allow_nan=False)
+    text.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+    if _ESCAPED_NUL.search(text):
+        raise ValueError("NUL character in a text")
+    return text
+
+
+def _storable(value: Any, depth: int) -> Any:
+    """A JSON-storable stand-in for ``value``; unchanged where it already is storable."""
+    if depth > _MAX_DEPTH:
+        return "<nested too deeply>"
+    if isinstance(value, dict):
+        return {_storable_text(str(key)): _storable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_storable(item, depth + 1) for item in value]
+        if isinstance(value, (set, frozenset)):
+            items.sort(key=lambda item: json.dumps(item, sort_keys=True, default=str))
+        return items
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**_INT_DIGITS else f"<integer of {value.bit_length()} bits>"
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+    return _storable_text(str(value))
+
+
+def _storable_text(text: str) -> str:
+    text = text.replace("\0", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def compute_hash(event: AuditEvent | SimpleNamespace) -> str:

@@ -56,13 +56,23 @@ Values are plain JSON (dict with string keys, list, str, int, finite float, bool
 because the case data is stored in a JSON column. Dates are not accepted: Spiff's serializer
 could store ``datetime`` in task data, but the case data and the audit log would then need a
 second encoding; scripts store ISO 8601 strings instead. Tuples and sets are rejected rather
-than silently turned into lists.
+than silently turned into lists. Texts must be storable in PostgreSQL (no NUL character, no
+lone surrogate), numbers printable (at most ``MAX_INT_DIGITS`` digits), nesting at most
+``MAX_DEPTH`` levels deep, and the data tree-shaped (a list that contains itself is refused).
+
+Size: :class:`DataLimits` bounds what one task may produce (the JSON size of the values it
+changed) and the whole case data; ``absorb`` refuses a task that passes either with a
+:class:`CaseDataError` naming the step and the limit (a 422 in a request, an incident in the
+worker; nothing of the step is kept).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from copy import deepcopy
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -70,12 +80,34 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiIn
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.specs.Join import Join
 
+from engine.errors import ExecutionFailed
+
 MARK_KEY = "case_data_mark"
 """Key in ``Task.internal_data`` holding the counter value the task's data reflects."""
 
 
-class CaseDataError(ValueError):
-    """A task produced data that cannot be part of the case data."""
+MAX_DEPTH = 64
+"""Deepest nesting of lists and dicts in case data (the API refuses deeper JSON alike)."""
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+"""Most digits of an integer in case data (Python cannot write longer ones as JSON)."""
+_INT_BOUND = 10**MAX_INT_DIGITS
+
+
+class CaseDataError(ExecutionFailed, ValueError):
+    """A task produced data that cannot be part of the case data (422 in a request, an incident in the worker)."""
+
+
+@dataclass(frozen=True)
+class DataLimits:
+    """Size limits of case data, in bytes of compact UTF-8 JSON.
+
+    Attributes:
+        case_data_bytes: The whole case data.
+        task_result_bytes: What one task changes (a script's variables, a form, a service result).
+    """
+
+    case_data_bytes: int = 5_000_000
+    task_result_bytes: int = 1_000_000
 
 
 class CaseData:
@@ -87,20 +119,37 @@ class CaseData:
         counter: Highest version handed out so far.
     """
 
-    def __init__(self, values: dict | None = None, versions: dict[str, int] | None = None, counter: int = 0):
+    def __init__(self, values: dict | None = None, versions: dict[str, int] | None = None, counter: int = 0,
+                 limits: DataLimits | None = None):
         self.values: dict[str, Any] = dict(values or {})
         self.versions: dict[str, int] = dict(versions or {})
         self.counter = counter
+        self.limits = limits or DataLimits()
         self._snapshots: dict[UUID, dict[str, Any]] = {}
+        self._sizes: dict[str, int] | None = None
 
     def to_dict(self) -> dict:
         """Return the persistent part as JSON-compatible dict (``values``, ``versions``, ``counter``)."""
         return {"values": deepcopy(self.values), "versions": dict(self.versions), "counter": self.counter}
 
     @classmethod
-    def from_dict(cls, d: dict) -> CaseData:
+    def from_dict(cls, d: dict, limits: DataLimits | None = None) -> CaseData:
         """Rebuild from :meth:`to_dict` output."""
-        return cls(deepcopy(d.get("values") or {}), d.get("versions") or {}, d.get("counter") or 0)
+        return cls(deepcopy(d.get("values") or {}), d.get("versions") or {}, d.get("counter") or 0, limits)
+
+    def check_size(self, what: str = "the case data") -> None:
+        """Raise :class:`CaseDataError` if the values are larger than the case data limit.
+
+        Args:
+            what: Who made the data this large, for the message.
+        """
+        if self._sizes is None:
+            self._sizes = {key: _entry_size(key, value) for key, value in self.values.items()}
+        total = sum(self._sizes.values())
+        if total > self.limits.case_data_bytes:
+            raise CaseDataError(
+                f"{what} would make the case data {total} bytes large; the limit is "
+                f"{self.limits.case_data_bytes} bytes (setting AKTENFLUSS_CASE_DATA_MAX_BYTES)")
 
     def refresh(self, task) -> None:
         """Bring ``task.data`` up to date with the case right before the task runs.
@@ -156,24 +205,32 @@ class CaseData:
             return {"changed": {}, "deleted": []}
         local = _local_keys(task)
         cut_down = getattr(task.task_spec, "io_specification", None) is not None
+        step = f"step '{getattr(task.task_spec, 'bpmn_id', None) or task.task_spec.name}'"
         changed = {}
         for key, value in task.data.items():
             if key in local:
                 continue
-            if key not in snapshot or snapshot[key] != value:
-                check_json(value, key)
+            if key not in snapshot or _differs(snapshot[key], value):
+                check_json(value, key, step)
                 changed[key] = value
         read_only = {obj.bpmn_id for obj in getattr(task.task_spec, "data_input_associations", [])}
         deleted = [] if cut_down else [key for key in snapshot
                                        if key not in task.data and key not in local and key not in read_only]
+        check_result_size(changed, self.limits, step)
         for key, value in changed.items():
             self.counter += 1
             self.values[key] = deepcopy(value)
             self.versions[key] = self.counter
+            if self._sizes is not None:
+                self._sizes[key] = _entry_size(key, value)
         for key in deleted:
             self.counter += 1
             self.values.pop(key, None)
             self.versions[key] = self.counter
+            if self._sizes is not None:
+                self._sizes.pop(key, None)
+        if changed:
+            self.check_size(step)
         task.internal_data[MARK_KEY] = 0 if cut_down else self.counter
         return {"changed": deepcopy(changed), "deleted": deleted}
 
@@ -185,6 +242,35 @@ class CaseData:
             else:
                 task.data.pop(key, None)
         task.internal_data[MARK_KEY] = self.counter
+
+
+
+def check_result_size(values: dict[str, Any], limits: DataLimits, what: str) -> None:
+    """Raise :class:`CaseDataError` if checked values are larger than what one task may produce.
+
+    Args:
+        values: Top-level names and their values (checked with :func:`check_json`).
+        limits: The limits.
+        what: Who produced them (``"step 'calc'"``, ``"the message"``), for the message.
+    """
+    size = sum(_entry_size(key, value) for key, value in values.items())
+    if size > limits.task_result_bytes:
+        raise CaseDataError(
+            f"{what} produced {size} bytes of data; the limit for what one task produces is "
+            f"{limits.task_result_bytes} bytes (setting AKTENFLUSS_TASK_RESULT_MAX_BYTES)")
+
+
+def _entry_size(key: str, value: Any) -> int:
+    """Bytes one top-level entry takes in the stored JSON (checked values only)."""
+    return len(key.encode("utf-8")) + len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 4
+
+
+def _differs(before: Any, after: Any) -> bool:
+    """Compare a value with its snapshot; a value too deep to compare counts as changed (and is checked)."""
+    try:
+        return before != after
+    except RecursionError:
+        return True
 
 
 def effective_mark(task) -> int:
@@ -241,25 +327,73 @@ def _in_case_scope(task) -> bool:
     return True
 
 
-def check_json(value: Any, path: str) -> None:
-    """Raise :class:`CaseDataError` unless ``value`` is plain JSON."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CaseDataError(f"case data '{path}' is {value}; only finite numbers can be stored")
-        return
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            check_json(item, f"{path}[{index}]")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
+def check_json(value: Any, path: str, where: str | None = None) -> None:
+    """Raise :class:`CaseDataError` unless ``value`` is plain JSON that can be stored (see the module docstring).
+
+    The walk is iterative, so neither a deep nor a self-referencing value can crash it.
+
+    Args:
+        value: The value.
+        path: Its name, for the message.
+        where: Who produced it (``"step 'calc'"``), for the message.
+    """
+    prefix = f"{where}: " if where else ""
+    on_path: set[int] = set()
+    stack: list[tuple[Any, str, int, bool]] = [(value, path, 0, False)]
+    while stack:
+        item, name, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(item))
+            continue
+        problem = _scalar_problem(item)
+        if problem == "":
+            continue
+        if problem is not None:
+            raise CaseDataError(f"{prefix}case data '{name}' {problem}")
+        if id(item) in on_path:
+            raise CaseDataError(f"{prefix}case data '{name}' contains itself (a self-referencing "
+                                f"{type(item).__name__}); only tree-shaped data can be stored")
+        if depth >= MAX_DEPTH:
+            raise CaseDataError(f"{prefix}case data '{path}' is nested more than {MAX_DEPTH} levels deep")
+        on_path.add(id(item))
+        stack.append((item, name, depth, True))
+        if isinstance(item, list):
+            stack.extend((child, f"{name}[{index}]", depth + 1, False) for index, child in enumerate(item))
+            continue
+        for key, child in item.items():
             if not isinstance(key, str):
-                raise CaseDataError(f"case data '{path}' has a {type(key).__name__} key {key!r}; keys must be strings")
-            check_json(item, f"{path}.{key}")
-        return
-    raise CaseDataError(
-        f"case data '{path}' holds a {type(value).__name__}; only JSON values "
-        "(dict, list, str, number, bool, None) can be stored — store dates as ISO 8601 strings"
-    )
+                raise CaseDataError(f"{prefix}case data '{name}' has a {type(key).__name__} key {key!r}; "
+                                    "keys must be strings")
+            key_problem = _text_problem(key)
+            if key_problem:
+                raise CaseDataError(f"{prefix}case data '{name}' has a key that {key_problem}")
+            stack.append((child, f"{name}.{key}", depth + 1, False))
+
+
+def _scalar_problem(value: Any) -> str | None:
+    """"" for a storable scalar, a problem for an unstorable value, None for a list or dict (walked further)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, str):
+        return _text_problem(value) or ""
+    if isinstance(value, int):
+        if abs(value) >= _INT_BOUND:
+            return f"is a number with more than {MAX_INT_DIGITS} digits"
+        return ""
+    if isinstance(value, float):
+        return "" if math.isfinite(value) else f"is {value}; only finite numbers can be stored"
+    if isinstance(value, (list, dict)):
+        return None
+    return (f"holds a {type(value).__name__}; only JSON values (dict, list, str, number, bool, None) can be stored"
+            " — store dates as ISO 8601 strings")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\0" in text:
+        return "contains a NUL character (\\u0000), which cannot be stored"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a lone surrogate (e.g. \\ud800), which is not valid Unicode text"
+    return None

@@ -27,7 +27,8 @@ def restore(ctx, case: Case) -> tuple[CaseWorkflow, CaseData]:
     model = model_of(case.definition)
     workflow = serializer.deserialize(json.loads(case.state), model.spec, model.subprocess_specs)
     workflow.script_engine = ctx.script_engine
-    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter})
+    case_data = CaseData.from_dict({"values": case.data, "versions": case.data_versions, "counter": case.data_counter},
+                                   ctx.data_limits)
     return workflow, case_data
 
 
@@ -47,7 +48,7 @@ def new_case(ctx, definition: ProcessDefinition, authority_id: str, actor: str |
         started_by=actor,
         started_at=ctx.clock(),
     )
-    case_data = CaseData()
+    case_data = CaseData(limits=ctx.data_limits)
     apply_external_data(case_data, data or {})
     for name, value in saved_state(workflow, case_data).items():
         setattr(case, name, value)
@@ -60,6 +61,7 @@ def apply_external_data(case_data: CaseData, data: dict) -> None:
     for key in data:
         case_data.counter += 1
         case_data.versions[key] = case_data.counter
+    case_data.check_size("the start data")
 
 
 def saved_state(workflow: CaseWorkflow, case_data: CaseData) -> dict[str, Any]:

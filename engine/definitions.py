@@ -57,6 +57,7 @@ def deploy(
     deployed_by: str | None,
     known_operations: Collection[str] | None = None,
     now: datetime | None = None,
+    model: ParsedModel | None = None,
 ) -> Deployment:
     """Validate ``files`` and store them as a new version, or return the identical one.
 
@@ -64,15 +65,16 @@ def deploy(
 
     Args:
         now: The deployment time (the engine's clock); relative timer start events count from it.
+        model: ``files`` already parsed by the caller (the package layer parses them to check the package).
 
     Raises:
         engine.loader.ModelValidationError: the model is invalid; it lists every problem found.
     """
     now = now or utcnow()
-    main = parse_model(files, known_operations=known_operations)
+    main = model or parse_model(files, known_operations=known_operations)
     _check_called_keys(session, main, authority_id)
-    deployed = [_deploy_process(session, model, files, authority_id, deployed_by, now)
-                for model in main.processes.values()]
+    deployed = [_deploy_process(session, process, files, authority_id, deployed_by, now)
+                for process in main.processes.values()]
     return Deployment(deployed[0][0], deployed[0][1], main, tuple(definition for definition, _ in deployed))
 
 

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from SpiffWorkflow.bpmn.util import BpmnEvent
 
+from engine.case_state import restore
 from engine.models import Case
 from engine.models_jobs import CaseMessage
+
+
+@dataclass(frozen=True)
+class AwaitedMessage:
+    """A message a case waits for: the BPMN message name and the name of the element that waits."""
+
+    name: str
+    step: str
+
+
+def awaited_messages(ctx, case: Case) -> list[AwaitedMessage]:
+    """Return the messages the case waits for now: at catch events, receive tasks, boundary events, event subprocesses."""
+    workflow, _ = restore(ctx, case)
+    awaited = {}
+    for spec, definition in _catchable_with_specs(workflow):
+        if definition is not None and "Message" in type(definition).__name__ and definition.name:
+            awaited.setdefault(definition.name, AwaitedMessage(definition.name, spec.bpmn_name or definition.name))
+    return sorted(awaited.values(), key=lambda m: m.step)
 
 
 def catchable(workflow) -> list:
@@ -17,14 +38,20 @@ def catchable(workflow) -> list:
     Those its waiting catch events wait for (behind an event-based gateway too),
     and the start events of its event subprocesses that an event triggers.
     """
-    found, pending = [], [task.task_spec.event_definition for task in workflow.event_manager.tasks.values()]
+    return [definition for _, definition in _catchable_with_specs(workflow)]
+
+
+def _catchable_with_specs(workflow) -> list:
+    """The catchable event definitions, each with the task spec that waits for it."""
+    found, pending = [], [(task.task_spec, task.task_spec.event_definition)
+                          for task in workflow.event_manager.tasks.values()]
     for name in workflow.spec.start.trigger_specs:
         spec = workflow.subprocess_specs.get(name)
-        pending.extend(start.event_definition for start in (spec.bpmn_start_events if spec else []))
+        pending.extend((start, start.event_definition) for start in (spec.bpmn_start_events if spec else []))
     while pending:
-        definition = pending.pop(0)
-        found.append(definition)
-        pending.extend(getattr(definition, "event_definitions", []))  # a multiple event
+        spec, definition = pending.pop(0)
+        found.append((spec, definition))
+        pending.extend((spec, inner) for inner in getattr(definition, "event_definitions", []))  # a multiple event
     return found
 
 

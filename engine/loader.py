@@ -37,6 +37,8 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
 from engine.bpmn_parser import CaseBpmnParser, finish_specs
+from engine.forms.links import link_forms
+from engine.forms.model import Form
 from engine.model_files import (  # noqa: F401 - ModelProblem, ModelValidationError are the loader's interface
     DEFAULT_MAX_BYTES, DEFAULT_MAX_TOTAL_BYTES, ModelProblem, ModelValidationError, read_files,
 )
@@ -79,6 +81,7 @@ class ParsedModel:
     start_timers: tuple[StartTimer, ...] = ()
     called_keys: tuple[str, ...] = ()
     processes: dict[str, ParsedModel] = field(default_factory=dict, compare=False, repr=False)
+    forms: Mapping[str, Form] = field(default_factory=dict)  # user task / start event id -> its form
 
     @property
     def start_events(self) -> list:
@@ -260,7 +263,8 @@ def parse_model(
     """Parse and validate a model made of BPMN and DMN files.
 
     Args:
-        files: Filename to raw bytes; names must end in ``.bpmn`` or ``.dmn``.
+        files: Filename to raw bytes; names must end in ``.bpmn``, ``.dmn`` or ``.form`` (Camunda Forms linked
+            from user tasks and start events, see engine.forms.links).
         known_operations: If given, service tasks may only use these operations.
         max_bytes: Size limit per file.
         max_total_bytes: Size limit for all files together.
@@ -290,7 +294,7 @@ def _parse(
     problems: list[ModelProblem],
 ) -> dict[str, ParsedModel]:
     """Parse and validate; return the models of all executable processes, the main one first."""
-    bpmn_roots, dmn_roots = read_files(files, max_bytes, max_total_bytes, problems)
+    bpmn_roots, dmn_roots, form_files = read_files(files, max_bytes, max_total_bytes, problems)
     problems.extend(_check_schema(bpmn_roots))
     available: set[str] = set()
     for name, root in dmn_roots.items():
@@ -300,6 +304,8 @@ def _parse(
         problems.extend(_from_finding(f, name) for f in check_bpmn(root, available, known_operations))
         problems.extend(_from_finding(f, name) for f in check_rules(root))
     problems.extend(_check_call_activities(bpmn_roots))
+    forms, form_problems = link_forms(bpmn_roots, form_files)
+    problems.extend(ModelProblem(p.message, p.element_id, p.line, p.file, p.pointer, p.german) for p in form_problems)
     executable = _process_ids(bpmn_roots, problems)
     if bpmn_roots and not executable:
         problems.append(ModelProblem("no executable process found", None, None, None))
@@ -342,6 +348,7 @@ def _parse(
             service_operations=operations,
             start_timers=_start_timers(spec, bpmn_roots),
             called_keys=_called_keys(spec, subprocess_specs, set(executable) | _global_task_ids(bpmn_roots)),
+            forms=forms,
         )
     for model in models.values():
         model.processes.update(models)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine import definitions, runner
 from engine.loader import start_events
+from engine.case_data import check_result_size
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import Case, ProcessDefinition, User
 from engine.models_jobs import CaseMessage
@@ -85,6 +86,7 @@ def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, da
     does not wait for yet is kept until ``ctx.message_ttl`` has passed and is
     delivered as soon as the case reaches a matching catch event.
     """
+    check_result_size(data, ctx.data_limits, f"message '{name}'")
     now = ctx.clock()
     message = CaseMessage(
         authority_id=case.authority_id, case_id=case.id, name=name, data=json.loads(json.dumps(data)),

@@ -12,12 +12,17 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from engine.forms.links import FORM_SUFFIX
 from engine.validation import BPMN_NS, local_name
 
 DEFAULT_MAX_BYTES = 5_000_000
 MAX_FILE_NAME_LENGTH = 255
 """Longest model file name (the column engine_definition_files.filename)."""
 DEFAULT_MAX_TOTAL_BYTES = 20_000_000
+PACKAGE_RESOURCE_SUFFIXES = (".html", ".css")
+"""Document templates of a procedure package: checked by the package layer (processes/packages), not here."""
+PACKAGE_MANIFEST = "manifest.json"
+"""The manifest of a procedure package: checked by the package layer, not here."""
 _DOCTYPE_REJECTED = (
     "DOCTYPE declarations are not allowed in models (entity declarations could expand "
     "or fetch external content)"
@@ -32,9 +37,13 @@ class ModelProblem:
     element_id: str | None
     line: int | None
     file: str | None
+    pointer: str | None = None  # in a form file: the JSON pointer of the part at fault
+    german: str | None = None  # the message in German, where the check that found it has one
 
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
+        if self.pointer:
+            where = f"{where}#{self.pointer}" if where else self.pointer
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -80,21 +89,26 @@ def _parse_xml(name: str, data: bytes, problems: list[ModelProblem]) -> etree._E
 
 def read_files(
     files: Mapping[str, bytes], max_bytes: int, max_total_bytes: int, problems: list[ModelProblem]
-) -> tuple[dict[str, etree._Element], dict[str, etree._Element]]:
+) -> tuple[dict[str, etree._Element], dict[str, etree._Element], dict[str, bytes]]:
+    """Parse the BPMN and DMN files, keep the form files as bytes; add every problem to ``problems``."""
     bpmn: dict[str, etree._Element] = {}
     dmn: dict[str, etree._Element] = {}
+    forms: dict[str, bytes] = {}
     if not files:
         problems.append(ModelProblem("no model files given", None, None, None))
     total = sum(len(data) for data in files.values() if isinstance(data, (bytes, bytearray)))
     if total > max_total_bytes:
         problems.append(ModelProblem(
             f"model files are {total} bytes in total; the limit is {max_total_bytes}", None, None, None))
-        return bpmn, dmn
+        return bpmn, dmn, forms
     for name in sorted(files):
+        if is_package_resource(name):
+            continue
         data = files[name]
         suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in ("bpmn", "dmn"):
-            problems.append(ModelProblem("only .bpmn and .dmn files are accepted", None, None, name))
+        if suffix not in ("bpmn", "dmn", FORM_SUFFIX):
+            problems.append(ModelProblem("only .bpmn, .dmn and .form files are accepted", None, None, name,
+                                         german="Nur .bpmn-, .dmn- und .form-Dateien werden angenommen."))
             continue
         if len(name) > MAX_FILE_NAME_LENGTH:
             problems.append(ModelProblem(f"the file name has {len(name)} characters; the limit is "
@@ -106,6 +120,9 @@ def read_files(
         if len(data) > max_bytes:
             problems.append(ModelProblem(
                 f"file is {len(data)} bytes; the limit is {max_bytes}", None, None, name))
+            continue
+        if suffix == FORM_SUFFIX:
+            forms[name] = bytes(data)
             continue
         root = _parse_xml(name, bytes(data), problems)
         if root is None:
@@ -119,4 +136,9 @@ def read_files(
                 f"not a BPMN 2.0 file (namespace '{etree.QName(root).namespace}')", None, root.sourceline, name))
         else:
             (bpmn if suffix == "bpmn" else dmn)[name] = root
-    return bpmn, dmn
+    return bpmn, dmn, forms
+
+
+def is_package_resource(name: str) -> bool:
+    """Tell whether a file of a deployment is a package's manifest or document template (no model)."""
+    return name == PACKAGE_MANIFEST or name.lower().endswith(PACKAGE_RESOURCE_SUFFIXES)

@@ -245,3 +245,4 @@ class LoginAttempt(Base):
 
 # Background execution (jobs, incidents, kept messages, event subscriptions) lives in its own module.
 from engine.models_jobs import CaseMessage, EventSubscription, Incident, Job, JobEvent  # noqa: E402,F401
+from engine.models_packages import ConnectorSystem, PackageImport  # noqa: E402,F401

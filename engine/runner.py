@@ -29,9 +29,8 @@ event's schedule is started by ``start_case_by_timer`` past that event
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -48,41 +47,19 @@ from engine.case_rows import lock_case, lock_task_and_case
 from engine.case_state import new_case, restore, saved_state, write_case
 from engine.case_workflow import CaseWorkflow, take_thrown_events
 from engine.compaction import compact
-from engine.db import utcnow, write_row
+from engine.context import EngineContext, EventSink  # noqa: F401 - part of the runner's interface
+from engine.db import write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, EngineError, ExecutionFailed, Forbidden
-from engine.forms import FormRegistry, validate_task_data, validate_variables
-from engine.kept_messages import deliver_kept_message
+from engine.forms import form_of, validate_task_data, validate_variables
+from engine.kept_messages import awaited_messages, deliver_kept_message  # noqa: F401 - awaited_messages: interface
 from engine.models import Case, ProcessDefinition, User
 from engine.projection import (
     NOTHING_PROJECTED, Projection, project_subscriptions, project_user_tasks, projection, schedule_jobs,
 )
-from engine.registry import ServiceRegistry
-from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result
+from engine.service_tasks import is_service_task, prepared_result
 from engine.specs.compensation import COMPENSATED_KEY
 from engine.stepping import StepFailed, TooManySteps, run_steps
-
-
-class EventSink(Protocol):
-    """Receives what happens to a case, inside the same transaction (the audit log)."""
-
-    def __call__(self, session: Session, case: Case, kind: str, actor: str | None, data: dict) -> None: ...
-
-
-@dataclass
-class EngineContext:
-    """Everything the engine needs that is configured outside it."""
-
-    events: EventSink
-    registry: ServiceRegistry = field(default_factory=ServiceRegistry)
-    forms: FormRegistry = field(default_factory=FormRegistry)
-    clock: Callable[[], datetime] = utcnow
-    script_time_limit: float = 1.0
-    service_max_attempts: int = 5
-    message_ttl: timedelta = timedelta(days=30)
-
-    def __post_init__(self) -> None:
-        self.script_engine = DeferredServiceScriptEngine(registry=self.registry, time_limit=self.script_time_limit)
 
 
 @dataclass(frozen=True)
@@ -117,6 +94,8 @@ def start_case(
         ExecutionFailed: a step failed; nothing was changed.
     """
     validate_variables(data or {}, "case data")
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, authority_id)
     model = model_of(definition)
     if model.starts_only_by_timer:
         events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)
@@ -150,6 +129,8 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     after it runs; the process's other start events are cancelled. The case
     has no actor; ``case.started`` names the event and the occurrence.
     """
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, definition.authority_id)
     case, workflow, case_data = new_case(ctx, definition, definition.authority_id, None, None, None, None)
     session.add(case)
     ctx.events(session, case, "case.started", None, {
@@ -177,8 +158,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its tasks cannot be completed")
     check_may_work_on(task_row, user)
-    schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
-    validate_task_data(data, schema)
+    data = validate_task_data(data, form_of(ctx.forms, case.definition, task_row.bpmn_id))
 
     workflow, case_data = restore(ctx, case)
     before = projection(workflow, ctx.clock())

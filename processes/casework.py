@@ -7,6 +7,7 @@ transaction, so the case change and its audit events commit together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from eakte import audit
 from engine import definitions, runner
+from engine.case_data import DataLimits
 from engine.db import utcnow
 from engine.connectors.config import ConnectorConfig
 from engine.connectors.http import register_connectors
@@ -27,7 +29,19 @@ from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
+from processes.packages.deploy import deploy_package
+from processes.packages.setup import start_guard
+from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
+
+
+@dataclass(frozen=True)
+class EngineLimits:
+    """Limits of scripts and case data (settings SCRIPT_MEMORY_LIMIT, SCRIPT_PROCESSES, ..._MAX_BYTES)."""
+
+    script_memory_limit: int = 256 * 2**20
+    script_processes: int = 2
+    data: DataLimits = field(default_factory=DataLimits)
 
 
 def build_context(
@@ -37,6 +51,7 @@ def build_context(
     sealer: Callable[[], Sealer | None] = lambda: None,
     connectors: ConnectorConfig | None = None,
     public_base_url: str = "http://127.0.0.1:5000",
+    limits: EngineLimits | None = None,
 ) -> EngineContext:
     """Create the engine context with every bundled procedure registered.
 
@@ -49,19 +64,23 @@ def build_context(
     registry, forms = ServiceRegistry(), FormRegistry()
     steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
     register_all(registry, forms, steps)
-    register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
+    connectors = connectors if connectors is not None else ConnectorConfig.from_env()
+    register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event
-    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit)
+    limits = limits or EngineLimits()
+    ctx = EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
+                        script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
+                        data_limits=limits.data, connectors=connectors, declared_operations=declared_operations)
+    ctx.start_guard = start_guard(ctx)
+    return ctx
 
 
 def deploy_model(
     session: Session, ctx: EngineContext, files: dict[str, bytes], *, authority_id: str | None, actor: str
 ) -> definitions.Deployment:
-    """Deploy a model for one authority (or for all, with ``authority_id`` None) and log a new version."""
-    deployment = definitions.deploy(
-        session, files, authority_id=authority_id, deployed_by=actor, known_operations=ctx.registry.names(),
-        now=ctx.clock(),
-    )
+    """Deploy a package (model, forms, templates, manifest) for one authority (or for all) and log a new version."""
+    deployment = deploy_package(session, files, registered=ctx.registry.names(), authority_id=authority_id,
+                                deployed_by=actor, now=ctx.clock())
     if deployment.created:
         definition = deployment.definition
         audit.record(

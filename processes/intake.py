@@ -26,15 +26,16 @@ from eakte.errors import EakteError, UnsupportedContent
 from eakte.intake import CheckedContent, check_content
 from eakte.models import DokumentVersion
 from eakte.storage import DocumentStore
-from engine import messages
-from engine.errors import InvalidData
+from engine import messages, runner
+from engine.errors import Conflict, InvalidData
 from engine.models import Case, User
 from engine.runner import EngineContext
 from processes import casework
 from processes.baugenehmigung import xbau
 
 PROCESS_KEY = "baugenehmigung"
-CHANNELS = ("api", "portal", "xbau", "paper")
+CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax")
+"""Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax."""
 MESSAGE_DOCUMENTS_KEY = "dokumente"
 
 
@@ -99,6 +100,49 @@ def send_message(
         UnsupportedContent: a document is not acceptable (named in the message); nothing is kept.
         InvalidData: the data already has ``dokumente`` while documents are sent.
     """
+    return _send_with_documents(session, ctx, store, user, name, correlation, data, documents, filed=[])
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """What recording incoming post did: the documents filed, and whether the case went on with them."""
+
+    documents: list[DokumentVersion]
+    continued: bool
+
+
+def record_post(
+    session: Session, ctx: EngineContext, store: DocumentStore, user: User, case: Case,
+    documents: list[IncomingDocument], message_name: str | None = None,
+) -> PostRecord:
+    """Record post that arrived for a case (e.g. on paper): file it, and continue the case if it waits for it.
+
+    With ``message_name`` the post is what the case waits for (one of
+    ``runner.awaited_messages``): it is delivered as that message, with the
+    documents' references under ``dokumente``, exactly as if it had come
+    through ``POST /api/v1/messages``. Without, the documents are only filed.
+
+    Raises:
+        Conflict: the case does not wait for ``message_name`` (any more).
+        UnsupportedContent: a document is not acceptable; nothing is filed.
+        FileClosed: the case's file is closed (zdA).
+    """
+    if message_name is None:
+        checked = [(document, _check(document)) for document in documents]
+        return PostRecord(_file_incoming(session, store, case, checked, actor=user.username, now=ctx.clock()), False)
+    if case.business_key is None or message_name not in {m.name for m in runner.awaited_messages(ctx, case)}:
+        raise Conflict(f"case '{case.business_key or case.id}' does not wait for message '{message_name}'")
+    filed: list[DokumentVersion] = []
+    _send_with_documents(session, ctx, store, user, message_name, {"business_key": case.business_key}, {},
+                         documents, filed)
+    return PostRecord(filed, True)
+
+
+def _send_with_documents(
+    session: Session, ctx: EngineContext, store: DocumentStore, user: User, name: str, correlation: dict[str, Any],
+    data: dict[str, Any], documents: list[IncomingDocument], filed: list[DokumentVersion],
+) -> messages.SendResult:
+    """``send_message``; the versions filed are appended to ``filed``."""
     checked = [(document, _check(document)) for document in documents]
     if not checked:
         return messages.send_message(session, ctx, user, name, correlation, data)
@@ -108,6 +152,7 @@ def send_message(
 
     def file_documents(case: Case) -> dict[str, Any]:
         stored = _file_incoming(session, store, case, checked, actor=user.username, now=ctx.clock())
+        filed.extend(stored)
         return {MESSAGE_DOCUMENTS_KEY: [
             {"dokument_id": version.dokument_id, "betreff": document.subject, "typ": document.doc_type,
              "dateiname": version.filename}
@@ -162,17 +207,21 @@ def receive_portal(
     The case data has the same shape as from an XBau message: antragsteller,
     vorhaben, grundstueck, anlagen (the names the building-permit model uses).
     """
-    data = {
-        "eingang": {"channel": "portal"},
-        "antragsteller": application["applicant"],
-        "vorhaben": application["project"],
-        "grundstueck": application["parcel"],
-        "weitere_grundstuecke": [],
+    data = portal_shaped({"antragsteller": application["applicant"], "vorhaben": application["project"],
+                          "grundstueck": application["parcel"]}, documents, "portal")
+    return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
+                               subject=_subject(data))
+
+
+def portal_shaped(data: dict, documents: list[IncomingDocument], channel: str) -> dict:
+    """Return start form data of a building application in the shape the portal and XBau intake give the model."""
+    return {
+        "eingang": {"channel": channel},
+        **data,
+        "weitere_grundstuecke": data.get("weitere_grundstuecke", []),
         "anlagen": [{"title": d.subject, "filename": d.filename, "kind": None, "status": "received", "link": None}
                     for d in documents],
     }
-    return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
-                               subject=_subject(data))
 
 
 def _file_incoming(session: Session, store: DocumentStore, case: Case,
@@ -202,3 +251,4 @@ def _subject(data: dict) -> str:
     project = (data.get("vorhaben") or {}).get("description") or "Bauantrag"
     applicant = (data.get("antragsteller") or {}).get("name")
     return f"{project} ({applicant})"[:500] if applicant else project[:500]
+

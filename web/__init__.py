@@ -7,10 +7,10 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import config, database, engine_context, request_guard, ui
+from web import access_log, config, database, engine_context, request_guard, security_headers, ui
 from web.api import (
     case_operations, cases, definitions, delivery, disposal, errors, file_plan, files, incidents, intake, messages,
-    tasks,
+    packages, tasks,
 )
 
 
@@ -23,12 +23,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     database.init_app(app)
     request_guard.init_app(app)
+    security_headers.init_app(app)
+    access_log.init_app(app)
     engine_context.init_app(app)
     api = Api(app)
     errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
-        case_operations.blp, intake.blp, delivery.blp, disposal.blp,
+        case_operations.blp, intake.blp, delivery.blp, disposal.blp, packages.blp,
     )
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)

@@ -16,7 +16,11 @@ def defaults() -> dict:
         "STORAGE_URL": str(INSTANCE_DIR / "documents"),
         "SECRET_KEY": None,
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
-        "SCRIPT_TIME_LIMIT": 1.0,
+        "SCRIPT_TIME_LIMIT": 1.0,  # seconds per script or expression (wall clock, in a sandbox process)
+        "SCRIPT_MEMORY_LIMIT": 256 * 1024 * 1024,  # bytes a sandbox process may grow by during one script
+        "SCRIPT_PROCESSES": 2,  # sandbox processes per web or worker process (started on first use)
+        "CASE_DATA_MAX_BYTES": 5_000_000,  # size of a case's data (compact JSON)
+        "TASK_RESULT_MAX_BYTES": 1_000_000,  # size of what one task produces (form, script, service result)
         # Address under which applicants reach this installation (download links of delivered notices).
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         # Electronic seal of notices (PEM files); unset: notices are filed unsealed, and say so.
@@ -24,7 +28,7 @@ def defaults() -> dict:
         "SEAL_CERT_FILE": None,
         "SEAL_CHAIN_FILES": None,
         "SEAL_PASSPHRASE": None,
-        "SESSION_COOKIE_SECURE": False,  # set to 1 behind HTTPS
+        "SESSION_COOKIE_SECURE": True,  # UI session cookie only over HTTPS; the demo (plain HTTP) sets it to 0
         "NODE_MODULES_DIR": str(REPOSITORY_ROOT / "node_modules"),  # bpmn-js for the diagram view
         "OIDC_ISSUER": None,  # OpenID Connect login (e.g. a Keycloak realm URL); off when unset
         "OIDC_CLIENT_ID": None,

@@ -33,6 +33,8 @@ def run_demo(settings: dict, instance_dir: Path, host: str, port: int, echo) -> 
     key, cert, _ca = make_test_seal_certificate(instance_dir / "seal", "Landeshauptstadt Schwerin")
     settings = {**settings, "SEAL_KEY_FILE": str(key), "SEAL_CERT_FILE": str(cert),
                 "PUBLIC_BASE_URL": f"http://{host}:{port}"}
+    if "AKTENFLUSS_SESSION_COOKIE_SECURE" not in os.environ:
+        settings["SESSION_COOKIE_SECURE"] = False  # the demo serves plain HTTP on this machine
     with start_simulators() as simulators:
         connectors = instance_dir / "connectors.yaml"
         connectors.write_text(yaml.safe_dump(simulators.connector_config(), allow_unicode=True), encoding="utf-8")

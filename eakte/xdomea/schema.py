@@ -11,10 +11,11 @@ entities.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
+
+from eakte.safe_xml import PerThreadSchemas, problems_of, without_paths
 
 DEFAULT_XSD = Path(__file__).resolve().parent / "schemas" / "xdomea-3.0.0" / "xdomea.xsd"
 
@@ -40,20 +41,26 @@ def schema_path() -> Path:
     return Path(configured) if configured else DEFAULT_XSD
 
 
-@lru_cache(maxsize=4)
-def load_schema(path: Path) -> etree.XMLSchema:
-    """Load (once per path) the xdomea schema from a local file.
-
-    Raises:
-        FileNotFoundError: There is no schema file at ``path``.
-        lxml.etree.XMLSchemaParseError: The schema cannot be compiled.
-    """
+def _compile_schema(path: Path) -> etree.XMLSchema:
     if not path.is_file():
         raise FileNotFoundError(
             f"xdomea schema not found at {path}: set AKTENFLUSS_XDOMEA_XSD to the path of xdomea.xsd (3.0.0)"
         )
     document = etree.parse(str(path), _parser())
     return etree.XMLSchema(document)
+
+
+_schemas = PerThreadSchemas(_compile_schema)
+
+
+def load_schema(path: Path) -> etree.XMLSchema:
+    """Load (once per path and thread, see eakte/safe_xml.py) the xdomea schema from a local file.
+
+    Raises:
+        FileNotFoundError: There is no schema file at ``path``.
+        lxml.etree.XMLSchemaParseError: The schema cannot be compiled.
+    """
+    return _schemas.get(Path(path))
 
 
 def validate_xdomea(xml_bytes: bytes, xsd: Path | None = None) -> list[str]:
@@ -69,17 +76,17 @@ def validate_xdomea(xml_bytes: bytes, xsd: Path | None = None) -> list[str]:
     Raises:
         FileNotFoundError: The schema file is missing.
     """
-    schema = load_schema(xsd or schema_path())
+    load_schema(xsd or schema_path())
+    parser = _parser()
     try:
-        document = etree.fromstring(xml_bytes, _parser())
+        document = etree.fromstring(xml_bytes, parser)
     except etree.XMLSyntaxError as error:
-        return [f"not well-formed XML: {error}"]
+        found = problems_of(parser.error_log)
+        return [f"not well-formed XML: line {p.line}: {p.message}" for p in found] or [
+            f"not well-formed XML: {without_paths(error.msg or '')}"]
     return schema_errors(document, xsd)
 
 
 def schema_errors(document: etree._Element, xsd: Path | None = None) -> list[str]:
     """Like ``validate_xdomea``, for a message already parsed (by a hardened parser) into ``document``."""
-    schema = load_schema(xsd or schema_path())
-    if schema.validate(document):
-        return []
-    return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]
+    return [f"line {p.line}: {p.message}" for p in _schemas.problems(Path(xsd or schema_path()), document)]

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
-from eakte.safe_xml import UnsafeOrBrokenXml, parse_untrusted
+from eakte.safe_xml import PerThreadSchemas, UnsafeOrBrokenXml, parse_untrusted
 from engine.errors import InvalidData
 
 XBAU_NS = "http://www.xleitstelle.de/xbau/2/6"
@@ -89,18 +88,24 @@ def schema_dir() -> Path:
     return Path(os.environ.get("AKTENFLUSS_XBAU_SCHEMA_DIR") or DEFAULT_SCHEMA_DIR)
 
 
-@lru_cache(maxsize=4)
-def load_schema(directory: Path) -> etree.XMLSchema:
-    """Compile the XBau building-permit schema from files in ``directory`` (cached).
-
-    The schema is parsed from its file path, so the relative includes and
-    imports resolve inside the directory; the network is never used.
-    """
+def _compile_schema(directory: Path) -> etree.XMLSchema:
     path = Path(directory) / SCHEMA_FILE
     if not path.is_file():
         raise FileNotFoundError(f"XBau schema not found: {path} (set AKTENFLUSS_XBAU_SCHEMA_DIR)")
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
     return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+_schemas = PerThreadSchemas(_compile_schema)
+
+
+def load_schema(directory: Path) -> etree.XMLSchema:
+    """Compile the XBau building-permit schema from files in ``directory`` (cached per thread, see eakte/safe_xml.py).
+
+    The schema is parsed from its file path, so the relative includes and
+    imports resolve inside the directory; the network is never used.
+    """
+    return _schemas.get(Path(directory))
 
 
 def parse_message(data: bytes) -> etree._ElementTree:
@@ -132,9 +137,9 @@ def read_antrag(data: bytes, directory: Path | None = None) -> XBauAntrag:
             f"expected an XBau message of type {MESSAGE_TYPE} (namespace {XBAU_NS}), got '{found.localname}'",
             [{"line": root.sourceline, "message": f"root element {found.text}"}],
         )
-    schema = load_schema(Path(directory or schema_dir()))
-    if not schema.validate(tree):
-        problems = [{"line": e.line, "message": e.message} for e in schema.error_log]
+    found = _schemas.problems(Path(directory or schema_dir()), tree)
+    if found:
+        problems = [{"line": p.line, "message": p.message} for p in found]
         raise XBauRejected(f"the message does not conform to the XBau 2.6 schema: {len(problems)} error(s)", problems)
     code = _text(root, "nachrichtenkopf.g2g/identifikation.nachricht/nachrichtentyp/code")
     if code is not None and code != MESSAGE_CODE:

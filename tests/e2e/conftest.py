@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -12,6 +13,10 @@ from werkzeug.serving import make_server
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Screenshots for reviewers (artifacts, never committed): AKTENFLUSS_SCREENSHOT_DIR or test-artifacts/screenshots.
+SCREENSHOTS = Path(os.environ.get("AKTENFLUSS_SCREENSHOT_DIR")
+                   or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots")
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 # Package scope: Playwright's sync API runs an asyncio loop in the main thread while it is
@@ -38,7 +43,7 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-sandbox", "--disable-gpu", "--lang=de-DE", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run",
         ])
         yield chromium
@@ -48,18 +53,30 @@ def browser():
 @pytest.fixture()
 def page(browser):
     """A fresh browser context and page (own cookies) per test."""
-    context = browser.new_context(locale="de-DE")
+    context = browser.new_context(locale="de-DE", viewport=VIEWPORT)
     tab = context.new_page()
+    violations: list[str] = []
+    tab.on("console", lambda message: violations.append(message.text)
+           if "Content Security Policy" in message.text else None)
     yield tab
     context.close()
+    assert not violations, "the page broke its Content-Security-Policy:\n" + "\n".join(violations)
 
 
 def assert_accessible(tab) -> None:
     """Run axe-core (WCAG 2.1 A/AA) on the current page and fail on any violation."""
-    tab.add_script_tag(path=str(AXE))
+    tab.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the test, so the page's CSP need not allow it
     result = tab.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     problems = [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
         for v in result["violations"]
     ]
     assert not problems, f"axe found violations on {tab.url}:\n" + "\n".join(problems)
+
+
+def screenshot(tab, name: str) -> Path:
+    """Save a full-page screenshot of the current page (1280 px wide) as SCREENSHOTS/NAME.png for reviewers."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path

@@ -15,6 +15,7 @@ from engine.loader import parse_model
 from engine.registry import ServiceRegistry, UnknownOperation
 from engine.script_engine import (
     SandboxedEnvironment,
+    ScriptDataError,
     SandboxedScriptEngine,
     ScriptResourceError,
     ScriptSecurityError,
@@ -72,7 +73,7 @@ def test_dynamic_attribute_escape_is_blocked_at_run_time() -> None:
     env = SandboxedEnvironment()
     # Keys look like dunders but a dict lookup never reaches object attributes.
     assert env.evaluate("d['__class__']", {"d": {"__class__": 1}}) == 1
-    with pytest.raises(ScriptSecurityError):
+    with pytest.raises(ScriptDataError, match="cannot be passed to the sandbox"):  # modules never reach a script
         env.evaluate("m.path", {"m": threading})
 
 

@@ -93,7 +93,7 @@ def german_problem(response) -> str | None:
     html = response.get_data(as_text=True)
     if response.mimetype != "text/html":
         return f"{response.status_code} is {response.mimetype}, not a German page: {html[:200]}"
-    if "error-summary" in html or "field-error" in html or any(f"<h1>{t}</h1>" in html for t in ERROR_TITLES.values()):
+    if any(marker in html for marker in ("error-summary", "field-error", "kern-alert--danger", "kern-error")) or any(f"<h1>{t}</h1>" in html for t in ERROR_TITLES.values()):
         return None
     return f"{response.status_code} page shows no error message: {html[:300]}"
 
@@ -137,6 +137,8 @@ def form_urls(world) -> dict[str, dict]:
         f"/ui/akten/{case}/anhalten": {"begruendung": "Rückfrage"},
         f"/ui/akten/{case}/fortsetzen": {"begruendung": "Antwort da"},
         f"/ui/akten/{case}/zustellungen": {"dokument": world["notice"], "empfaenger": "Erika Mustermann", "tage": "10"},
+        f"/ui/posteingang/{case}": {"zuordnung": "akte", "betreff": "Brief", "dokumentart": "Nachricht",
+                                    "dateien": lambda: (io.BytesIO(b"Hallo"), "brief.txt")},
         f"/ui/aufsicht/stoerungen/{uuid.uuid4()}/erneut": {},
         "/ui/modelle": {},
         "/ui/anmelden": {"behoerde": world["authority"].slug, "benutzername": "robust", "passwort": "falsch"},
@@ -247,6 +249,7 @@ def test_filters_and_ids_with_hostile_values_never_give_a_server_error(world, se
         "/ui/aufsicht/kennzahlen": ["von", "bis"],
         "/ui/aufsicht/stoerungen": ["seite", "pro_seite"],
         f"/ui/akten/{world['case']}": ["seite", "pro_seite"],
+        "/ui/posteingang": ["aktenzeichen"],
     }
     values = ["-1", "0", "abc", str(10 ** 30), "", "x" * 5000, "\x00", "9999-12-31", "0001-01-01", "2026-02-30",
               "unbekannt", "%"]
@@ -257,7 +260,7 @@ def test_filters_and_ids_with_hostile_values_never_give_a_server_error(world, se
         "/ui/aufsicht/kennzahlen", query_string={"von": "2026-12-31", "bis": "2020-01-01"})))
     for bad in BAD_IDS:
         for url in (f"/ui/aufgaben/{bad}", f"/ui/akten/{bad}", f"/ui/akten/{bad}/diagramm.bpmn", f"/ui/modelle/{bad}",
-                    f"/ui/dokumente/{bad}/versionen/1"):
+                    f"/ui/dokumente/{bad}/versionen/1", f"/ui/posteingang/{bad}"):
             requests.append((url[:60], lambda url=url: client.get(url)))
         requests.append((f"notiz on task {bad[:20]!r}", lambda bad=bad: post(world, f"/ui/aufgaben/{bad}/notiz",
                                                                                {"notiz": "x"})))
@@ -285,7 +288,7 @@ def test_number_fields_refuse_nan_and_infinity(world, session_factory, value):
     url = f"/ui/aufgaben/{world['task']}/erledigen"
     before = snapshot(session_factory)
     response = post(world, url, {"gebuehr": "12", "entscheidung": "genehmigt", "flaeche": value})
-    assert response.status_code == 422 and "Bitte eine Zahl eingeben." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Bitte eine Zahl eingeben (z. B. 1.234,56)." in response.get_data(as_text=True)
     assert snapshot(session_factory) == before
 
 

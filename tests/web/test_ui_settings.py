@@ -7,7 +7,7 @@ from web import config
 
 def test_defaults_of_the_ui_settings():
     settings = config.defaults()
-    assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["SESSION_COOKIE_SECURE"] is True  # HTTPS only, except in the demo
     assert Path(settings["NODE_MODULES_DIR"]) == Path(__file__).resolve().parents[2] / "node_modules"
     assert settings["OIDC_ISSUER"] is None and settings["OIDC_CLIENT_ID"] is None
     assert settings["OIDC_AUTHORITY_CLAIM"] == "authority"

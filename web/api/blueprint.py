@@ -57,7 +57,7 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def json_problem(value) -> str | None:
-    """Return what makes decoded JSON unstorable (too deep, NUL in a text, NaN or infinite), or None.
+    """Return what makes decoded JSON unstorable (too deep, NUL or a lone surrogate in a text, NaN or infinite), or None.
 
     Walks level by level, without recursion.
     """
@@ -65,6 +65,8 @@ def json_problem(value) -> str | None:
     while level:
         if any(isinstance(v, str) and "\0" in v for v in level):
             return "contains a NUL character (\\u0000), which cannot be stored"
+        if any(isinstance(v, str) and not v.isascii() and _has_lone_surrogate(v) for v in level):
+            return "contains a lone surrogate (e.g. \\ud800), which is not valid Unicode text"
         if any(isinstance(v, float) and not math.isfinite(v) for v in level):
             return "contains NaN or an infinite number (JSON allows only finite numbers)"
         containers = [v for v in level if isinstance(v, (list, dict))]
@@ -76,6 +78,14 @@ def json_problem(value) -> str | None:
         level = [child for c in containers
                  for child in ([*c.keys(), *c.values()] if isinstance(c, dict) else c)]
     return None
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def describe(messages) -> str:

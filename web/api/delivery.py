@@ -14,6 +14,7 @@ from web.api.schemas.delivery import DeliveryCreatedSchema, DeliveryCreateSchema
 from web.auth import api_auth, current_user
 from web.database import get_session
 from web.engine_context import document_store, engine_context
+from web.security_headers import document_download_headers
 
 blp = Blueprint("delivery", __name__, url_prefix="/api/v1", description="Digital delivery of notices")
 
@@ -67,4 +68,4 @@ def download(token):
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(version.filename, safe='')}",
                "X-Content-SHA256": version.sha256, "Cache-Control": "no-store",
                "Referrer-Policy": "no-referrer"}
-    return Response(stream_with_context(stream), mimetype=version.media_type, headers=headers)
+    return document_download_headers(Response(stream_with_context(stream), mimetype=version.media_type, headers=headers))

@@ -5,7 +5,8 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from eakte import aktenplan
-from web.api.blueprint import Blueprint
+from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS, DISPOSAL_CODES
+from web.api.blueprint import Blueprint, json_problem
 from web.auth import api_auth, current_user
 from web.database import get_session
 
@@ -29,9 +30,27 @@ class FilePlanSchema(Schema):
     processes = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+_PLAN_UNIT = {
+    "type": "object", "required": ["code", "title", "retention_years", "disposal"],
+    "properties": {
+        "code": {"type": "string", "minLength": 1, "maxLength": 40, "example": "63.01"},
+        "title": {"type": "string", "minLength": 1, "maxLength": 300, "example": "Baugenehmigungen"},
+        "retention_years": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 500},
+                                      {"type": "string", "enum": ["permanent"]}]},
+        "disposal": {"type": "string", "enum": list(DISPOSAL_CODES)},
+        "confidentiality": {"type": "string", "enum": list(CONFIDENTIALITY_LEVELS), "default": "intern"},
+    },
+}
 _PLAN_DOC = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "object"}},
-    "application/yaml": {"schema": {"type": "string"}},
+    "application/json": {"schema": {
+        "type": "object", "required": ["units"],
+        "properties": {
+            "units": {"type": "array", "items": _PLAN_UNIT},
+            "processes": {"type": "object", "additionalProperties": {"type": "string"},
+                          "description": "process key (or '*' for all others) -> code of one of the units"},
+        },
+    }},
+    "application/yaml": {"schema": {"type": "string", "description": "the same structure as YAML"}},
 }, "description": "units: [{code, title, retention_years (or 'permanent'), disposal (A/B/V), confidentiality}], "
                   "processes: {process_key or '*': unit code}"}}
 
@@ -55,6 +74,9 @@ def put_plan():
         abort(400, message="send the file plan as JSON or YAML in the request body")
     name = "plan.json" if request.mimetype == "application/json" else "plan.yaml"
     plan = aktenplan.parse_file_plan(body, name)
+    problem = json_problem(plan)
+    if problem:
+        abort(400, message=f"the file plan {problem}")
     session, user = get_session(), current_user()
     aktenplan.load_file_plan(session, user.authority_id, plan)
     return aktenplan.describe_plan(session, user.authority_id)

@@ -6,6 +6,8 @@ from flask import Response, request, stream_with_context
 from flask_smorest import abort
 
 from eakte import akten, dokumente
+from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
+from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
 from processes import casefile
 from web.api.blueprint import Blueprint
 from web.api.schemas.files import (
@@ -14,14 +16,20 @@ from web.api.schemas.files import (
 from web.auth import api_auth, current_user
 from web.database import get_session
 from web.engine_context import document_store, engine_context
+from web.security_headers import document_download_headers
 
 blp = Blueprint("files", __name__, url_prefix="/api/v1", description="Case files (E-Akte) and documents")
 
 _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "subject"],
-    "properties": {"file": {"type": "string", "format": "binary"}, "subject": {"type": "string"},
-                   "doc_type": {"type": "string"}, "direction": {"type": "string"}, "task_id": {"type": "string"},
-                   "confidentiality": {"type": "string"}},
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the document (PDF, image, office file, ...)"},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 500},
+        "doc_type": {"type": "string", "enum": list(DOCUMENT_TYPES), "default": "Sonstiges"},
+        "direction": {"type": "string", "enum": list(DIRECTIONS), "default": "incoming"},
+        "task_id": {"type": "string", "maxLength": 36, "description": "the task the document belongs to"},
+        "confidentiality": {"type": "string", "enum": list(CONFIDENTIALITY_LEVELS)},
+    },
 }}}}}
 
 
@@ -65,7 +73,7 @@ def reopen_file(body, file_id):
 
 @blp.route("/cases/<case_id>/documents", methods=["POST"])
 @api_auth("clerk", "supervisor")
-@blp.arguments(UploadFormSchema, location="form")
+@blp.arguments(UploadFormSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, VersionSchema)
 @blp.doc(**_UPLOAD_DOC)
 def upload_document(form, case_id):
@@ -113,7 +121,7 @@ def download(query, document_id):
     # The read is logged in this request's transaction, committed before the body is streamed.
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
                "X-Content-SHA256": version.rendition_sha256 if rendition else version.sha256}
-    return Response(stream_with_context(stream), mimetype=media_type, headers=headers)
+    return document_download_headers(Response(stream_with_context(stream), mimetype=media_type, headers=headers))
 
 
 def _single_upload():

@@ -13,8 +13,11 @@ from web.engine_context import document_store, engine_context
 blp = Blueprint("intake", __name__, url_prefix="/api/v1/intake", description="Receive applications")
 
 _XML_TYPES = ("application/xml", "text/xml")
+_XBAU_MESSAGE = {"type": "string", "format": "binary",
+                 "description": "an XBau 2.6 baugenehmigung.antrag.0200 message (at most 20 MB, no DTD or entities; "
+                                "validated against the XBau schema)"}
 _XBAU_DOC = {"requestBody": {"required": True, "content": {
-    "application/xml": {"schema": {"type": "string", "description": "an XBau 2.6 baugenehmigung.antrag.0200 message"}},
+    **{media_type: {"schema": _XBAU_MESSAGE} for media_type in _XML_TYPES},
     "multipart/form-data": {"schema": {
         "type": "object", "required": ["message"],
         "properties": {

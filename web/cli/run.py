@@ -44,6 +44,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", "web.access_log.RedactingGunicornLogger")  # no tokens in the access log
 
         def load(self):
             return create_app({"SECRET_KEY": secret_key})  # in each worker: no connection pool crosses a fork

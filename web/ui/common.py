@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from engine.errors import EngineError
 from engine.models import User
 from web.api.schemas.common import MAX_PAGE
 from web.database import get_session
-from web.request_guard import NulCharacter
+from web.request_guard import NulCharacter, UnnamedFormPart
 
 ERROR_TITLES = {
     400: "Ungültige Anfrage",
@@ -62,9 +63,13 @@ def login_required(*roles: str):
     return decorator
 
 
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+"""Control characters (CR/LF would split the Location header) and backslashes (``/\\evil``) in a redirect target."""
+
+
 def safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a local path, else the inbox (no open redirects)."""
-    if target:
+    """Return ``target`` if it is a local path, else the inbox (no open redirects, no header injection)."""
+    if target and not _UNSAFE_IN_NEXT.search(target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
@@ -116,6 +121,8 @@ def register_error_pages(blueprint: Blueprint) -> None:
             return error_page(400, _CSRF_MESSAGE)
         if isinstance(exc, NulCharacter):
             return error_page(400, _NUL_MESSAGE)
+        if isinstance(exc, UnnamedFormPart):
+            return error_page(400, "Das Formular enthält ein Feld ohne Namen. Bitte senden Sie es über diese Seite ab.")
         return error_page(exc.code, _HTTP_MESSAGES.get(exc.code, _MESSAGES.get(exc.code, "Die Anfrage ist ungültig.")))
 
 

@@ -154,6 +154,7 @@ def upload_into_task(
     )
 
 
+_NAMED_ATTACHMENT = re.compile(r"^attachment '(.*)': (.*)$", re.DOTALL)
 _REJECTIONS = (
     (re.compile(r"^the file is empty$"), lambda m: "Die Datei ist leer."),
     (re.compile(r"^the file is larger than (\d+) MB$"), lambda m: f"Die Datei ist größer als {m[1]} MB."),
@@ -172,8 +173,12 @@ _REJECTIONS = (
 
 def german_rejection(exc: UnsupportedContent) -> str:
     """Return the German message for an intake rejection (the English one, explained, if unknown)."""
+    message, named = exc.message, _NAMED_ATTACHMENT.match(exc.message)  # intake names the file of several
+    prefix = f"Datei „{named[1]}“: " if named else ""
+    if named:
+        message = named[2]
     for pattern, text in _REJECTIONS:
-        match = pattern.search(exc.message)
+        match = pattern.search(message)
         if match:
-            return text(match)
-    return f"Die Datei wurde nicht angenommen (technisch: {exc.message})."
+            return prefix + text(match)
+    return f"{prefix}Die Datei wurde nicht angenommen (technisch: {message})."

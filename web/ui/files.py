@@ -10,6 +10,7 @@ from processes import casefile
 from web.database import get_session
 from web.engine_context import document_store
 from web.ui.common import login_required, register_error_pages, ui_user
+from web.security_headers import document_download_headers
 
 bp = Blueprint("ui_files", __name__, url_prefix="/ui/dokumente")
 register_error_pages(bp)
@@ -27,4 +28,4 @@ def download(dokument_id: str, version: int):
     # The read event is committed with the request's transaction before the body is streamed.
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
                "X-Content-SHA256": found.rendition_sha256 if rendition else found.sha256}
-    return Response(stream_with_context(stream), mimetype=media_type, headers=headers)
+    return document_download_headers(Response(stream_with_context(stream), mimetype=media_type, headers=headers))

@@ -36,7 +36,9 @@ class MessageSendSchema(Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     correlation = fields.Nested(CorrelationSchema, load_default=dict)
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    data = fields.Dict(keys=fields.String(), load_default=dict, metadata={
+        "description": "process variables: names start with a letter and hold only letters, digits and '_' "
+                       "(at most 100 characters); values are JSON"})
     documents = fields.List(fields.Nested(MessageDocumentSchema), load_default=list, validate=validate.Length(max=100))
 
 

@@ -59,7 +59,8 @@ class AttachmentSchema(Schema):
 
     filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
     title = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    content = Base64Bytes(required=True, metadata={"description": "the file, base64-encoded"})
+    content = Base64Bytes(required=True, metadata={"type": "string", "format": "byte",
+                                                   "description": "the file, base64-encoded"})
 
 
 class PortalApplicationSchema(Schema):
