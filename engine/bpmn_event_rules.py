@@ -63,10 +63,17 @@ def event_rules(index: Index) -> Iterator[Finding]:
             for bad in {"compensation", "error", "escalation", "cancel", "terminate"} & set(triggers):
                 yield finding("EXT.122", f"intermediate catch event '{event_id}' cannot catch a {bad} event", event)
         yield from _definitions(index, event, triggers)
+    links_thrown = set()
     for event in index.root.iter(B + "intermediateThrowEvent"):
-        if "link" in index.triggers(event) and (id(event.getparent()), _linkname_of(event)) not in links_caught:
-            yield finding("EXT.118", f"link throw event '{event.get('id')}' has no link catch event "
-                     f"'{_linkname_of(event)}' in the same process level", event)
+        if "link" in index.triggers(event):
+            links_thrown.add((id(event.getparent()), _linkname_of(event)))
+            if (id(event.getparent()), _linkname_of(event)) not in links_caught:
+                yield finding("EXT.118", f"link throw event '{event.get('id')}' has no link catch event "
+                              f"'{_linkname_of(event)}' in the same process level", event)
+    for (scope, name), event in links_caught.items():
+        if (scope, name) not in links_thrown:
+            yield finding("EXT.124", f"link catch event '{event.get('id')}' has no link throw event '{name}' in the "
+                          "same process level; nothing can reach it", event)
 
 
 def _linkname_of(event: etree._Element) -> str | None:

@@ -11,8 +11,10 @@ from lxml import etree
 from engine import bpmn_xml as rw
 
 
-def rewrite_flows(scope: etree._Element, ids, compensation: dict[str, str]) -> None:
+def rewrite_flows(scope: etree._Element, ids, compensation: dict[str, str],
+                  compensation_steps: dict[str, list[tuple[str, str | None, str]]]) -> None:
     """Apply the flow-level rewrites to one process level (``ids`` hands out new unique ids)."""
+    _compensation_event_subprocesses(scope, compensation_steps)
     flows = _Flows(scope, ids)
     _compensation_boundaries(scope, flows, compensation)
     _link_events(scope, flows)
@@ -102,6 +104,35 @@ def _compensation_boundaries(scope: etree._Element, flows: _Flows, pairs: dict[s
         del flows.nodes[node.get("id")]
 
 
+def _compensation_event_subprocesses(scope: etree._Element, steps: dict[str, list]) -> None:
+    """Turn a compensation event subprocess into the steps that compensate its subprocess (and remove it).
+
+    Each step is ``(kind, value, id)``: ``("script", script, id)``, ``("task", None, id)`` or
+    ``("compensate", activityRef or None, id)``; engine/validation.py allows only one path of these.
+    """
+    for child in list(scope):
+        if not (rw.is_kind(child, {"subProcess"}) and child.get("triggeredByEvent") == "true"
+                and child.find(f"{rw.B}startEvent/{rw.B}compensateEventDefinition") is not None):
+            continue
+        scope.remove(child)
+        nodes = {node.get("id"): node for node in child if isinstance(node.tag, str) and node.get("id")}
+        next_of = {flow.get("sourceRef"): flow.get("targetRef") for flow in child if rw.is_kind(flow, {"sequenceFlow"})}
+        node = child.find(rw.B + "startEvent")
+        chain, seen = [], set()
+        while node is not None and node.get("id") not in seen:
+            seen.add(node.get("id"))
+            compensate = node.find(rw.B + "compensateEventDefinition")
+            if rw.is_kind(node, {"scriptTask"}):
+                chain.append(("script", node.findtext(rw.B + "script") or "", node.get("id")))
+            elif rw.is_kind(node, {"task", "manualTask"}):
+                chain.append(("task", None, node.get("id")))
+            elif compensate is not None and not rw.is_kind(node, {"startEvent"}):
+                chain.append(("compensate", compensate.get("activityRef"), node.get("id")))
+            node = nodes.get(next_of.get(node.get("id")))
+        if rw.is_kind(scope, {"subProcess", "transaction", "adHocSubProcess"}) and scope.get("id"):
+            steps[scope.get("id")] = chain
+
+
 def _link_events(scope: etree._Element, flows: _Flows) -> None:
     catches, throws = {}, []
     for node in flows.nodes.values():
@@ -130,28 +161,39 @@ def _strip_parallel_conditions(scope: etree._Element, flows: _Flows) -> None:
 
 
 def _implicit_splits(scope: etree._Element, flows: _Flows) -> None:
+    """Split tokens out of an activity or event with several flows, as the standard says.
+
+    Unconditional flows always get a token (a parallel split); the conditional
+    ones and the default flow make an inclusive choice of their own: the default
+    gets a token when no condition holds, whatever the unconditional flows do
+    (without a default flow, no token leaves by the conditional flows then).
+    """
     for node in list(flows.nodes.values()):
         if not rw.is_kind(node, rw.ACTIVITIES | rw.EVENTS):
             continue
         outgoing = flows.outgoing(node.get("id"))
-        conditional = any(_condition(flow) is not None for flow in outgoing)
-        default = node.get("default")
-        if not conditional and len(outgoing) < 2:
+        default = node.attrib.pop("default", None)
+        conditional = [flow for flow in outgoing if _condition(flow) is not None]
+        guarded = conditional + [flow for flow in outgoing if flow.get("id") == default] if conditional else []
+        plain = [flow for flow in outgoing if flow not in guarded]
+        if not guarded and len(plain) < 2:
             continue
-        if conditional:
-            gateway = flows.add_node("inclusiveGateway", f"{node.get('id')}_split")
-            for flow in outgoing:
-                if _condition(flow) is None and flow.get("id") != default:
-                    expression = etree.SubElement(flow, rw.B + "conditionExpression")
-                    expression.text = "True"
-            if default:
-                gateway.set("default", default)
-                del node.attrib["default"]
-        else:
-            gateway = flows.add_node("parallelGateway", f"{node.get('id')}_split")
-        for flow in outgoing:
-            flows.move_source(flow, gateway)
-        flows.connect(node, gateway, f"{node.get('id')}_to_split")
+        split = node
+        if plain:
+            split = flows.add_node("parallelGateway", f"{node.get('id')}_split")
+            for flow in plain:
+                flows.move_source(flow, split)
+            flows.connect(node, split, f"{node.get('id')}_to_split")
+        if guarded:
+            choice = flows.add_node("inclusiveGateway", f"{node.get('id')}_choice")
+            for flow in guarded:
+                flows.move_source(flow, choice)
+            flows.connect(split, choice, f"{node.get('id')}_to_choice")
+            if not (default and any(flow.get("id") == default for flow in guarded)):
+                # no condition holds and there is no default flow: that token ends here
+                default = flows.connect(choice, flows.add_node("endEvent", f"{node.get('id')}_no_flow"),
+                                        f"{node.get('id')}_no_flow").get("id")
+            choice.set("default", default)
 
 
 def _quantity(node: etree._Element, attribute: str) -> int:

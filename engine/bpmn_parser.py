@@ -16,7 +16,11 @@ Differences to ``SpiffBpmnParser``:
   subprocesses use the classes of engine/specs/events.py.
 
 ``finish_specs`` completes what the parser cannot see: original ids of renamed
-elements, compensation handlers, data inputs and outputs found by name.
+elements, compensation handlers, data inputs and outputs found by name. The
+ioSpecification of a task only documents what it reads and writes: the task
+works on the case data, one set of variables (as Camunda runs it; Spiff would
+hide all but the data inputs and drop all but the data outputs). The one of a
+process says what a calling case passes in and gets back (engine/calls.py).
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ from SpiffWorkflow.bpmn.specs.control import StartEventJoin, StartEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
     CONDITIONAL_EVENT_XPATH,
     ERROR_EVENT_XPATH,
     ESCALATION_EVENT_XPATH,
     MESSAGE_EVENT_XPATH,
     SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
     TIMER_EVENT_XPATH,
 )
 from SpiffWorkflow.spiff.parser.event_parsers import (
@@ -54,7 +60,9 @@ from SpiffWorkflow.spiff.specs.event_definitions import EscalationEventDefinitio
 
 from engine.bpmn_xml import TOKENS_ATTRIBUTE
 from engine.specs.calls import CallTarget, ChildCaseCall, Mapping as CallMapping
-from engine.specs.compensation import CompensateEventDefinition, record_completion
+from engine.specs.compensation import (
+    CompensateEventDefinition, CompensatingCancelEventDefinition, record_completion,
+)
 from engine.specs.events import (
     AdHocSpec, CaseDataObject, CaseEndJoin, EventSubprocessStart, NamedDataReference, RepeatingBoundaryEvent,
 )
@@ -169,7 +177,18 @@ class BoundaryParser(_LoopClasses, SpiffBoundaryEventParser):
 
 
 class EndParser(_CompensationThrow, _LoopClasses, SpiffEndEventParser):
-    pass
+    """End events, also signal end events (Spiff parses them as none); a cancel end event compensates its
+    transaction before it cancels it."""
+
+    def create_task(self):
+        definition = self.get_event_definition([MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH,
+                                                ESCALATION_EVENT_XPATH, TERMINATION_EVENT_XPATH, SIGNAL_EVENT_XPATH])
+        task = self._create_task(definition)
+        task.connect(self.spec.end)
+        return task
+
+    def parse_cancel_event(self, event):
+        return CompensatingCancelEventDefinition(description=self.get_event_description(event))
 
 
 class ThrowParser(_CompensationThrow, _LoopClasses, SpiffIntermediateThrowEventParser):
@@ -313,21 +332,28 @@ def _referenced(root: etree._Element, ref: str | None, attribute: str) -> str | 
 
 
 def finish_specs(specs: Mapping[str, BpmnProcessSpec], original_ids: Mapping[str, str],
-                 compensation: Mapping[str, str]) -> None:
+                 compensation: Mapping[str, str], compensation_steps: Mapping[str, list] | None = None) -> None:
     """Complete the parsed specs (see the module docstring); ``specs`` are all process specs of the model.
 
     Args:
         original_ids: New id -> original id of elements the rewrite renamed.
         compensation: Id of a compensable activity -> id of its compensation handler.
+        compensation_steps: Id of a subprocess -> the path of its compensation event subprocess.
     """
+    compensation_steps = compensation_steps or {}
     compensable_processes = _compensable_processes(specs, compensation)
     for process in specs.values():
         _named_io(process)
         for spec in process.task_specs.values():
             _named_io(spec)
+            if not isinstance(spec, SubWorkflowTask):
+                spec.io_specification = None  # the activity works on the case data (module docstring)
             handler = compensation.get(getattr(spec, "bpmn_id", None))
             if handler is not None and handler in process.task_specs:
                 spec.compensation_handler = handler
+                spec.completed_event.connect(record_completion)
+            elif isinstance(spec, SubWorkflowTask) and getattr(spec, "bpmn_id", None) in compensation_steps:
+                spec.compensation_steps = compensation_steps[spec.bpmn_id]
                 spec.completed_event.connect(record_completion)
             elif isinstance(spec, SubWorkflowTask) and spec.spec in compensable_processes:
                 spec.completed_event.connect(record_completion)

@@ -14,9 +14,17 @@ meaning the BPMN 2.0 standard gives the construct:
   ``globalScriptTask`` / ``globalUserTask`` / ``globalManualTask`` /
   ``globalBusinessRuleTask`` becomes that task in place (same id, flows, loop
   characteristics).
+* **A receive task that starts its process** (``instantiate="true"``, no
+  incoming flow) becomes a message start event of the same id and message.
+* **Boundary events catching a multi-instance activity's own behaviour
+  events** (``noneBehaviorEventRef``, ``oneBehaviorEventRef``, the events of
+  a ``complexBehaviorDefinition``) do not interrupt it: the activity reports
+  its progress through them and goes on (they are made non-interrupting).
 * **Compensation boundary events** only name an activity's compensation
   handler (through an association); they are removed and the pairs listed in
-  ``compensation`` (engine/specs/compensation.py runs the handlers).
+  ``compensation`` (engine/specs/compensation.py runs the handlers). A
+  **compensation event subprocess** of a subprocess is removed and its path
+  listed in ``compensation_steps``: compensating the subprocess runs that path.
 * **Link events**: a throwing link event gets a sequence flow to the catching
   link event of the same name in the same process level; both become plain
   (none) intermediate events.
@@ -50,6 +58,7 @@ from lxml import etree
 
 from engine.bpmn_flow_rewrite import rewrite_flows
 from engine.bpmn_xml import B, SCOPES, Ids, is_kind, local
+from engine.validation import is_instantiating_receive_task
 
 GLOBAL_TASKS = {
     "globalTask": "task", "globalScriptTask": "scriptTask", "globalUserTask": "userTask",
@@ -81,6 +90,8 @@ class Rewritten:
     original_ids: dict[str, str] = field(default_factory=dict)
     compensation: dict[str, str] = field(default_factory=dict)
     """Id of a compensable activity -> id of its compensation handler."""
+    compensation_steps: dict[str, list[tuple[str, str | None, str]]] = field(default_factory=dict)
+    """Id of a subprocess -> what its compensation event subprocess does (engine/bpmn_flow_rewrite.py)."""
 
 
 def rewrite(roots: Mapping[str, etree._Element]) -> Rewritten:
@@ -93,14 +104,56 @@ def rewrite(roots: Mapping[str, etree._Element]) -> Rewritten:
     _inline_event_definition_refs(documents, ids)
     _inline_global_tasks(documents)
     for root in documents:
+        _behaviour_boundaries(root)
+        _instantiating_receive_tasks(root)
+    for root in documents:
         for scope in [e for e in root.iter() if is_kind(e, SCOPES)]:
-            rewrite_flows(scope, ids, result.compensation)
+            rewrite_flows(scope, ids, result.compensation, result.compensation_steps)
         _quote_timer_literals(root)
         _io_names(root, ids)
     return result
 
 
 # --- the rewrites ------------------------------------------------------------------------------
+
+
+_REF_ATTRIBUTES = ("signalRef", "messageRef", "escalationRef")
+_START_EVENT_CHILDREN = {"documentation", "extensionElements", "outgoing"}
+
+
+def _instantiating_receive_tasks(root: etree._Element) -> None:
+    for process in root.iter(B + "process"):
+        for task in [node for node in process if is_instantiating_receive_task(node, process)]:
+            message = task.get("messageRef")
+            for name in list(task.attrib):
+                if name not in ("id", "name"):
+                    del task.attrib[name]
+            for child in list(task):
+                if not isinstance(child.tag, str) or local(child) not in _START_EVENT_CHILDREN:
+                    task.remove(child)
+            task.tag = B + "startEvent"
+            definition = etree.SubElement(task, B + "messageEventDefinition")
+            if message:
+                definition.set("messageRef", message)
+
+
+def _behaviour_boundaries(root: etree._Element) -> None:
+    by_id = {element.get("id"): element for element in root.iter()
+             if isinstance(element.tag, str) and element.get("id")}
+    attached: dict[str, list[etree._Element]] = {}
+    for boundary in root.iter(B + "boundaryEvent"):
+        attached.setdefault(_local_ref(boundary.get("attachedToRef")), []).append(boundary)
+    for loop in root.iter(B + "multiInstanceLoopCharacteristics"):
+        thrown = [by_id.get(_local_ref(loop.get(name))) for name in ("noneBehaviorEventRef", "oneBehaviorEventRef")]
+        thrown += [definition for event in loop.iter(B + "event") for definition in event]
+        keys = {_event_key(definition) for definition in thrown if definition is not None}
+        for boundary in attached.get(loop.getparent().get("id"), []):
+            if any(_event_key(definition) in keys for definition in boundary if is_kind(definition, EVENT_DEFINITIONS)):
+                boundary.set("cancelActivity", "false")
+
+
+def _event_key(definition: etree._Element) -> tuple:
+    return (local(definition), *(_local_ref(definition.get(name)) for name in _REF_ATTRIBUTES))
 
 
 def _rename_reserved_ids(documents: list[etree._Element], ids: Ids, original_ids: dict[str, str]) -> None:

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from engine.bpmn_data_rules import data_rules
 from engine.bpmn_event_rules import event_rules, message_flow_rules
+from engine.bpmn_io_rules import io_rules
 from engine.bpmn_index import (
     ACTIVITIES, B, EVENT_DEFINITIONS, FLOW_NODES, GATEWAYS, REFERENCES, SCOPES, Index, finding, is_event_subprocess,
     is_kind, name_of, owner_of,
@@ -39,7 +41,8 @@ def check_rules(root: etree._Element) -> Iterator[Finding]:
     yield from _gateway_rules(index)
     yield from _activity_rules(index)
     yield from message_flow_rules(index)
-    yield from _data_rules(index)
+    yield from data_rules(index)
+    yield from io_rules(index)
 
 
 # --- references ---------------------------------------------------------------------------------
@@ -150,6 +153,9 @@ def _gateway_rules(index: Index) -> Iterator[Finding]:
             yield finding("EXT.017", f"converging {name_of(gateway)} must not have several outgoing flows", gateway)
         if direction == "Diverging" and len(incoming) > 1:
             yield finding("EXT.018", f"diverging {name_of(gateway)} must not have several incoming flows", gateway)
+        if direction == "Mixed" and (len(incoming) < 2 or len(outgoing) < 2):
+            yield finding("EXT.019", f"mixed {name_of(gateway)} must have several incoming and several outgoing flows",
+                          gateway)
         if is_kind(gateway, {"eventBasedGateway"}):
             yield from _event_gateway(index, gateway, incoming, outgoing, instantiating)
 
@@ -234,18 +240,3 @@ def _loop_rules(activity: etree._Element) -> Iterator[Finding]:
         yield finding("LOOP", f"multi-instance '{aid}' with behavior None needs a noneBehaviorEventRef", activity)
     if behavior == "Complex" and multi.find(B + "complexBehaviorDefinition") is None:
         yield finding("LOOP", f"multi-instance '{aid}' with behavior Complex needs a complexBehaviorDefinition", activity)
-
-
-def _data_rules(index: Index) -> Iterator[Finding]:
-    for io in index.root.iter(B + "ioSpecification"):
-        inputs = {(r.text or "").strip() for r in io.iter(B + "dataInputRefs")}
-        outputs = {(r.text or "").strip() for r in io.iter(B + "dataOutputRefs")}
-        for item in io:
-            if is_kind(item, {"dataInput"}) and item.get("id") not in inputs:
-                yield finding("EXT.084", f"data input '{item.get('id')}' is in no inputSet", item)
-            if is_kind(item, {"dataOutput"}) and item.get("id") not in outputs:
-                yield finding("EXT.088", f"data output '{item.get('id')}' is in no outputSet", item)
-    for association in index.root.iter(B + "dataInputAssociation", B + "dataOutputAssociation"):
-        if association.find(B + "transformation") is None and len(association.findall(B + "sourceRef")) > 1:
-            yield finding("EXT.092", f"{local_name(association)} of '{owner_of(association).get('id')}' has several "
-                     "sourceRefs but no transformation", owner_of(association))

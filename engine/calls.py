@@ -6,10 +6,13 @@ child case gets one (``start_children``): the called definition is looked up
 input data, ``parent_case_id``/``parent_task_id`` name the call activity, and
 it runs until it waits, in the same transaction. A child that ends at once
 returns at once: its result goes to the call activity, which continues. A
-child that ends later queues a ``call`` job (``queue_return``); the job locks
-the calling case and continues it (engine.runner.resume_call). A child that
+child that ends later queues a ``call`` job (``pass_up``); the job locks
+the calling case and continues it (engine.case_events.resume_call). A child that
 failed with a BPMN error throws that error at the call activity: its error
-boundary event, an enclosing one, or the calling case fails too.
+boundary event, an enclosing one, or the calling case fails too. An
+escalation the child does not catch is thrown at the call activity the same
+way (at once, or by a ``call`` job), while the child goes on; nothing happens
+if nothing catches it there.
 
 If the process dies before the commit, neither the child case nor the
 progress of the caller exists; the transaction runs again as a whole. The
@@ -26,9 +29,9 @@ import contextvars
 from typing import Callable
 
 from SpiffWorkflow.bpmn.util import BpmnEvent
-from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition, EscalationEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import jobs
@@ -37,9 +40,12 @@ from engine.case_rows import lock_case
 from engine.definitions import model_of, visible_to
 from engine.errors import ExecutionFailed
 from engine.models import Case, ProcessDefinition
-from engine.specs.calls import CHILD_KEY, RESULT_KEY, ChildCaseCall, input_data
+from engine.models_jobs import Job
+from engine.specs.calls import CHILD_KEY, INPUT_COUNT_KEY, RESULT_KEY, ChildCaseCall, input_data
 
 MAX_CALL_DEPTH = 20
+RETURN_PENDING_KEY = "child_returned"
+"""Internal data of a call activity task whose child ended at once: its result is delivered in the next round."""
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("aktenfluss_call_depth", default=0)
 
 StartChild = Callable[[ProcessDefinition, dict, Case, str], Case]
@@ -68,6 +74,9 @@ def start_children(session: Session, ctx, case: Case, workflow, case_data, start
     returned = False
     for task in waiting_calls(workflow):
         if CHILD_KEY in task.internal_data:
+            if task.internal_data.pop(RETURN_PENDING_KEY, False):
+                deliver_result(task, session.get(Case, task.internal_data[CHILD_KEY]))
+                returned = True
             continue
         spec = task.task_spec
         definition = called_definition(session, case, spec)
@@ -83,11 +92,20 @@ def start_children(session: Session, ctx, case: Case, workflow, case_data, start
         finally:
             _depth.reset(token)
         task.internal_data[CHILD_KEY] = child.id
+        task.internal_data[INPUT_COUNT_KEY] = len(data)
         ctx.events(session, case, "call.started", None, {
             "bpmn_id": spec.bpmn_id, "child_case_id": child.id, "process": definition.key,
             "version": definition.version})
-        if child.status in ("completed", "failed"):
-            deliver_result(task, child)
+        escalations = getattr(child, "escalations", ())
+        for code in escalations:
+            deliver_escalation(task, code)
+        if task.state != TaskState.WAITING:  # an escalation boundary event interrupted the call
+            returned = True
+        elif child.status in ("completed", "failed"):
+            if escalations:  # the paths of caught non-interrupting boundary events run before the call ends
+                task.internal_data[RETURN_PENDING_KEY] = True
+            else:
+                deliver_result(task, child)
             returned = True
     return returned
 
@@ -114,7 +132,9 @@ def deliver_result(task, child: Case) -> None:
     """Hand a child case's outcome to its call activity task: its data (completed) or its error (failed)."""
     if child.status == "completed":
         outputs = _io_names(model_of(child.definition).spec, "data_outputs")
-        task.internal_data[RESULT_KEY] = {"data": child.data, "outputs": outputs}
+        inputs = task.internal_data.get(INPUT_COUNT_KEY, 0)  # the start data has the versions 1..inputs
+        changed = [key for key, version in (child.data_versions or {}).items() if version > inputs]
+        task.internal_data[RESULT_KEY] = {"data": child.data, "outputs": outputs, "changed": changed}
         task.task_spec._update(task)
         return
     code = child.error_code or "error"
@@ -122,11 +142,29 @@ def deliver_result(task, child: Case) -> None:
     task.workflow.top_workflow.catch(event)
 
 
-def queue_return(session: Session, ctx, child: Case) -> None:
-    """Queue the job that continues the calling case of a child case that ended (see the module docstring)."""
-    jobs.enqueue(session, "call", now=ctx.clock(), case_id=child.parent_case_id, authority_id=child.authority_id,
-                 payload={"child_case_id": child.id, "task_id": child.parent_task_id},
-                 dedupe_key=f"call:{child.id}")
+def deliver_escalation(task, code: str) -> None:
+    """Throw an escalation a child case did not catch at its call activity (a boundary event may catch it)."""
+    event = BpmnEvent(EscalationEventDefinition(code, code=code), payload={}, target=task.workflow)
+    task.workflow.top_workflow.catch(event)
+
+
+def pass_up(session: Session, ctx, child: Case, escalations: list[str], returns_inline: bool) -> None:
+    """Hand what a child case's advance produced for its calling case to it: escalations and, if it ended, its end.
+
+    A child started by its caller in this very advance (``returns_inline``)
+    keeps them on the object for the caller (``start_children``); otherwise a
+    ``call`` job takes them to the calling case (engine.case_events.resume_call).
+    """
+    ended = child.status in ("completed", "failed")
+    if returns_inline:
+        child.escalations = escalations
+    elif ended or escalations:
+        number = session.scalar(select(func.count()).select_from(Job).where(
+            Job.case_id == child.parent_case_id, Job.kind == "call"))
+        jobs.enqueue(session, "call", now=ctx.clock(), case_id=child.parent_case_id, authority_id=child.authority_id,
+                     payload={"child_case_id": child.id, "task_id": child.parent_task_id, "ended": ended,
+                              "escalations": escalations},
+                     dedupe_key=f"call:{child.id}" if ended else f"call:{child.id}:escalation:{number}")
 
 
 def cancel_orphans(session: Session, ctx, case: Case, workflow) -> None:

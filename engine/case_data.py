@@ -80,6 +80,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiIn
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.specs.Join import Join
 
+from engine.case_data_handover import differs, hand_down, put_case_values
 from engine.errors import ExecutionFailed
 
 MARK_KEY = "case_data_mark"
@@ -181,6 +182,10 @@ class CaseData:
             else:
                 task.data.pop(key, None)
 
+    def discard(self, task) -> None:
+        """Forget the snapshot of a task that was refreshed but did not complete (its script raised)."""
+        self._snapshots.pop(task.id, None)
+
     def absorb(self, task) -> dict:
         """Record the changes ``task`` made to its data since :meth:`refresh`.
 
@@ -200,8 +205,10 @@ class CaseData:
             snapshot = self._snapshots.pop(task.id)
         except KeyError:
             raise RuntimeError(f"CaseData.absorb called for task '{task.task_spec.name}' without refresh") from None
-        if isinstance(task.task_spec, Join):
-            self._overwrite(task)
+        if isinstance(task.task_spec, Join):  # what Spiff merged there is lossy, not a change
+            put_case_values(self.values, self.versions, task)
+            task.internal_data[MARK_KEY] = self.counter
+            hand_down(self.versions, task)
             return {"changed": {}, "deleted": []}
         local = _local_keys(task)
         cut_down = getattr(task.task_spec, "io_specification", None) is not None
@@ -210,7 +217,7 @@ class CaseData:
         for key, value in task.data.items():
             if key in local:
                 continue
-            if key not in snapshot or _differs(snapshot[key], value):
+            if key not in snapshot or differs(snapshot[key], value):
                 check_json(value, key, step)
                 changed[key] = value
         read_only = {obj.bpmn_id for obj in getattr(task.task_spec, "data_input_associations", [])}
@@ -232,17 +239,9 @@ class CaseData:
         if changed:
             self.check_size(step)
         task.internal_data[MARK_KEY] = 0 if cut_down else self.counter
+        if not cut_down:
+            hand_down(self.versions, task)
         return {"changed": deepcopy(changed), "deleted": deleted}
-
-    def _overwrite(self, task) -> None:
-        """Give a join the case's data after it ran: what Spiff merged there is lossy, not a change."""
-        for key in self.versions:
-            if key in self.values:
-                task.data[key] = deepcopy(self.values[key])
-            else:
-                task.data.pop(key, None)
-        task.internal_data[MARK_KEY] = self.counter
-
 
 
 def check_result_size(values: dict[str, Any], limits: DataLimits, what: str) -> None:
@@ -263,14 +262,6 @@ def check_result_size(values: dict[str, Any], limits: DataLimits, what: str) -> 
 def _entry_size(key: str, value: Any) -> int:
     """Bytes one top-level entry takes in the stored JSON (checked values only)."""
     return len(key.encode("utf-8")) + len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 4
-
-
-def _differs(before: Any, after: Any) -> bool:
-    """Compare a value with its snapshot; a value too deep to compare counts as changed (and is checked)."""
-    try:
-        return before != after
-    except RecursionError:
-        return True
 
 
 def effective_mark(task) -> int:

@@ -80,11 +80,25 @@ def resume_call(session: Session, ctx, payload: dict) -> None:
     if child.status == "cancelled":
         raise ExecutionFailed(f"the called case {child.id} was cancelled; the call activity cannot complete")
 
+    escalations, ended = payload.get("escalations", []), payload.get("ended", True)
+
     def deliver(workflow, case_data) -> None:
-        for task in calls.waiting_calls(workflow):
-            if str(task.id) == payload["task_id"] and task.internal_data.get(CHILD_KEY) == child.id:
+        for code in escalations:
+            for task in _calling_task(workflow, payload["task_id"], child.id):
+                calls.deliver_escalation(task, code)
+        if ended:
+            for task in _calling_task(workflow, payload["task_id"], child.id):
                 calls.deliver_result(task, child)
 
-    ctx.events(session, parent, "call.returned", None,
-               {"child_case_id": child.id, "status": child.status, "error_code": child.error_code})
+    if escalations:
+        ctx.events(session, parent, "call.escalated", None, {"child_case_id": child.id, "codes": escalations})
+    if ended:
+        ctx.events(session, parent, "call.returned", None,
+                   {"child_case_id": child.id, "status": child.status, "error_code": child.error_code})
     runner.continue_with(session, ctx, parent, None, deliver)
+
+
+def _calling_task(workflow, task_id: str, child_id: str) -> list:
+    """The call activity task that still waits for this child case (none, or one)."""
+    return [task for task in calls.waiting_calls(workflow)
+            if str(task.id) == task_id and task.internal_data.get(CHILD_KEY) == child_id]

@@ -6,7 +6,8 @@ the authority that waits for it gets it too (engine/routing.py). Spiff keeps a
 thrown event only if nothing in the case caught it, so ``catch`` notes every
 signal thrown here in ``thrown_signals``; the runner takes them after the
 steps (``take_thrown_events``) together with the messages nothing in the case
-caught and the errors that ended it. The list is not part of the saved state:
+caught, the errors that ended it and the escalations nothing caught (a child
+case passes them to its call activity, engine/calls.py). The list is not part of the saved state:
 it is emptied by the same advance that filled it.
 
 Spiff starts event subprocesses only on the level of the case's process;
@@ -15,7 +16,9 @@ Spiff starts event subprocesses only on the level of the case's process;
 
 from __future__ import annotations
 
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition, EscalationEventDefinition, SignalEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -63,13 +66,15 @@ class CaseWorkflow(BpmnWorkflow):
                     child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)  # its way to the end
 
 
-def take_thrown_events(workflow: CaseWorkflow) -> tuple[list, list, list]:
-    """Return and forget what the case threw for others: signals, uncaught messages, uncaught errors."""
+def take_thrown_events(workflow: CaseWorkflow) -> tuple[list, list, list, list]:
+    """Return and forget what the case threw for others: signals, uncaught messages, errors and escalations."""
     signals, workflow.thrown_signals = workflow.thrown_signals, []
-    messages, errors = [], []
+    messages, errors, escalations = [], [], []
     for event in workflow.get_events():
         if isinstance(event.event_definition, MessageEventDefinition):
             messages.append(event)
         elif isinstance(event.event_definition, ErrorEventDefinition):
             errors.append(event)
-    return signals, messages, errors
+        elif isinstance(event.event_definition, EscalationEventDefinition):
+            escalations.append(event)
+    return signals, messages, errors, escalations

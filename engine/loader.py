@@ -40,7 +40,7 @@ from engine.bpmn_parser import CaseBpmnParser, finish_specs
 from engine.forms.links import link_forms
 from engine.forms.model import Form
 from engine.model_files import (  # noqa: F401 - ModelProblem, ModelValidationError are the loader's interface
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_TOTAL_BYTES, ModelProblem, ModelValidationError, read_files,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_TOTAL_BYTES, ModelProblem, ModelValidationError, missing_imports, read_files,
 )
 from engine.bpmn_rewrite import GLOBAL_TASKS, rewrite
 from engine.bpmn_rules import check_rules
@@ -231,7 +231,7 @@ def _check_schema(roots: Mapping[str, etree._Element]) -> list[ModelProblem]:
     names = frozenset(d.element_id for d in duplicates)
     for name, root in roots.items():
         problems.extend(ModelProblem(p.message, None, p.line, name) for p in schema_problems(root, names))
-    return problems
+    return problems + missing_imports(roots)
 
 
 def _called_keys(spec: BpmnProcessSpec, subprocess_specs: Mapping[str, BpmnProcessSpec],
@@ -328,7 +328,7 @@ def _parse(
         for spec, subprocess_specs in parsed.values():
             every_spec[spec.name] = spec
             every_spec.update(subprocess_specs)
-        finish_specs(every_spec, rewritten.original_ids, rewritten.compensation)
+        finish_specs(every_spec, rewritten.original_ids, rewritten.compensation, rewritten.compensation_steps)
     except ValidationException as exc:
         raise ModelValidationError([_from_spiff(exc, {**bpmn_roots, **dmn_roots})]) from exc
     except Exception as exc:

@@ -142,3 +142,23 @@ def read_files(
 def is_package_resource(name: str) -> bool:
     """Tell whether a file of a deployment is a package's manifest or document template (no model)."""
     return name == PACKAGE_MANIFEST or name.lower().endswith(PACKAGE_RESOURCE_SUFFIXES)
+
+
+BPMN_IMPORT = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def missing_imports(roots: Mapping[str, etree._Element]) -> list[ModelProblem]:
+    """Name the BPMN files a file imports (``<import importType=BPMN location=...>``) that were not uploaded with it.
+
+    Elements of an imported file are referenced by the importing one; without it
+    the references lead nowhere. The location is matched by its file name.
+    """
+    problems = []
+    for name, root in roots.items():
+        for element in root.iterfind(f"{{{BPMN_NS}}}import"):
+            location = (element.get("location") or "").strip()
+            if element.get("importType") == BPMN_IMPORT and location.replace("\\", "/").rsplit("/", 1)[-1] not in roots:
+                problems.append(ModelProblem(
+                    f"the file imports '{location}', which was not uploaded with it; upload the imported BPMN file "
+                    "too", None, element.sourceline, name))
+    return problems

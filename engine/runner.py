@@ -289,7 +289,7 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: CaseWor
             if calls.start_children(session, ctx, case, workflow, case_data, _child_starter(session, ctx, actor)):
                 continue
             break
-        signals, messages, errors = take_thrown_events(workflow)
+        signals, messages, errors, escalations = take_thrown_events(workflow)
         error_code = _error_code(errors[0]) if errors else None
         if error_code is not None:
             workflow.cancel()
@@ -316,8 +316,8 @@ def _advance(session: Session, ctx: EngineContext, case: Case, workflow: CaseWor
     routing.queue(session, ctx, case, signals, messages)
     if calls.has_calls(workflow):
         calls.cancel_orphans(session, ctx, case, workflow)
-    if case.status in ("completed", "failed") and case.parent_case_id is not None and not returns_inline:
-        calls.queue_return(session, ctx, case)
+    if case.parent_case_id is not None:
+        calls.pass_up(session, ctx, case, [_error_code(event) for event in escalations], returns_inline)
     session.flush()
 
 

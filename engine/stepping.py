@@ -11,6 +11,8 @@ three differences:
    subprocess would interrupt it only after it ended (BPMN 10.5.1: caught at
    once);
 2. human tasks and service tasks are never run here (the case waits at them);
+   what a script task's script raises is a BPMN error at that task if one of
+   its error boundary events catches it (the exception's message is the code);
 3. before each round, due timers are refreshed (Spiff only refreshes them at
    the end) and waiting conditional events are evaluated against the case data
    of this moment, so a conditional boundary event fires as soon as a step
@@ -27,15 +29,21 @@ from typing import Callable
 
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine.case_data import CaseData
+from engine.sandbox.errors import ScriptDataError, ScriptResourceError, ScriptSecurityError, ScriptTimeout
 from engine.service_tasks import is_service_task
 from engine.specs.events import event_subprocess_task
 from engine.specs.messages import CaseConditionalEventDefinition
 
+SANDBOX_FAILURES = (ScriptSecurityError, ScriptTimeout, ScriptResourceError, ScriptDataError)
+"""What the sandbox raises about a script (not the script's own exceptions): never a BPMN error."""
 MAX_STEPS = 100_000
 """Steps one advance may take; a model that loops forever without waiting fails instead of hanging the worker."""
 
@@ -101,12 +109,39 @@ def _run(task, case_data: CaseData, did_complete: Callable, counter: _Counter) -
     case_data.refresh(task)
     try:
         task.run()
-    except WorkflowException:
-        raise
+    except WorkflowException as exc:
+        if not _caught_script_error(task, exc):
+            raise
+        case_data.discard(task)  # the task did not complete; its error boundary event runs next
+        counter.count()
+        return
     except Exception as exc:  # noqa: BLE001 - whatever else a step raises is reported with the step
         raise StepFailed(task, exc) from exc
     did_complete(task)
     counter.count()
+
+
+def _caught_script_error(task, exc: WorkflowException) -> bool:
+    """Throw what a script task's script raised as a BPMN error at the task's own error boundary events.
+
+    The error code is the exception's message (``raise ValueError("ERR_CODE")``);
+    an error boundary event with that code, or with none, catches it. Failures
+    of the sandbox itself (time, memory, forbidden code) are never caught.
+    """
+    raised = exc.__cause__ or exc.__context__  # what the script raised (Spiff wraps it)
+    if not isinstance(task.task_spec, ScriptTask) or raised is None or isinstance(raised, SANDBOX_FAILURES):
+        return False
+    code = raised.args[0] if raised.args and isinstance(raised.args[0], str) else type(raised).__name__
+    event = BpmnEvent(ErrorEventDefinition(code, code=code), payload={}, target=task.workflow)
+    catchers = [t for t in (task.parent.children if task.parent else [])
+                if t is not task and isinstance(t.task_spec, BoundaryEvent) and t.state == TaskState.WAITING
+                and isinstance(t.task_spec.event_definition, ErrorEventDefinition)
+                and t.task_spec.event_definition.catches(t, event)]
+    if not catchers:
+        return False
+    catchers[0].task_spec.catch(catchers[0], event)
+    catchers[0].task_spec._update(catchers[0])
+    return True
 
 
 def _run_caught_events(workflow: BpmnWorkflow, case_data: CaseData, did_complete: Callable, counter: _Counter) -> None:

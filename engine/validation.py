@@ -40,12 +40,16 @@ NON_FLOW_ELEMENTS = {
 }
 COMPENSATION_HANDLERS = {"scriptTask", "task", "manualTask"}
 """Handlers the engine runs inline when it compensates (engine/specs/compensation.py)."""
+COMPENSATION_STEPS = COMPENSATION_HANDLERS | {"startEvent", "intermediateThrowEvent", "endEvent"}
+"""What a compensation event subprocess may contain (a chain the engine runs inline)."""
 # Elements holding expressions that Spiff evaluates (eval) or scripts it runs (exec).
 EXPRESSION_PATHS = [
     (".//bpmn:conditionExpression", "eval", "condition"),
     (".//bpmn:loopCondition", "eval", "loop condition"),
     (".//bpmn:completionCondition", "eval", "completion condition"),
     (".//bpmn:loopCardinality", "eval", "loop cardinality"),
+    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", "event condition"),
+    (".//bpmn:activationCondition", "eval", "activation condition"),
     (".//bpmn:timeDate", "eval", "timer expression"),
     (".//bpmn:timeDuration", "eval", "timer expression"),
     (".//bpmn:timeCycle", "eval", "timer expression"),
@@ -131,7 +135,7 @@ def _check_scope(scope: etree._Element) -> Iterator[Finding]:
         outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
 
     if local_name(scope) == "process" and scope.get("isExecutable", "true") == "true":
-        if not any(local_name(n) == "startEvent" for n in nodes.values()):
+        if not any(local_name(n) == "startEvent" or is_instantiating_receive_task(n, scope) for n in nodes.values()):
             yield _finding(f"process '{scope.get('id')}' has no start event", scope)
 
     for node_id, node in nodes.items():
@@ -158,7 +162,9 @@ def _check_events_and_elements(root: etree._Element) -> Iterator[Finding]:
         if not _bpmn(element):
             continue
         kind = local_name(element)
-        if element.get("isForCompensation") == "true" and kind not in COMPENSATION_HANDLERS and kind in SUPPORTED_FLOW_NODES:
+        if is_compensation_event_subprocess(element):
+            yield from _check_compensation_event_subprocess(element)
+        elif element.get("isForCompensation") == "true" and kind not in COMPENSATION_HANDLERS and kind in SUPPORTED_FLOW_NODES:
             yield _finding(f"compensation handler '{element.get('id')}' is a {kind}; the engine runs script tasks, "
                            "tasks and manual tasks as compensation handlers", element)
         if (
@@ -168,6 +174,36 @@ def _check_events_and_elements(root: etree._Element) -> Iterator[Finding]:
             and kind not in SUPPORTED_FLOW_NODES | NON_FLOW_ELEMENTS
         ):
             yield _finding(f"element type '{kind}' ('{element.get('id')}') is not supported", element)
+
+
+def is_instantiating_receive_task(node: etree._Element, scope: etree._Element) -> bool:
+    """Tell whether a node is a receive task that starts its process (``instantiate``, no incoming flow, no
+    boundary event): engine/bpmn_rewrite.py makes it a message start event."""
+    node_id = node.get("id")
+    return (local_name(node) == "receiveTask" and node.get("instantiate") == "true" and _bpmn(node)
+            and not any(local_name(c) == "sequenceFlow" and c.get("targetRef") == node_id for c in scope)
+            and not any(local_name(c) == "boundaryEvent" and (c.get("attachedToRef") or "").split(":")[-1] == node_id
+                        for c in scope))
+
+
+def is_compensation_event_subprocess(element: etree._Element) -> bool:
+    """Tell whether an element is an event subprocess started by a compensation event."""
+    return (local_name(element) == "subProcess" and element.get("triggeredByEvent") == "true"
+            and element.find("bpmn:startEvent/bpmn:compensateEventDefinition", NSMAP) is not None)
+
+
+def _check_compensation_event_subprocess(element: etree._Element) -> Iterator[Finding]:
+    outgoing: dict[str, int] = {}
+    for flow in element.iterfind("bpmn:sequenceFlow", NSMAP):
+        outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
+    for node in element:
+        kind = local_name(node) if _bpmn(node) else None
+        if kind in SUPPORTED_FLOW_NODES and (kind not in COMPENSATION_STEPS or outgoing.get(node.get("id"), 0) > 1
+                                            or node.get("isForCompensation") == "true"):
+            yield _finding(
+                f"compensation event subprocess '{element.get('id')}' contains '{node.get('id')}' ({kind}); the engine "
+                "runs compensation event subprocesses made of one path of script tasks, tasks, manual tasks and "
+                "none or compensation events", node)
 
 
 def _check_service_tasks(root: etree._Element, known_operations: Collection[str] | None) -> Iterator[Finding]:

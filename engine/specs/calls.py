@@ -12,7 +12,7 @@ Mappings (what goes into the child case and what comes back):
 - ``camunda:in`` / ``camunda:out`` with ``source`` (a variable), ``sourceExpression``
   (an expression) or ``variables="all"``, and ``target``;
 - otherwise the called process's ioSpecification (its data inputs / outputs by name);
-- otherwise all data, both ways.
+- otherwise all data goes in, and what the child case set comes back.
 
 The called process is the one of the same deployment with that id, else the
 newest deployed version of that key, or the version pinned with
@@ -30,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 CHILD_KEY = "child_case_id"
 RESULT_KEY = "call_result"
+INPUT_COUNT_KEY = "child_inputs"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class ChildCaseCall(SpiffBpmnTask):
 
     def _run_hook(self, my_task):
         result = my_task.internal_data.pop(RESULT_KEY, None) or {}
-        apply_outputs(self, my_task, result.get("data", {}), result.get("outputs"))
+        apply_outputs(self, my_task, result.get("data", {}), result.get("outputs"), result.get("changed"))
         return super()._run_hook(my_task)
 
 
@@ -89,14 +90,21 @@ def input_data(spec: ChildCaseCall, task, called_inputs: list[str] | None) -> di
     return deepcopy(task.data)
 
 
-def apply_outputs(spec: ChildCaseCall, task, child_data: dict, called_outputs: list[str] | None) -> None:
-    """Put what the child case returns into the call activity's data."""
+def apply_outputs(spec: ChildCaseCall, task, child_data: dict, called_outputs: list[str] | None,
+                  changed: list[str] | None = None) -> None:
+    """Put what the child case returns into the call activity's data.
+
+    Args:
+        changed: The variables the child case set itself (not just got at its start); without a
+            mapping only these come back, so a value the calling case changed meanwhile stays.
+    """
     if spec.target.outs:
         task.data.update(_mapped(spec.target.outs, task, child_data))
     elif called_outputs:
         task.data.update({name: deepcopy(child_data[name]) for name in called_outputs if name in child_data})
     else:
-        task.data.update(deepcopy(child_data))
+        names = child_data if changed is None else [name for name in changed if name in child_data]
+        task.data.update({name: deepcopy(child_data[name]) for name in names})
 
 
 def _mapped(mappings, task, source: dict) -> dict:

@@ -22,12 +22,22 @@ nothing. The throw event lists the handlers it ran in its internal data
 (``compensated``); the runner writes a step into the history for each, before
 the throw event's own. Handlers of another kind (a user task needs a person)
 are refused when the model is deployed (engine/validation.py).
+
+A cancel end event of a transaction compensates what completed in the
+transaction before the transaction is cancelled.
+
+A subprocess with a compensation event subprocess is compensated by that
+event subprocess instead: its path (script tasks, tasks, compensation throws,
+see engine/bpmn_flow_rewrite.py) runs inline the same way, and a compensation
+throw in it compensates the activities that completed inside the subprocess.
 """
 
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.base import EventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import CancelEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 
 RECORD_KEY = "compensation"
 COMPENSATED_KEY = "compensated"
@@ -59,15 +69,32 @@ class CompensateEventDefinition(EventDefinition):
         self.activity = activity
 
     def throw(self, my_task):
-        root = my_task.workflow.top_workflow.task_tree
-        record = root.internal_data.get(RECORD_KEY, [])
-        done: list[str] = []
-        _compensate(my_task, record, scope_key(my_task.workflow), self.activity, done)
-        root.internal_data[RECORD_KEY] = [entry for entry in record if not entry.get("done")]
-        my_task.internal_data[COMPENSATED_KEY] = done
+        compensate_scope(my_task, self.activity)
 
     def __eq__(self, other):
         return isinstance(other, CompensateEventDefinition) and self.activity == other.activity
+
+
+class CompensatingCancelEventDefinition(CancelEventDefinition):
+    """A cancel end event of a transaction: compensates what completed in it, then cancels it (BPMN 10.6.4)."""
+
+    def throw(self, my_task):
+        compensate_scope(my_task, None)
+        event = BpmnEvent(CancelEventDefinition(), target=my_task.workflow.parent_workflow)
+        my_task.workflow.top_workflow.catch(event)
+
+    def __eq__(self, other):
+        return isinstance(other, CancelEventDefinition)
+
+
+def compensate_scope(my_task, activity: str | None) -> None:
+    """Compensate the recorded activities of ``my_task``'s process level (only ``activity`` if given)."""
+    root = my_task.workflow.top_workflow.task_tree
+    record = root.internal_data.get(RECORD_KEY, [])
+    done: list[str] = []
+    _compensate(my_task, record, scope_key(my_task.workflow), activity, done)
+    root.internal_data[RECORD_KEY] = [entry for entry in record if not entry.get("done")]
+    my_task.internal_data[COMPENSATED_KEY] = done
 
 
 def _compensate(my_task, record: list[dict], scope: str, activity: str | None, done: list[str]) -> None:
@@ -80,7 +107,10 @@ def _compensate(my_task, record: list[dict], scope: str, activity: str | None, d
             continue
         entry["done"] = True
         handler = getattr(spec, "compensation_handler", None)
-        if handler is not None:
+        steps = getattr(spec, "compensation_steps", None)
+        if steps is not None and "inner" in entry:
+            _run_steps(my_task, record, entry["inner"], steps, done)
+        elif handler is not None:
             _run_handler(my_task, _process_spec(top, entry["process"]).task_specs[handler], done)
         elif "inner" in entry:
             _compensate(my_task, record, entry["inner"], None, done)
@@ -90,14 +120,29 @@ def _process_spec(top, name: str):
     return top.spec if top.spec.name == name else top.subprocess_specs[name]
 
 
+def _run_steps(my_task, record: list[dict], inner: str, steps: list, done: list[str]) -> None:
+    """Run the path of a subprocess's compensation event subprocess; its compensation throws compensate inside."""
+    for kind, value, bpmn_id in steps:
+        if kind == "compensate":
+            _compensate(my_task, record, inner, value, done)
+            continue
+        if kind == "script":
+            _run_script(my_task, value, bpmn_id)
+        done.append(bpmn_id)
+
+
 def _run_handler(my_task, handler, done: list[str]) -> None:
-    script = getattr(handler, "script", None)
-    if script:
-        try:
-            my_task.workflow.script_engine.execute(my_task, script)
-        except WorkflowTaskException:
-            raise
-        except Exception as exc:
-            raise WorkflowTaskException(f"compensation handler '{handler.bpmn_id}' failed: {exc}", task=my_task,
-                                        exception=exc) from exc
+    _run_script(my_task, getattr(handler, "script", None), handler.bpmn_id)
     done.append(handler.bpmn_id)
+
+
+def _run_script(my_task, script: str | None, bpmn_id: str) -> None:
+    if not script:
+        return
+    try:
+        my_task.workflow.script_engine.execute(my_task, script)
+    except WorkflowTaskException:
+        raise
+    except Exception as exc:
+        raise WorkflowTaskException(f"compensation handler '{bpmn_id}' failed: {exc}", task=my_task,
+                                    exception=exc) from exc

@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "case.failed": "Vorgang mit Fehler beendet",
     "call.started": "Aufgerufenen Vorgang gestartet",
     "call.returned": "Aufgerufener Vorgang beendet",
+    "call.escalated": "Eskalation aus aufgerufenem Vorgang",
     "signal.received": "Signal eingegangen",
     "step.completed": "Schritt ausgeführt",
     "task.created": "Aufgabe angelegt",
