@@ -40,12 +40,19 @@ ATTRIBUTE_REFERENCES = [  # references checked here in addition to engine/bpmn_i
 FORMAL_BODIES = {"dataPath", "messagePath", "transformation"}
 CONDITIONS = {"conditionExpression": "condition", "completionCondition": "completion condition",
               "loopCondition": "loop condition", "activationCondition": "activation condition"}
+NATURAL_LANGUAGE_CHECKED = {  # parent kind -> expressions that must be formal in an executable process (EXT.012)
+    "adHocSubProcess": ("completionCondition",), "assignment": ("from", "to"),
+    "complexGateway": ("activationCondition",),
+    "multiInstanceLoopCharacteristics": ("loopCardinality", "completionCondition"),
+    "standardLoopCharacteristics": ("loopCondition",),
+}
+"""Conditions on sequence flows and timer values may be written without ``xsi:type`` (models written for
+SpiffWorkflow by hand often are); they are checked as Python expressions all the same."""
 _MIME = re.compile(r"^[\w.+-]+/[\w.+-]+(;.*)?$")
 
 
 def data_rules(index: Index) -> Iterator[Finding]:
     """Check the data, expression and reference rules over one document."""
-    executable = _executable_elements(index.root)
     yield from _io_sets(index)
     yield from _collections(index)
     yield from _message_tasks(index)
@@ -54,9 +61,7 @@ def data_rules(index: Index) -> Iterator[Finding]:
     yield from _expressions(index)
     yield from _child_references(index)
     yield from _flow_lists(index)
-    for element in index.root.iter():
-        if not isinstance(element.tag, str) or element.get("id") not in executable and not is_kind(element, {"process"}):
-            continue
+    for element in _in_executable_processes(index.root):
         if is_kind(element, {"sequenceFlow"}) and element.get("isImmediate") == "false":
             yield finding("EXT.024", f"sequence flow '{element.get('id')}' has isImmediate=\"false\", which an "
                           "executable process must not have", element)
@@ -64,6 +69,12 @@ def data_rules(index: Index) -> Iterator[Finding]:
                 and element.get("isExecutable") == "true":
             yield finding("EXT.035", f"process '{element.get('id')}' is public (processType=\"Public\") and cannot be "
                           "executable", element)
+        for child in NATURAL_LANGUAGE_CHECKED.get(local_name(element), ()) if is_kind(element, NATURAL_LANGUAGE_CHECKED) else ():
+            for expression in element.iterfind(B + child):
+                if (expression.get(XSI_TYPE) or "").split(":")[-1] != "tFormalExpression":
+                    yield finding("EXT.012", f"the {child} of '{owner_of(element).get('id')}' is not marked as a "
+                                  "formal expression; an executable process needs xsi:type=\"bpmn:tFormalExpression\" "
+                                  "(an expression the engine evaluates), not natural language", owner_of(element))
         if is_kind(element, {"messageEventDefinition"}) and not element.get("messageRef") \
                 and element.getparent() is not None and not is_kind(element.getparent(), {"definitions"}):
             event = element.getparent()
@@ -71,12 +82,11 @@ def data_rules(index: Index) -> Iterator[Finding]:
                           "message it sends or waits for", event)
 
 
-def _executable_elements(root: etree._Element) -> set[str]:
-    found = set()
+def _in_executable_processes(root: etree._Element) -> Iterator[etree._Element]:
+    """The executable processes and every element inside them."""
     for process in root.iter(B + "process"):
         if process.get("isExecutable") == "true":
-            found.update(e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id"))
-    return found
+            yield from (e for e in process.iter() if isinstance(e.tag, str))
 
 
 def _io_sets(index: Index) -> Iterator[Finding]:
