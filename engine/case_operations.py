@@ -11,33 +11,48 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from engine import jobs
-from engine.case_rows import load_task, lock_case
+from engine import jobs, task_rules
+from engine.case_rows import load_task, lock_case, lock_task_and_case
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.models import Case, User, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, EventSubscription
+from engine.substitutions import check_may_act_for, on_behalf_data
 
 
-def claim_task(session: Session, ctx, task_id: str, user: User, assignee: User | None = None) -> UserTask:
-    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others."""
+def claim_task(session: Session, ctx, task_id: str, user: User, assignee: User | None = None,
+               on_behalf_of: User | None = None) -> UserTask:
+    """Assign an open task to ``assignee`` (default: the user); see ``task_rules.check_may_assign`` for hand-overs.
+
+    ``on_behalf_of``: the absent colleague the user stands in for (Vertretung);
+    the user takes over a task assigned to them, and the history records it.
+
+    Raises:
+        CaseNotActive: the case is suspended or ended (409).
+    """
     assignee = assignee or user
-    task_row = load_task(session, task_id, user.authority_id, for_update=True)
+    case, task_row = lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if assignee.authority_id != user.authority_id:
-        raise NotFound("no such user in your authority")
-    if assignee.id != user.id and not user.has_role("supervisor"):
-        raise Forbidden("only supervisors may assign tasks to others")
-    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
-        raise Conflict("task is already claimed by someone else")
-    check_may_work_on(task_row, assignee, claiming=True)
+    task_rules.check_case_active(case, "claimed")
+    if on_behalf_of is not None:
+        check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
+        assignee = user
+    else:
+        _check_may_assign(task_row, user, assignee)
     if task_row.assignee_id != assignee.id:
         task_row.assignee, task_row.claimed_at = assignee, ctx.clock()
-        case = session.get(Case, task_row.case_id)
-        ctx.events(session, case, "task.claimed", user.username,
-                   {"task_id": task_row.id, "name": task_row.name, "assignee": assignee.username})
+        ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name,
+                                                                  "assignee": assignee.username,
+                                                                  **on_behalf_data(on_behalf_of)})
     session.flush()
     return task_row
+
+
+def _check_may_assign(task_row: UserTask, user: User, assignee: User) -> None:
+    if assignee.authority_id != user.authority_id:
+        raise NotFound("no such user in your authority")
+    task_rules.check_may_assign(task_row, user, assignee)
+    check_may_work_on(task_row, assignee, claiming=True)
 
 
 def unclaim_task(session: Session, ctx, task_id: str, user: User) -> UserTask:

@@ -8,6 +8,7 @@ from typing import Callable, Mapping, Protocol
 
 from sqlalchemy.orm import Session
 
+from engine import task_rules
 from engine.case_data import DataLimits
 from engine.connectors.config import ConnectorConfig
 from engine.connectors.systems import OperationDeclaration
@@ -44,6 +45,7 @@ class EngineContext:
     """Connector operations a definition's package declares (engine/connectors/systems.py)."""
     start_guard: Callable[[Session, ProcessDefinition, str], None] | None = None
     """Called before a case of (definition, authority id) starts; raises to refuse it (an imported package not set up)."""
+    applicant_of: Callable[[str, dict], str | None] = task_rules.default_applicant
 
     def __post_init__(self) -> None:
         limits = SandboxLimits(self.script_time_limit, self.script_memory_limit, self.data_limits.case_data_bytes,

@@ -26,6 +26,9 @@ SORT_COLUMNS = {
     "priority": UserTask.priority,
     "created_at": UserTask.created_at,
     "name": UserTask.name,
+    "business_key": UserTask.business_key,
+    "subject": UserTask.subject,
+    "follow_up_at": UserTask.follow_up_at,
 }
 SCOPES = ("mine", "groups", "all_mine", "authority")
 COUNT_CAP = 10_000
@@ -90,7 +93,8 @@ def branch_queries(user: User, flt: TaskFilter, now: datetime) -> list[Select]:
     if flt.text:
         pattern = "%" + flt.text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
         # ILIKE on PostgreSQL (served by the trigram indexes), lower() LIKE lower() on SQLite.
-        base = base.where(or_(UserTask.business_key.ilike(pattern, escape="/"), UserTask.subject.ilike(pattern, escape="/")))
+        base = base.where(or_(UserTask.business_key.ilike(pattern, escape="/"), UserTask.subject.ilike(pattern, escape="/"),
+                              UserTask.applicant.ilike(pattern, escape="/")))
     if flt.scope == "authority":
         return [base]
     scopes = []
@@ -124,7 +128,9 @@ def list_tasks(
         flt: Scope and filters.
         now: The current time (for ``overdue``).
         sort: A key of ``SORT_COLUMNS``, prefixed with ``-`` for descending.
-            Ties are broken by creation time and id; missing due dates come last.
+            Ties are broken by creation time and id; missing values come last.
+            Due date and priority are read in index order; the other columns
+            sort the matching tasks of each branch.
         page: 1-based page number.
         per_page: Tasks per page.
         count_cap: Count matches up to this number only.

@@ -3,7 +3,9 @@
 A job is one unit of work for a worker: run a service task, fire a timer, send
 a message, start a case on a timer start event's schedule (``start_timer``:
 no case yet, the definition id is in the payload), route a message or signal
-to other cases (``event``), or continue a calling case (``call``). Jobs of one case share the
+to other cases (``event``), continue a calling case (``call``), or do work
+outside any case (``background``: a registered background operation, e.g.
+polling FIT-Connect). Jobs of one case share the
 lock key (the case id): at most
 one of them is ``doing`` at a time (partial unique index). Among waiting jobs
 the dedupe key is unique, so the same timer or service task is never queued
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base, new_id, utcnow
 
 JOB_STATUSES = ("todo", "doing", "done", "failed", "cancelled")
-JOB_KINDS = ("service", "timer", "outbox", "start_timer", "event", "call")
+JOB_KINDS = ("service", "timer", "outbox", "start_timer", "background", "event", "call")
 STEP_JOB_KINDS = ("service", "timer")
 """Jobs that drive a case's next steps; they end with the case (completed or cancelled).
 

@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import jobs
+from engine import jobs, task_rules
 from engine.db import new_id
 from engine.kept_messages import catchable
 from engine.models import Case, UserTask
@@ -103,16 +103,18 @@ def project_user_tasks(session: Session, ctx, case: Case, workflow: BpmnWorkflow
         ).all()
         for row_id, name in sorted(cancelled, key=lambda row: (row.name, row.id)):
             ctx.events(session, case, "task.cancelled", None, {"task_id": row_id, "name": name})
-    rows = [_new_task_row(ctx, case, spiff_task) for spiff_id, spiff_task in ready.items()
-            if spiff_id not in before.human_tasks]
+    new = [(spiff_task, _new_task_row(ctx, case, spiff_task)) for spiff_id, spiff_task in ready.items()
+           if spiff_id not in before.human_tasks]
+    assignees = {row["id"]: _assign_from_case(session, case, spiff_task, row) for spiff_task, row in new}
+    rows = [row for _, row in new]
     if rows:
         session.execute(insert(UserTask.__table__), rows)
     for row in rows:
-        ctx.events(
-            session, case, "task.created", None,
-            {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
-             "candidate_group": row["candidate_group"]},
-        )
+        data = {"task_id": row["id"], "bpmn_id": row["bpmn_id"], "name": row["name"],
+                "candidate_group": row["candidate_group"]}
+        if assignees[row["id"]] is not None:
+            data["assignee"] = assignees[row["id"]]
+        ctx.events(session, case, "task.created", None, data)
 
 
 def _ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -131,15 +133,33 @@ def _new_task_row(ctx, case: Case, spiff_task) -> dict[str, Any]:
         spiff_task_id=str(spiff_task.id),
         process_key=case.definition.key,
         bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
+        name=task_rules.task_title(spiff_task, case.data or {}),
         lane=spec.lane,
         candidate_group=properties.get("candidateGroup") or spec.lane,
         priority=_int_property(properties, "priority", 50),
         due_at=now + timedelta(days=_int_property(properties, "dueInDays", 0)) if "dueInDays" in properties else None,
         business_key=case.business_key,
         subject=case.subject,
+        applicant=_applicant(ctx, case),
+        assignee_id=None,
+        claimed_at=None,
         created_at=now,
     )
+
+
+def _assign_from_case(session: Session, case: Case, spiff_task, row: dict[str, Any]) -> str | None:
+    """Assign the new row to the user its ``assignee`` property names (``task_rules``); return the user name."""
+    user = task_rules.assignee_from_case(session, case, spiff_task.task_spec, row["candidate_group"])
+    if user is None:
+        return None
+    row.update(assignee_id=user.id, claimed_at=row["created_at"])
+    return user.username
+
+
+def _applicant(ctx, case: Case) -> str | None:
+    """Return the applicant's name for the task row (searchable in the inbox), cut to the column's length."""
+    name = ctx.applicant_of(case.definition.key, case.data or {})
+    return name[:task_rules.APPLICANT_LENGTH] if name else None
 
 
 def _int_property(properties: dict, name: str, default: int) -> int:

@@ -38,7 +38,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import calls, routing
+from engine import calls, routing, task_rules
 from engine.case_data import CaseData, CaseDataError
 from engine.case_operations import (  # noqa: F401 - part of the runner's interface (API, UI)
     cancel_case, check_may_work_on, check_separation_of_duties, claim_task, resume_case, suspend_case, unclaim_task,
@@ -60,6 +60,7 @@ from engine.projection import (
 from engine.service_tasks import is_service_task, prepared_result
 from engine.specs.compensation import COMPENSATED_KEY
 from engine.stepping import StepFailed, TooManySteps, run_steps
+from engine.substitutions import check_may_act_for, on_behalf_data
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,12 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     return case
 
 
-def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User, data: dict[str, Any]) -> Case:
+def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User, data: dict[str, Any],
+                  on_behalf_of: User | None = None) -> Case:
     """Complete an open human task with ``data`` and run the case until it waits.
+
+    ``on_behalf_of``: the absent colleague the user stands in for (Vertretung);
+    the task must be assigned to them, and the history records it.
 
     Raises:
         NotFound: no such task in the user's authority.
@@ -155,9 +160,10 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     case, task_row = lock_task_and_case(session, task_id, user.authority_id)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if case.status != "running":
-        raise Conflict(f"case is {case.status}; its tasks cannot be completed")
-    check_may_work_on(task_row, user)
+    task_rules.check_case_active(case, "completed")
+    if on_behalf_of is not None:
+        check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
+    check_may_work_on(task_row, on_behalf_of or user)
     data = validate_task_data(data, form_of(ctx.forms, case.definition, task_row.bpmn_id))
 
     workflow, case_data = restore(ctx, case)
@@ -173,11 +179,13 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
 
     case_data.refresh(spiff_task)
     spiff_task.data.update(json.loads(json.dumps(data)))
+    spiff_task.data.update(task_rules.completion_variables(spiff_task.task_spec, user))
     _run_task(spiff_task)
     changes = case_data.absorb(spiff_task)
     ctx.events(
         session, case, "task.completed", user.username,
-        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data, "changes": changes},
+        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data,
+         "changes": changes, **on_behalf_data(on_behalf_of)},
     )
     _advance(session, ctx, case, workflow, case_data, user.username, before)
     return case

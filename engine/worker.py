@@ -9,6 +9,8 @@ For each job:
    that extends the lease while the job runs;
 2. *prepare* outside any transaction: a service job calls the operation (a
    Python handler or the HTTP connector); a timer job has nothing to prepare;
+   a ``background`` job runs its operation, which commits each item it
+   handles in a transaction of its own (engine.registry.BackgroundCall);
 3. *apply* in one transaction: lock the case, advance it, write audit events,
    ``jobs.finish`` — committed together, or not at all (a ``start_timer`` job
    starts a case and queues its schedule's next occurrence, engine.start_timers;
@@ -49,7 +51,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import case_events, jobs, messages, runner, start_timers
 from engine.connectors.http import ConnectorOperation
 from engine.connectors.systems import declared_operation
-from engine.registry import CaseCall, CaseOperation
+from engine.registry import BackgroundCall, CaseCall, CaseOperation
 from engine.db import transaction
 from engine.models import Authority, Case
 from engine.models_jobs import Incident
@@ -303,6 +305,14 @@ def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     return apply
 
 
+def _prepare_background(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    """Run a background operation (it commits its own items); its returned effect finishes with the job."""
+    handler = worker.ctx.registry.background(job.payload["operation"])
+    call = BackgroundCall(worker.factory, worker.ctx, job.authority_id, job.payload.get("params", {}), job.id)
+    effect = handler(call)
+    return effect if effect is not None else (lambda session: None)
+
+
 def _lock_running_case(session: Session, job: jobs.ClaimedJob, keep_payload: dict | None = None) -> Case | None:
     """Lock the job's case; return None if it ended (the job has nothing left to do).
 
@@ -323,6 +333,7 @@ _HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {
     "start_timer": _prepare_start_timer,
     "event": _prepare_event,
     "call": _prepare_call,
+    "background": _prepare_background,
 }
 
 

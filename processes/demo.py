@@ -54,6 +54,8 @@ USERS = [
     ("standesamt", "Sören Standesamt", ["clerk"], ["Standesamt"]),
     ("amtsleitung", "Anke Amtsleitung", ["clerk", "supervisor"], ["Amtsleitung", "Bauaufsicht"]),
 ]
+OPERATOR = ("betrieb", "Plattformbetrieb", ["operator"], [])
+"""The platform operator (creates authorities and their first administrator); kept in the first authority."""
 
 APPLICATIONS = [
     # applicant, project, parcel, how far the demo takes it
@@ -96,7 +98,7 @@ def _authorities_and_users(session: Session) -> list[DemoLogin]:
         except NotFound:
             authority = create_authority(session, slug, name)
         load_file_plan(session, authority.id, FILE_PLAN)
-        for username, display, roles, groups in USERS:
+        for username, display, roles, groups in USERS + ([OPERATOR] if slug == next(iter(AUTHORITIES)) else []):
             exists = session.scalar(select(User).where(User.authority_id == authority.id, User.username == username))
             if exists is None:
                 create_user(session, authority, username, roles=roles, groups=groups, display_name=display,
@@ -118,29 +120,30 @@ def _application(sessions, ctx, store, drain, applicant, project, parcel, stage)
                           "address": {"street": "Schloßstraße 12", "postal_code": "19053", "city": "Schwerin"}},
             "project": {"description": project, "type": "Neubau", "measures": [], "building_type": None},
             "parcel": {"gemarkung": gemarkung, "flur": flur, "flurstueck": flurstueck},
-        }, [IncomingDocument(_sample_pdf(project), "Lageplan.pdf", "Lageplan")])
+        }, [IncomingDocument(sample_pdf(project), "Lageplan.pdf", "Lageplan")])
         case_id = receipt.case.id
     drain()
     if stage == "eingegangen":
         return
-    _work(sessions, ctx, case_id, "posteingang", "vollstaendigkeit_pruefen",
+    complete_as(sessions, ctx, case_id, "posteingang", "vollstaendigkeit_pruefen",
           {"vollstaendig": True, "gebaeudeart": "Gewerbe" if "Halle" in project else "Sonstige", "rohbausumme": 850000})
     drain()
-    _work(sessions, ctx, case_id, "bauaufsicht", "beteiligung_festlegen",
+    complete_as(sessions, ctx, case_id, "bauaufsicht", "beteiligung_festlegen",
           {"fachbehoerden": ["Brandschutzdienststelle", "Gemeinde"], "beteiligungsfrist": "P30D"})
     drain()
     if stage == "beteiligung":
         return
     for _ in range(2):
-        _work(sessions, ctx, case_id, "fachbehoerde", "stellungnahme_abgeben",
+        complete_as(sessions, ctx, case_id, "fachbehoerde", "stellungnahme_abgeben",
               {"ergebnis": "Zustimmung", "begruendung": "Keine Bedenken."})
         drain()
-    _work(sessions, ctx, case_id, "bauaufsicht", "entscheiden",
+    complete_as(sessions, ctx, case_id, "bauaufsicht", "entscheiden",
           {"entscheidung": "Genehmigung", "begruendung": "Das Vorhaben entspricht dem Bebauungsplan."})
     drain()
 
 
-def _work(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) -> None:
+def complete_as(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) -> None:
+    """Claim and complete a case's open task as a demo user of Schwerin."""
     with transaction(sessions) as session:
         user = _user(session, username)
         case = session.get(Case, case_id)
@@ -149,7 +152,7 @@ def _work(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) 
         complete_task(session, ctx, task.id, user, data)
 
 
-def _sample_pdf(title: str) -> bytes:
+def sample_pdf(title: str) -> bytes:
     """A small, valid one-page PDF standing in for a site plan."""
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))

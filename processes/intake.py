@@ -34,8 +34,9 @@ from processes import casework
 from processes.baugenehmigung import xbau
 
 PROCESS_KEY = "baugenehmigung"
-CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax")
-"""Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax."""
+CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax", "fitconnect")
+"""Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax,
+FIT-Connect submission."""
 MESSAGE_DOCUMENTS_KEY = "dokumente"
 
 
@@ -164,13 +165,19 @@ def _send_with_documents(
 
 def receive_xbau(
     session: Session, ctx: EngineContext, store: DocumentStore, user: User, message: bytes,
-    attachments: dict[str, bytes], schema_directory: Path | None = None,
+    attachments: dict[str, bytes], schema_directory: Path | None = None, *, channel: str = "xbau",
+    eingang: dict | None = None, extra_documents: list[IncomingDocument] = (),
 ) -> Receipt:
     """Accept an XBau 0200 message with its attachments (file name -> bytes).
 
     Every attachment the message announces as sent (``anhang``, not following
     later) must be present, and every part sent must be announced. The
     message itself is filed as the Antrag's original.
+
+    Args:
+        channel: How the message came (``xbau`` directly, ``fitconnect`` inside a submission).
+        eingang: Details of the way in, added to the case data's ``eingang``.
+        extra_documents: Further documents that came with the message (e.g. the transport's metadata).
 
     Raises:
         XBauRejected: the message or the attachment set is not acceptable.
@@ -191,9 +198,12 @@ def receive_xbau(
     documents = [IncomingDocument(message, f"{xbau.MESSAGE_TYPE}.xml", f"XBau-Nachricht {xbau.MESSAGE_TYPE}",
                                   doc_type="Antrag")]
     documents += [IncomingDocument(attachments[name], name, anlage.title) for name, anlage in expected.items()]
+    documents += list(extra_documents)
     data = antrag.case_data
+    if eingang:
+        data = {**data, "eingang": {**(data.get("eingang") or {}), **eingang}}
     return receive_application(
-        session, ctx, store, user, data=data, documents=documents, channel="xbau",
+        session, ctx, store, user, data=data, documents=documents, channel=channel,
         subject=_subject(data), message_id=antrag.message_id,
     )
 

@@ -80,6 +80,8 @@ ENTSCHEIDEN = {
     "title": "Über den Bauantrag entscheiden",
     "required": ["entscheidung", "begruendung"],
     "properties": {
+        "rueckgabe_begruendung": {"type": "string", "title": "Zurückgegeben von der Amtsleitung mit der Begründung",
+                                  "readOnly": True},
         "stellungnahmen": STELLUNGNAHMEN,
         "bebauungsplan": BEBAUUNGSPLAN,
         "gebuehr": {"type": "number", "readOnly": True, "x-unit": "EUR", "title": "Gebühr nach der Gebührenordnung"},
@@ -93,14 +95,25 @@ ENTSCHEIDEN = {
     "then": {"required": ["auflagen"]},
 }
 
+# Four-eyes check of a refusal: the decision and its reasons are shown read-only (task context); the
+# supervisor releases it or returns it to the clerk who decided, with a reason the clerk then sees.
+FREIGEBEN, ZURUECKGEBEN = "freigeben", "zurückgeben"
 ABLEHNUNG_FREIGEBEN = {
     "type": "object",
     "title": "Ablehnung freigeben",
-    "required": ["freigegeben"],
+    "required": ["freigabe"],
     "properties": {
-        "freigegeben": {"type": "boolean", "title": "Ich gebe die Ablehnung frei"},
-        "anmerkung": {"type": "string", "title": "Anmerkung", "maxLength": 2000},
+        "entscheidung": {"type": "string", "title": "Entscheidung der Sachbearbeitung", "readOnly": True},
+        "begruendung": {"type": "string", "title": "Begründung der Entscheidung", "readOnly": True},
+        "auflagen": {"type": "string", "title": "Auflagen und Nebenbestimmungen", "readOnly": True},
+        "freigabe": {"type": "string", "title": "Ihre Entscheidung", "x-widget": "radio",
+                     "oneOf": [{"const": FREIGEBEN, "title": "Ablehnung freigeben: der Ablehnungsbescheid wird erstellt"},
+                               {"const": ZURUECKGEBEN, "title": "An die Sachbearbeitung zurückgeben, die entschieden hat"}]},
+        "freigabe_begruendung": {"type": "string", "title": "Begründung der Rückgabe", "maxLength": 2000,
+                                 "description": "Nur beim Zurückgeben: Was soll geändert oder geprüft werden?"},
     },
+    "if": {"properties": {"freigabe": {"const": ZURUECKGEBEN}}, "required": ["freigabe"]},
+    "then": {"required": ["freigabe_begruendung"], "properties": {"freigabe_begruendung": {"minLength": 3}}},
 }
 
 _ADDRESS = {

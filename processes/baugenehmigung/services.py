@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from engine.registry import CaseCall, CaseOperation, ServiceRegistry
 from processes.notices import CaseFileSteps
+from processes.payment.rules import cents
 
 RECHTSBEHELF = (
     "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben werden. "
@@ -106,16 +107,23 @@ def _notice(steps: CaseFileSteps, call: CaseCall, art: str) -> dict:
                  "reasons": reasons.strip() or "Siehe Akte.", "legal_remedy": RECHTSBEHELF,
                  "signer": "Untere Bauaufsichtsbehörde"},
     )
-    documents = [notice["dokument_id"]]
-    if art != "zurueckgenommen" and data.get("gebuehr") is not None:
+    documents, kassenzeichen = [notice["dokument_id"]], None
+    if art != "zurueckgenommen" and data.get("gebuehr"):
+        payment = steps.fee(call, amount_cents=cents(data["gebuehr"]),
+                            purpose=f"Baugebühr {call.case.business_key}")
+        kassenzeichen = payment.kassenzeichen
         fee = steps.issue(
             call, template="notice.html", title="Gebührenbescheid", subject=f"Gebührenbescheid: {_project(data)}",
             doc_type="Bescheid",
             context={"addressee": _addressee(data), "subject": _project(data),
                      "decision": (f"Für die Bearbeitung Ihres Bauantrags wird eine Gebühr von "
-                                  f"{_euro(data['gebuehr'])} festgesetzt."),
+                                  f"{_euro(data['gebuehr'])} festgesetzt.\n\nKassenzeichen: {kassenzeichen}\n\n"
+                                  "Bitte zahlen Sie die Gebühr unter Angabe des Kassenzeichens, am einfachsten "
+                                  "online im Bürgerportal. Der Bescheid über Ihren Bauantrag wird Ihnen nach "
+                                  "Eingang der Zahlung zugestellt."),
                      "reasons": f"Tarifstelle: {data.get('tarifstelle', '')}", "legal_remedy": RECHTSBEHELF,
                      "signer": "Untere Bauaufsichtsbehörde"},
         )
         documents.append(fee["dokument_id"])
-    return {"art": art, "dokument_ids": documents, "datum": call.now.date().isoformat()}
+    return {"art": art, "dokument_ids": documents, "datum": call.now.date().isoformat(),
+            "kassenzeichen": kassenzeichen}

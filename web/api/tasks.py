@@ -5,7 +5,7 @@ from flask_smorest import abort
 from engine import inbox, runner
 from engine.forms import client_schema, form_of
 from engine.inbox import TaskFilter
-from processes import casework
+from processes import casework, handover
 from web.api.blueprint import Blueprint
 from web.api.schemas.cases import CaseSchema
 from web.api.schemas.tasks import (
@@ -57,10 +57,13 @@ def get_task(task_id):
 @blp.arguments(TaskClaimSchema)
 @blp.response(200, TaskSchema)
 def claim(body, task_id):
-    """Claim a task (supervisors may name a colleague as assignee)."""
+    """Claim a task, or hand it to a colleague (409 while the case is suspended)."""
     session, user = get_session(), current_user()
-    assignee = casework.find_user(session, user.authority_id, body["assignee"]) if body.get("assignee") else None
-    return runner.claim_task(session, engine_context(), task_id, user, assignee)
+    absent = casework.find_user(session, user.authority_id, body["on_behalf_of"]) if body.get("on_behalf_of") else None
+    if body.get("assignee") and absent is None:
+        task, _, _ = handover.hand_over(session, engine_context(), user, task_id, body["assignee"], body["add_to_group"])
+        return task
+    return runner.claim_task(session, engine_context(), task_id, user, on_behalf_of=absent)
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
@@ -77,7 +80,8 @@ def unclaim(task_id):
 @blp.response(200, CaseSchema)
 def complete(body, task_id):
     """Complete a task with the form's data; answers with the case as it is afterwards."""
-    session = get_session()
-    case = runner.complete_task(session, engine_context(), task_id, current_user(), body["data"])
+    session, user = get_session(), current_user()
+    absent = casework.find_user(session, user.authority_id, body["on_behalf_of"]) if body.get("on_behalf_of") else None
+    case = runner.complete_task(session, engine_context(), task_id, user, body["data"], on_behalf_of=absent)
     case.open_tasks = casework.open_tasks_of(session, case)
     return case

@@ -13,11 +13,15 @@ from werkzeug.exceptions import HTTPException
 
 from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
-from engine.errors import EngineError
+from engine.errors import CaseNotActive, EngineError
+from engine.db import utcnow
+from engine.login_sessions import user_of_login_session
 from engine.models import User
 from web.api.schemas.common import MAX_PAGE
 from web.database import get_session
 from web.request_guard import NulCharacter, UnnamedFormPart
+
+LOGIN_KEY = "login"  # the cookie's key holding the login session's secret
 
 ERROR_TITLES = {
     400: "Ungültige Anfrage",
@@ -32,15 +36,18 @@ ERROR_TITLES = {
 
 
 def ui_user() -> User | None:
-    """Return the user logged in to the UI in this request, or None."""
+    """Return the user logged in to the UI in this request, or None.
+
+    The cookie names a login session kept in the database (engine/login_sessions.py): a session that was ended
+    (logout, password change, "sign out everywhere") or has expired logs nobody in.
+    """
     if "ui_user" not in g:
         user = None
-        user_id = session.get("user_id")
-        if user_id:
-            user = get_session().get(User, user_id)
-            if user is None or not user.active or user.authority_id != session.get("authority_id"):
+        secret = session.get(LOGIN_KEY)
+        if secret:
+            user = user_of_login_session(get_session(), secret, utcnow())
+            if user is None:
                 session.clear()
-                user = None
         g.ui_user = user
     return g.ui_user
 
@@ -54,6 +61,8 @@ def login_required(*roles: str):
             user = ui_user()
             if user is None:
                 return redirect(url_for("ui_auth.login", next=request.full_path.rstrip("?")))
+            if user.must_change_password:  # a temporary password: nothing else until it is replaced
+                return redirect(url_for("ui_account.password"))
             if roles and not user.has_role(*roles):
                 return error_page(403, "Für diese Seite fehlt Ihnen die nötige Rolle.")
             return view(*args, **kwargs)
@@ -74,6 +83,19 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("ui_inbox.inbox")
+
+
+def landing_url(user: User) -> str:
+    """Return the page a user starts on: the process models for modellers who work on no tasks, else the inbox."""
+    roles = set(user.roles or ())
+    if "modeller" in roles and not roles & {"clerk", "supervisor"}:
+        return url_for("ui_modeller.index")
+    return url_for("ui_inbox.inbox")
+
+
+def after_login(user: User, next_url: str) -> str:
+    """Return where to go after signing in: ``next_url`` if one was asked for, else the user's start page."""
+    return landing_url(user) if next_url == url_for("ui_inbox.inbox") else next_url
 
 
 def error_page(status: int, message: str):
@@ -97,13 +119,28 @@ _NUL_MESSAGE = ("Die Eingabe enthält ein unzulässiges Steuerzeichen (NUL). Bit
                 "das Formular noch einmal.")
 
 
+CASE_NOT_ACTIVE = {
+    "suspended": ("Der Vorgang ist angehalten. Seine Aufgaben können erst wieder übernommen oder erledigt werden, "
+                  "wenn die Leitung ihn fortsetzt."),
+    "completed": "Der Vorgang ist abgeschlossen; an seinen Aufgaben kann nicht mehr gearbeitet werden.",
+    "cancelled": "Der Vorgang ist abgebrochen; an seinen Aufgaben kann nicht mehr gearbeitet werden.",
+}
+
+
+def german_message(exc: EngineError | EakteError) -> str:
+    """Return the German text for a domain error shown to a person (specific where the UI knows the case)."""
+    if isinstance(exc, CaseNotActive):
+        return CASE_NOT_ACTIVE.get(exc.case_status, _MESSAGES[409])
+    return _MESSAGES.get(exc.status, exc.message)
+
+
 def register_error_pages(blueprint: Blueprint) -> None:
     """Show domain errors of ``blueprint``'s views as German HTML pages."""
 
     @blueprint.errorhandler(EngineError)
     @blueprint.errorhandler(EakteError)
     def _domain_error(exc: EngineError | EakteError):
-        return error_page(exc.status, _MESSAGES.get(exc.status, exc.message))
+        return error_page(exc.status, german_message(exc))
 
     @blueprint.errorhandler(StorageUnavailable)
     def _storage_down(_exc: StorageUnavailable):

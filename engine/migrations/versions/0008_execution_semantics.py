@@ -1,7 +1,7 @@
 """Execution semantics: child cases of call activities, cases started by other cases, error outcome, event subscriptions.
 
 Revision ID: 0008
-Revises: 0012
+Revises: 0010
 Create Date: 2026-12-05 12:00:00.000000
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0012'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -88,8 +88,8 @@ def test_json_schema_constructs_become_fields():
 def test_json_schema_read_only_properties_are_context():
     decision = read_json_schema(bau.ENTSCHEIDEN)
     context = {f.key: f.kind for f in decision.display_fields}
-    assert context == {"stellungnahmen": "table", "bebauungsplan": "group", "gebuehr": "money",
-                       "tarifstelle": "textfield"}
+    assert context == {"rueckgabe_begruendung": "textfield", "stellungnahmen": "table", "bebauungsplan": "group",
+                       "gebuehr": "money", "tarifstelle": "textfield"}
     [table] = [f for f in decision.display_fields if f.kind == "table"]
     assert [c.label for c in table.columns] == ["Stelle", "Ergebnis", "Begründung", "Zustimmung durch Schweigen"]
     assert {path for path, f in decision.walk() if f.is_input} == {"entscheidung", "auflagen", "begruendung"}

@@ -1,9 +1,10 @@
-"""Valid XBau 2.6 ``baugenehmigung.antrag.0200`` messages for tests, built with lxml.
+"""Valid XBau 2.6 ``baugenehmigung.antrag.0200`` messages, as an online building-application service sends them.
 
-There are no official sample messages; these follow the XSD (a test validates
-them, so a sample that drifts from the schema fails). Attachments are carried
-as XBau intends: the message lists each Anlage with its file name, the bytes
-travel beside the message (here: multipart parts).
+Used by the simulated online service of the demo and by the tests. There are
+no official sample messages; these follow the XSD (a test validates them, so a
+sample that drifts from the schema fails). Attachments are carried as XBau
+intends: the message lists each Anlage with its file name, the bytes travel
+beside the message (multipart parts, or FIT-Connect attachments).
 """
 
 from __future__ import annotations
