@@ -39,7 +39,9 @@ def test_supervisor_follows_a_call_to_its_child_case_and_cancels_both(app, live_
     expect(called.get_by_role("row").filter(has_text="Review")).to_contain_text("in Bearbeitung")
     expect(page.get_by_text("Aufgerufenen Vorgang gestartet")).to_be_visible()  # in the history
     expect(page.locator("#diagramm")).to_have_attribute("data-rendered", "true")
-    expect(page.locator("#diagramm .djs-element.done")).to_have_count(1)  # start (the call activity waits)
+    expect(page.locator("#diagramm .djs-element.done")).to_have_count(1)  # start
+    expect(page.locator("#diagramm .djs-element.active")).to_have_count(1)  # the call activity waits for its child
+    expect(page.locator("#h-ablauf").locator("..")).to_contain_text("Review")  # listed among the waiting steps
     assert_accessible(page)
     page.screenshot(path=str(shots / "case_with_child.png"), full_page=True)
 
@@ -52,8 +54,12 @@ def test_supervisor_follows_a_call_to_its_child_case_and_cancels_both(app, live_
     page.screenshot(path=str(shots / "child_case.png"), full_page=True)
 
     page.get_by_role("link", name=re.compile("^Parent")).click()
-    page.get_by_label("Begründung").fill("Antrag zurückgenommen")
-    page.get_by_role("button", name="Vorgang abbrechen").click()
+    page.get_by_role("link", name="Vorgang abbrechen …").click()
+    expect(page.get_by_text("Auch die Vorgänge, die dieser Vorgang aufgerufen hat")).to_contain_text("Review")
+    assert_accessible(page)
+    page.screenshot(path=str(shots / "confirm_cancel_with_child.png"), full_page=True)
+    page.get_by_label("Grund des Abbruchs").fill("Antrag zurückgenommen")
+    page.get_by_role("button", name="Vorgang endgültig abbrechen").click()
     expect(page.get_by_text("Der Vorgang ist abgebrochen.")).to_be_visible()
     called = page.get_by_role("table", name="Vorgänge, die dieser Vorgang aufgerufen hat")
     expect(called.get_by_role("row").filter(has_text="Review")).to_contain_text("abgebrochen")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eakte import audit
@@ -148,9 +149,12 @@ def diagram_state(session: Session, case: Case, names: dict[str, str]) -> Diagra
     events, _ = audit.history(session, case.id, 0, 100_000)
     completed: dict[str, Step] = {}
     touched: dict[str, None] = {}
+    calls: dict[str, str] = {}  # child case id -> BPMN id of the call activity that started it
     for event in events:
         data = event.data or {}
         bpmn_id = data.get("bpmn_id")
+        if event.kind == "call.started" and bpmn_id and data.get("child_case_id"):
+            calls[data["child_case_id"]] = bpmn_id
         if event.kind not in ("step.completed", "task.completed") or not bpmn_id:
             continue
         touched.setdefault(bpmn_id)
@@ -161,4 +165,7 @@ def diagram_state(session: Session, case: Case, names: dict[str, str]) -> Diagra
         elif shows_as_done(data):
             completed[bpmn_id] = Step(bpmn_id, data["name"].strip())
     active = [Step(t.bpmn_id, t.name) for t in casework.open_tasks_of(session, case)]
+    if calls and case.status in ("running", "suspended"):  # call activities wait for their running child cases
+        running = session.scalars(select(Case.id).where(Case.id.in_(calls), Case.status.in_(("running", "suspended"))))
+        active += [Step(calls[child_id], names.get(calls[child_id]) or "Aufgerufener Vorgang") for child_id in running]
     return DiagramState(list(completed.values()), active, list(touched))
