@@ -24,7 +24,7 @@ bp = Blueprint("ui_cases", __name__, url_prefix="/ui/akten")
 register_error_pages(bp)
 
 STATUS_LABELS = {"running": "in Bearbeitung", "completed": "abgeschlossen", "cancelled": "abgebrochen",
-                 "suspended": "angehalten"}
+                 "suspended": "angehalten", "failed": "mit Fehler beendet"}
 
 
 @bp.get("/<case_id>")
@@ -87,7 +87,7 @@ def case_page(case_id: str, errors: dict[str, str] | None = None, status: int = 
         awaited=awaited_post(engine_context(), case), fees=payable_fees(db, case), euro=euro,
         timeline=[(event, steps.event_title(event.kind, event.data or {}, names)) for event in events],
         pages=max(1, -(-total // per_page)), status_labels=STATUS_LABELS,
-        diagram=steps.diagram_state(db, case, names), now=now,
+        diagram=steps.diagram_state(db, case, names), now=now, related=services.related_cases(db, user, case),
         file=file, direction_labels=documents.DIRECTION_LABELS,
         file_status_labels=documents.FILE_STATUS_LABELS, errors=errors,
         general_errors=[message for name, message in errors.items() if name not in shown],
