@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from engine.db import is_postgres, new_id, transaction
 from engine.models import Case
-from engine.models_jobs import Incident, Job, JobEvent
+from engine.models_jobs import AFTER_END_KINDS, Incident, Job, JobEvent
 
 
 class LeaseLost(Exception):
@@ -146,7 +146,7 @@ def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: 
         .where(
             Job.status == "todo",
             Job.run_at <= now,
-            or_(Job.case_id.is_(None), Case.status == "running", Job.kind == "outbox"),
+            or_(Job.case_id.is_(None), Case.status == "running", Job.kind.in_(AFTER_END_KINDS)),
             ~exists().where(busy.lock_key == Job.lock_key, busy.status == "doing"),
             *([Job.authority_id == authority_id] if authority_id is not None else []),
         )

@@ -13,7 +13,9 @@ For each job:
    handles in a transaction of its own (engine.registry.BackgroundCall);
 3. *apply* in one transaction: lock the case, advance it, write audit events,
    ``jobs.finish`` — committed together, or not at all (a ``start_timer`` job
-   starts a case and queues its schedule's next occurrence, engine.start_timers);
+   starts a case and queues its schedule's next occurrence, engine.start_timers;
+   an ``event`` job delivers a message or signal another case threw, a ``call``
+   job continues a calling case after its child case ended, engine.case_events);
 4. on an error: roll back, then ``jobs.fail`` schedules a retry with exponential
    backoff and jitter, or, with no attempts left, opens an incident (written
    into the case's audit log in the same transaction).
@@ -46,7 +48,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, messages, runner, start_timers
+from engine import case_events, jobs, messages, runner, start_timers
 from engine.connectors.http import ConnectorOperation
 from engine.connectors.systems import declared_operation
 from engine.registry import BackgroundCall, CaseCall, CaseOperation
@@ -281,6 +283,21 @@ def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     return apply
 
 
+def _prepare_event(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    def apply(session: Session) -> None:
+        case_events.route_event(session, worker.ctx, job.payload)
+
+    return apply
+
+
+def _prepare_call(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    def apply(session: Session) -> None:
+        if _lock_running_case(session, job) is not None:
+            case_events.resume_call(session, worker.ctx, job.payload)
+
+    return apply
+
+
 def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     def apply(session: Session) -> None:
         start_timers.fire(session, worker.ctx, job.payload)
@@ -314,6 +331,8 @@ _HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {
     "timer": _prepare_timer,
     "outbox": _prepare_outbox,
     "start_timer": _prepare_start_timer,
+    "event": _prepare_event,
+    "call": _prepare_call,
     "background": _prepare_background,
 }
 

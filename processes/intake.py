@@ -32,12 +32,15 @@ from engine.models import Case, User
 from engine.runner import EngineContext
 from processes import casework
 from processes.baugenehmigung import xbau
+from processes.payment.settlement import PAID_MESSAGE
 
 PROCESS_KEY = "baugenehmigung"
 CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax", "fitconnect")
 """Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax,
 FIT-Connect submission."""
 MESSAGE_DOCUMENTS_KEY = "dokumente"
+RESERVED_MESSAGES = frozenset({PAID_MESSAGE})
+"""Messages that recorded post must not stand in for: a fee counts as paid only when it is booked (payment)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ def record_post(
     if message_name is None:
         checked = [(document, _check(document)) for document in documents]
         return PostRecord(_file_incoming(session, store, case, checked, actor=user.username, now=ctx.clock()), False)
+    if message_name in RESERVED_MESSAGES:
+        raise Conflict(f"message '{message_name}' is sent only by its own service (a fee is booked at the cashier)")
     if case.business_key is None or message_name not in {m.name for m in runner.awaited_messages(ctx, case)}:
         raise Conflict(f"case '{case.business_key or case.id}' does not wait for message '{message_name}'")
     filed: list[DokumentVersion] = []

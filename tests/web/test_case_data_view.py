@@ -64,3 +64,28 @@ def test_labels_and_kinds_of_the_forms_win_and_technical_values_are_left_out():
     assert "<dd>Zeile 1<br>Zeile 2</dd>" in html
     assert "<dt>Stelle</dt><dd>Gemeinde</dd>" in html and "<dt>Zustimmung durch Schweigen</dt><dd>ja</dd>" in html
     assert "0f8fad5b" not in html and "a" * 64 not in html and "<dt>Art</dt><dd>Genehmigung</dd>" in html
+
+
+def test_chosen_values_are_shown_by_the_label_of_their_option():
+    from engine.forms import data_labels
+    from engine.forms.json_schema import read_json_schema
+
+    form = read_json_schema({"type": "object", "properties": {
+        "art": {"type": "string", "title": "Art", "x-widget": "radio",
+                "oneOf": [{"const": "person", "title": "Privatperson"}, {"const": "org", "title": "Organisation"}]},
+        "wege": {"type": "array", "title": "Wege", "uniqueItems": True,
+                 "items": {"type": "string", "oneOf": [{"const": "post", "title": "per Post"},
+                                                       {"const": "mail", "title": "per E-Mail"}]}},
+    }})
+    labels = data_labels([form])
+
+    assert render_value("person", labels, "art") == "Privatperson"
+    assert render_value(["mail", "post"], labels, "wege") == "per E-Mail, per Post"
+    assert render_value("unbekannt", labels, "art") == "unbekannt"  # a value no option offers stays as it is
+
+
+def test_codes_of_the_product_read_as_german_words():
+    assert render_value({"channel": "paper"}) == ('<dl class="data nested"><dt>Eingangskanal</dt>'
+                                                  '<dd>Papier (Post)</dd></dl>')
+    assert render_value({"status": "received"}) == '<dl class="data nested"><dt>Status</dt><dd>eingegangen</dd></dl>'
+    assert label("registered_since") == "Gemeldet seit" and label("meldedaten_mutter") == "Meldedaten der Mutter"

@@ -137,6 +137,7 @@ def form_urls(world) -> dict[str, dict]:
         f"/ui/akten/{case}/anhalten": {"begruendung": "Rückfrage"},
         f"/ui/akten/{case}/fortsetzen": {"begruendung": "Antwort da"},
         f"/ui/akten/{case}/zustellungen": {"dokument": world["notice"], "empfaenger": "Erika Mustermann", "tage": "10"},
+        "/ui/kasse": {"kassenzeichen": "50632600000177", "betrag": "3.200,00", "gebucht_am": "2026-01-02"},
         f"/ui/posteingang/{case}": {"zuordnung": "akte", "betreff": "Brief", "dokumentart": "Nachricht",
                                     "dateien": lambda: (io.BytesIO(b"Hallo"), "brief.txt")},
         f"/ui/aufsicht/stoerungen/{uuid.uuid4()}/erneut": {},
@@ -253,6 +254,7 @@ def test_filters_and_ids_with_hostile_values_never_give_a_server_error(world, se
         "/ui/aufsicht/stoerungen": ["seite", "pro_seite"],
         f"/ui/akten/{world['case']}": ["seite", "pro_seite"],
         "/ui/posteingang": ["aktenzeichen"],
+        "/ui/kasse": ["kassenzeichen"],
     }
     values = ["-1", "0", "abc", str(10 ** 30), "", "x" * 5000, "\x00", "9999-12-31", "0001-01-01", "2026-02-30",
               "unbekannt", "%"]

@@ -32,6 +32,7 @@
       return response.text();
     })
     .then(function (xml) { return viewer.importXML(xml); })
+    .then(function () { return showProcess(viewer, container.dataset.process); })
     .then(function () {
       if (fallback) { fallback.remove(); }
       var canvas = viewer.get("canvas");
@@ -42,7 +43,23 @@
       container.dataset.rendered = "true";
     })
     .catch(function (error) {
-      if (fallback) { fallback.textContent = "Das Diagramm kann nicht angezeigt werden (" + error.message + ")."; }
+      var reason = /no diagram to display/.test(error.message) ? "das Modell enthält keine Diagrammdarstellung" : error.message;
+      if (fallback) { fallback.textContent = "Das Diagramm kann nicht angezeigt werden (" + reason + "). Der Ablauf steht in der Liste darunter."; }
       container.dataset.rendered = "error";
     });
+
+  // A file with several processes (a collaboration's pools, called processes) has a diagram per
+  // process or one for the collaboration: show the one that contains the case's process.
+  function showProcess(viewer, processId) {
+    if (!processId) { return null; }
+    var diagrams = viewer.getDefinitions().diagrams || [];
+    var wanted = diagrams.filter(function (diagram) {
+      var element = diagram.plane && diagram.plane.bpmnElement;
+      if (!element) { return false; }
+      if (element.id === processId) { return true; }
+      return (element.participants || []).some(function (p) { return p.processRef && p.processRef.id === processId; });
+    })[0];
+    if (!wanted || wanted === diagrams[0]) { return null; }
+    return viewer.open(wanted.id);
+  }
 })();

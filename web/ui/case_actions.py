@@ -17,7 +17,7 @@ from processes import casefile, casework
 from web.api.schemas.common import MAX_REASON_LENGTH
 from web.database import get_session
 from web.engine_context import engine_context
-from web.ui import documents
+from web.ui import documents, services
 from web.ui.cases import STATUS_LABELS, case_page
 from web.ui.common import login_required, register_error_pages, ui_user
 
@@ -142,8 +142,11 @@ def _close_page(case_id: str, error: str | None = None, status: int = 200):
 
 
 def _cancel_page(case_id: str, reason: str = "", error: str | None = None, status: int = 200):
-    case = casework.get_case(get_session(), ui_user(), case_id)
+    db, user = get_session(), ui_user()
+    case = casework.get_case(db, user, case_id)
     ended = case.status not in ("running", "suspended")
+    children = [c for c in services.related_cases(db, user, case).children if c.status in ("running", "suspended")]
     return render_template("ui/confirm_cancel.html", title=" ".join(filter(None, ("Vorgang", case.business_key, "abbrechen"))),
                            case=case, reason=reason, error=error, ended=ended, status_labels=STATUS_LABELS,
+                           running_children=children,
                            max_length=MAX_REASON_LENGTH), 409 if ended and status == 200 else status

@@ -9,20 +9,22 @@ from flask import Blueprint, Response, render_template, request
 
 from eakte import audit, zustellung
 from eakte.errors import FileClosed, NotDeliverable
-from engine import runner
 from engine.forms import data_labels, forms_of_definition
 from processes import casefile, casework
+from processes.payment.rules import euro
 from web.api.delivery import public_download_url
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import case_data_view, documents, services, steps
 from web.ui.common import login_required, page_args, register_error_pages, ui_user
+from web.ui.kasse import payable_fees
+from web.ui.posteingang import awaited_post
 
 bp = Blueprint("ui_cases", __name__, url_prefix="/ui/akten")
 register_error_pages(bp)
 
 STATUS_LABELS = {"running": "in Bearbeitung", "completed": "abgeschlossen", "cancelled": "abgebrochen",
-                 "suspended": "angehalten"}
+                 "suspended": "angehalten", "failed": "mit Fehler beendet"}
 
 
 @bp.get("/<case_id>")
@@ -82,10 +84,10 @@ def case_page(case_id: str, errors: dict[str, str] | None = None, status: int = 
         case_data=case_data_view.render_case_data(
             case.data, data_labels(forms_of_definition(engine_context().forms, case.definition))),
         open_tasks=casework.open_tasks_of(db, case), total=total, page=page, per_page=per_page,
-        awaited=runner.awaited_messages(engine_context(), case) if case.status == "running" else [],
+        awaited=awaited_post(engine_context(), case), fees=payable_fees(db, case), euro=euro,
         timeline=[(event, steps.event_title(event.kind, event.data or {}, names)) for event in events],
         pages=max(1, -(-total // per_page)), status_labels=STATUS_LABELS,
-        diagram=steps.diagram_state(db, case, names), now=now,
+        diagram=steps.diagram_state(db, case, names), now=now, related=services.related_cases(db, user, case),
         file=file, direction_labels=documents.DIRECTION_LABELS,
         file_status_labels=documents.FILE_STATUS_LABELS, errors=errors,
         general_errors=[message for name, message in errors.items() if name not in shown],

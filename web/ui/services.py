@@ -187,6 +187,23 @@ def suspended_cases(session: Session, tasks: list[UserTask]) -> set[str]:
     return set(session.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.status == "suspended")))
 
 
+@dataclass(frozen=True)
+class RelatedCases:
+    """The cases a case is connected with: the one whose call activity or event started it, and its children."""
+
+    parent: Case | None
+    source: Case | None
+    children: list[Case]
+
+
+def related_cases(session: Session, user: User, case: Case) -> RelatedCases:
+    """Return the calling case, the starting case and the child cases of ``case`` (of the user's authority)."""
+    others = cases_by_id(session, user, {i for i in (case.parent_case_id, case.source_case_id) if i})
+    children = session.scalars(select(Case).where(Case.authority_id == user.authority_id,
+                                                  Case.parent_case_id == case.id).order_by(Case.started_at)).all()
+    return RelatedCases(others.get(case.parent_case_id), others.get(case.source_case_id), list(children))
+
+
 def bpmn_file(definition: ProcessDefinition) -> tuple[str, bytes]:
     """Return the (name, content) of the definition's BPMN file."""
     for name, content in sorted(definition.file_contents().items()):

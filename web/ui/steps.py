@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eakte import audit
@@ -24,6 +25,11 @@ EVENT_LABELS = {
     "case.suspended": "Vorgang angehalten",
     "case.resumed": "Vorgang fortgesetzt",
     "case.cancelled": "Vorgang abgebrochen",
+    "case.failed": "Vorgang mit Fehler beendet",
+    "call.started": "Aufgerufenen Vorgang gestartet",
+    "call.returned": "Aufgerufener Vorgang beendet",
+    "call.escalated": "Eskalation aus aufgerufenem Vorgang",
+    "signal.received": "Signal eingegangen",
     "task.created": "Aufgabe angelegt",
     "task.claimed": "Aufgabe übernommen",
     "task.unclaimed": "Aufgabe zurückgegeben",
@@ -47,10 +53,12 @@ EVENT_LABELS = {
 }
 
 AUTOMATIC = {"ServiceTask", "ScriptTask", "BusinessRuleTask", "SendTask", "NoneTask"}
-SUBPROCESSES = {"SubWorkflowTask", "CallActivity", "TransactionSubprocess", "AdHocSubprocess"}
-MULTI_INSTANCE = {"ParallelMultiInstanceTask", "SequentialMultiInstanceTask", "StandardLoopTask"}
-GATEWAYS = {"ExclusiveGateway", "InclusiveGateway", "EventBasedGateway", "ParallelGateway"}
-CATCH_EVENTS = {"IntermediateCatchEvent", "BoundaryEvent", "ReceiveTask"}
+SUBPROCESSES = {"SubWorkflowTask", "CallActivity", "TransactionSubprocess", "AdHocSubprocess", "AdHocSpec",
+                "ChildCaseCall"}
+MULTI_INSTANCE = {"ParallelMultiInstanceTask", "SequentialMultiInstanceTask", "StandardLoopTask",
+                  "ParallelInstances", "SequentialInstances"}
+GATEWAYS = {"ExclusiveGateway", "InclusiveGateway", "EventBasedGateway", "ParallelGateway", "ComplexGateway"}
+CATCH_EVENTS = {"IntermediateCatchEvent", "BoundaryEvent", "RepeatingBoundaryEvent", "ReceiveTask"}
 
 # (label with a name, label without one) per kind of element.
 _STEP_WORDS = {
@@ -61,10 +69,13 @@ _STEP_WORDS = {
     "InclusiveGateway": ("Verzweigung", "Verzweigung durchlaufen"),
     "EventBasedGateway": ("Warten auf das erste Ereignis", "Warten auf das erste Ereignis"),
     "ParallelGateway": ("Parallele Bearbeitung", "Parallele Bearbeitung aufgeteilt oder zusammengeführt"),
+    "ComplexGateway": ("Verzweigung", "Verzweigung durchlaufen"),
     "StartEvent": ("Beginn", "Ablauf begonnen"),
+    "EventSubprocessStart": ("Beginn", "Ablauf begonnen"),
     "EndEvent": ("Ende", "Ablauf beendet"),
     "IntermediateCatchEvent": ("Ereignis eingetreten", "Ereignis eingetreten"),
     "BoundaryEvent": ("Ereignis eingetreten", "Ereignis eingetreten"),
+    "RepeatingBoundaryEvent": ("Ereignis eingetreten", "Ereignis eingetreten"),
     "ReceiveTask": ("Eingegangen", "Erwartete Nachricht eingegangen"),
     "IntermediateThrowEvent": ("Ereignis ausgelöst", "Ereignis ausgelöst"),
     "ManualTask": ("Erledigt", "Schritt erledigt"),
@@ -138,9 +149,12 @@ def diagram_state(session: Session, case: Case, names: dict[str, str]) -> Diagra
     events, _ = audit.history(session, case.id, 0, 100_000)
     completed: dict[str, Step] = {}
     touched: dict[str, None] = {}
+    calls: dict[str, str] = {}  # child case id -> BPMN id of the call activity that started it
     for event in events:
         data = event.data or {}
         bpmn_id = data.get("bpmn_id")
+        if event.kind == "call.started" and bpmn_id and data.get("child_case_id"):
+            calls[data["child_case_id"]] = bpmn_id
         if event.kind not in ("step.completed", "task.completed") or not bpmn_id:
             continue
         touched.setdefault(bpmn_id)
@@ -151,4 +165,7 @@ def diagram_state(session: Session, case: Case, names: dict[str, str]) -> Diagra
         elif shows_as_done(data):
             completed[bpmn_id] = Step(bpmn_id, data["name"].strip())
     active = [Step(t.bpmn_id, t.name) for t in casework.open_tasks_of(session, case)]
+    if calls and case.status in ("running", "suspended"):  # call activities wait for their running child cases
+        running = session.scalars(select(Case.id).where(Case.id.in_(calls), Case.status.in_(("running", "suspended"))))
+        active += [Step(calls[child_id], names.get(calls[child_id]) or "Aufgerufener Vorgang") for child_id in running]
     return DiagramState(list(completed.values()), active, list(touched))
