@@ -61,3 +61,29 @@ def test_a_package_without_its_forms_is_refused_naming_the_missing_form(app):
     with pytest.raises(ModelValidationError) as info:
         parse_package(files, registered)
     assert any(p.element_id == "namen_bestimmen" and "namen_bestimmen" in p.message for p in info.value.problems)
+
+
+def test_a_bundled_package_is_exported_with_all_its_files_and_imported_by_another_authority(
+        client, authority, other_authority):
+    import io
+    import zipfile
+
+    from tests.processes.packages.helpers import upload
+
+    files = _files("geburt")
+    modeller_a = authority.user("mia", roles=("modeller",))
+    deployed = upload(client, modeller_a, files)
+    assert deployed.status_code in (200, 201), deployed.json
+    exported = client.get(f"/api/v1/process-definitions/{deployed.json['id']}/package", headers=modeller_a.headers)
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
+        assert sorted(archive.namelist()) == sorted(f"geburt/{name}" for name in files)
+        manifest = json.loads(archive.read("geburt/manifest.json"))
+    assert manifest["leika"] == "99036004001000" and manifest["publisher"] == f"Testbehörde {authority.slug}"
+
+    modeller_b = other_authority.user("max", roles=("modeller", "admin"))
+    imported = client.post("/api/v1/process-definitions/imports", headers=modeller_b.headers,
+                           content_type="multipart/form-data", data={"file": [(io.BytesIO(exported.data), "geburt.zip")]})
+    assert imported.status_code == 201, imported.json
+    needed = {(r["kind"], r["name"]) for r in imported.json["requirements"]}
+    assert {("group", "Standesamt"), ("role", "clerk"), ("connector", "melderegister.lookup"),
+            ("connector", "statistik.report"), ("file_plan", "geburt")} <= needed
