@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from eakte.pdf import inspect_pdf
+from engine import definitions
+from engine.db import transaction
 
 from tests.e2e.conftest import assert_accessible
 from tests.eakte.test_rendering import pdf_text
@@ -274,3 +276,38 @@ def test_another_authority_imports_and_sets_up_the_package(live_server, wide_pag
     expect(tab.get_by_text("Alles eingerichtet: Vorgänge dieses Verfahrens können beginnen.")).to_be_visible()
     tab.screenshot(path=str(SHOTS / "einrichtung-fertig.png"), full_page=True)
     assert_accessible(tab)
+
+
+@pytest.mark.parametrize("procedure", ["baugenehmigung", "geburt"])
+def test_a_bundled_procedure_opens_in_the_editors_and_saves_as_a_new_version(live_server, wide_page, authority,
+                                                                             session_factory, client, procedure):
+    from tests.processes.packages.helpers import upload
+    from tests.processes.procedure_env import model_files
+
+    modeller = authority.user("mia", roles=("modeller",))
+    deployed = upload(client, modeller, model_files(procedure))
+    assert deployed.status_code in (200, 201), deployed.json
+    tab = wide_page
+    ui_user(session_factory, authority, "mona", roles=("modeller",), groups=())
+    log_in(tab, live_server, authority, "mona", start_page="Prozessmodelle")
+    tab.goto(f"{live_server}/ui/modelle/{deployed.json['id']}")
+    title = tab.get_by_role("heading", level=1).inner_text().split(" – ")[0]
+    tab.get_by_role("link", name="Im Editor bearbeiten").click()
+    expect(tab.locator(".bpmn-editor")).to_have_attribute("data-ready", "true")
+    forms = tab.locator(".form-editor")
+    assert forms.count() == len([name for name in model_files(procedure) if name.endswith(".form")])
+    for index in range(forms.count()):
+        expect(forms.nth(index)).to_have_attribute("data-ready", "true")
+    expect(tab.locator("#paket-editor")).to_have_attribute("data-ready", "true")
+    tab.screenshot(path=str(SHOTS / f"editor-{procedure}.png"))
+    assert_accessible(tab)
+    tab.get_by_role("button", name="Speichern und als neue Version bereitstellen").click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text(re.compile(rf"^{re.escape(title)} – Version 2$"))  # bpmn-js writes the XML anew
+    assert_accessible(tab)
+    # What bpmn-js wrote back still says everything SpiffWorkflow reads (decision, multi-instance, message data).
+    with transaction(session_factory) as session:
+        saved = definitions.latest_definition(session, procedure, authority.id).file_contents()[f"{procedure}.bpmn"]
+    original = model_files(procedure)[f"{procedure}.bpmn"]
+    for fragment in (b"calledDecisionId>baugebuehr<", b"loopDataInputRef>fachbehoerden<",
+                     b"loopDataOutputRef>stellungnahmen<", b"messageVariable>nachreichung<", b'formId="start"'):
+        assert (fragment in saved) == (fragment in original), fragment
