@@ -1,4 +1,4 @@
-"""Demo data: two authorities, users for every role, file plans, the bundled models, cases in several states.
+"""Demo data: two authorities, users for every role, file plans, the bundled packages, cases in several states.
 
 Running it twice changes nothing: what exists already is left alone. Cases
 are advanced through the real engine and worker (``drain`` runs the due
@@ -79,15 +79,21 @@ def seed(sessions: sessionmaker[Session], ctx: EngineContext, store: DocumentSto
     """Create what is missing of the demo and return the logins."""
     with transaction(sessions) as session:
         logins = _authorities_and_users(session)
-        for path in sorted(BPMN_DIR.rglob("*.bpmn")):
-            files = {path.name: path.read_bytes()} | {dmn.name: dmn.read_bytes() for dmn in path.parent.glob("*.dmn")}
-            deploy_model(session, ctx, files, authority_id=None, actor="demo")
+        for package in bundled_packages():
+            deploy_model(session, ctx, package, authority_id=None, actor="demo")
         schwerin = get_authority(session, "schwerin")
         if session.scalar(select(func.count()).select_from(Case).where(Case.authority_id == schwerin.id)):
             return logins
     for applicant, project, parcel, stage in APPLICATIONS:
         _application(sessions, ctx, store, drain, applicant, project, parcel, stage)
     return logins
+
+
+def bundled_packages() -> list[dict[str, bytes]]:
+    """Return the files of each bundled procedure package (one folder of bpmn/ each: model, forms, templates,
+    manifest)."""
+    return [{path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+            for folder in sorted(BPMN_DIR.iterdir()) if folder.is_dir()]
 
 
 def _authorities_and_users(session: Session) -> list[DemoLogin]:

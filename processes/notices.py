@@ -12,7 +12,7 @@ from typing import Callable
 from eakte import akten
 from eakte.dokumente import get_version
 from eakte.models import Akte, Vorgang
-from eakte.rendering import DocumentMeta, render_pdf
+from eakte.rendering import DocumentMeta
 from eakte.siegel import Sealer
 from eakte.storage import DocumentStore
 from eakte.zustellung import file_notice, make_available
@@ -45,11 +45,6 @@ class CaseFileSteps:
     def vorgang(self, call: CaseCall) -> Vorgang:
         """Return the Vorgang that records the calling case."""
         return akten.vorgang_of_case(call.session, call.case.id)
-
-    def issue(self, call: CaseCall, *, template: str, title: str, subject: str, doc_type: str, context: dict) -> dict:
-        """Render, seal and file a document; return what the process needs to know about it."""
-        return self.issue_rendered(call, lambda meta: render_pdf(template, context, meta), title=title,
-                                   subject=subject, doc_type=doc_type)
 
     def issue_rendered(self, call: CaseCall, render: Callable[[DocumentMeta], bytes], *, title: str, subject: str,
                        doc_type: str) -> dict:

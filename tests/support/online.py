@@ -177,5 +177,5 @@ def _deploy(sessions, app, procedures, authority_id: str) -> None:
     bpmn = Path(__file__).resolve().parents[2] / "bpmn"
     with transaction(sessions) as session:
         for procedure in procedures:
-            files = {p.name: p.read_bytes() for p in sorted((bpmn / procedure).iterdir()) if p.suffix in (".bpmn", ".dmn")}
+            files = {p.name: p.read_bytes() for p in sorted((bpmn / procedure).iterdir())}  # the whole package
             deploy_model(session, app.extensions["engine_context"], files, authority_id=authority_id, actor="test")

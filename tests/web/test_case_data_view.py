@@ -41,13 +41,16 @@ def test_everything_is_escaped():
 
 
 def test_labels_and_kinds_of_the_forms_win_and_technical_values_are_left_out():
+    import json
+    from pathlib import Path
+
     from engine.forms import data_labels
-    from engine.forms.json_schema import read_json_schema
-    from processes.baugenehmigung import forms as bau
+    from engine.forms.formjs import read_form_js
     from web.ui.case_data_view import render_case_data
 
-    labels = data_labels([read_json_schema(bau.VOLLSTAENDIGKEIT_PRUEFEN), read_json_schema(bau.BETEILIGUNG_FESTLEGEN),
-                          read_json_schema(bau.ENTSCHEIDEN)])
+    package = Path(__file__).resolve().parents[2] / "bpmn" / "baugenehmigung"
+    labels = data_labels([read_form_js(json.loads((package / name).read_text(encoding="utf-8")))
+                          for name in ("vollstaendigkeit_pruefen.form", "beteiligung_festlegen.form", "entscheiden.form")])
     html = render_case_data({
         "rohbausumme": 250000, "beteiligungsfrist": "P30D", "vollstaendig": True, "gebuehr": 2500.5,
         "begruendung": "Zeile 1\nZeile 2", "bescheid": {"dokument_id": "0f8fad5b-d9cb-469f-a165-70867728950e",

@@ -48,6 +48,12 @@ LABELS = {
     "vollstaendig": "Vollständig", "vorhaben": "Vorhaben", "weitere_grundstuecke": "Weitere Grundstücke",
     "zda": "zdA", "zone_label": "Gebietsbezeichnung", "zone_type": "Gebietsart", "zustellung": "Zustellung",
     "zustellungen": "Zustellungen", "beurkundet_am": "Beurkundet am", "beurkundung": "Beurkundung",
+    "titel": "Titel", "vorlage": "Vorlage", "bescheid_dokument": "Bescheid (Dokument)",
+    "gebuehrenfestsetzung": "Gebührenfestsetzung", "gebuehrenbescheid": "Gebührenbescheid",
+    "betrag": "Betrag", "zweck": "Zweck", "nachforderungsschreiben": "Nachforderungsschreiben",
+    "ruecknahmebescheid": "Rücknahmebescheid", "einstellung": "Einstellung",
+    "terminbestaetigung": "Terminbestätigung", "uhrzeit": "Uhrzeit", "trauort": "Trauort",
+    "ehename": "Ehename", "eheschliessung_am": "Eheschließung am",
     "kassenzeichen": "Kassenzeichen", "entschieden_von": "Entschieden von", "meldedaten_mutter": "Meldedaten der Mutter",
     "meldedaten_vater": "Meldedaten des Vaters", "message": "Meldung", "nationality": "Staatsangehörigkeit",
     "registered_since": "Gemeldet seit", "registration": "Wohnung", "mitteilung_meldebehoerde":
@@ -62,7 +68,7 @@ VALUE_LABELS = {"channel": CHANNEL_LABELS, "eingangskanal": CHANNEL_LABELS,
                 "status": {"received": "eingegangen", "missing": "fehlt", "requested": "nachgefordert"}}
 """German words for the values of keys that hold one of a few codes (where no form offers them as options)."""
 
-MONEY_KEYS = {"gebuehr", "rohbausumme"}
+MONEY_KEYS = {"gebuehr", "rohbausumme", "betrag"}
 """Keys holding euro amounts where no form says so (the fee comes from the decision table)."""
 
 _HIDDEN_KEYS = {"id", "sha256", "content_hash", "message_id", "service_reference", "link", "links", "token"}
