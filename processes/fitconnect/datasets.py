@@ -16,6 +16,8 @@ the same schema.
 
 from __future__ import annotations
 
+import re
+
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -156,7 +158,10 @@ def _name(person: dict | None) -> str:
 
 
 def _birth_subject(data: dict) -> str:
-    return f"Geburtsanzeige: Kind von {_name(data.get('mutter'))}, geboren am {data['kind']['birth_date']}"[:500]
+    born = str(data["kind"]["birth_date"])
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", born):
+        born = f"{born[8:10]}.{born[5:7]}.{born[:4]}"
+    return f"Geburtsanzeige: Kind von {_name(data.get('mutter'))}, geboren am {born}"[:500]
 
 
 def _marriage_subject(data: dict) -> str:

@@ -98,6 +98,7 @@ def test_callback_makes_the_poll_run_at_once(inst):
     with transaction(inst.sessions) as session:
         case = session.get(Case, row.case_id)
         assert case.definition.key == "geburt" and case.data["mutter"]["family_name"] == "Müller"
+        assert case.subject == "Geburtsanzeige: Kind von Erika Müller, geboren am 14.02.2026"
         assert session.scalar(select(CaseLink).where(CaseLink.case_id == case.id)) is None  # no identification
     assert ("Antrag", "Fachdaten: Geburtsanzeige") in _documents(inst, row.case_id)
 

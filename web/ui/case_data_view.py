@@ -43,7 +43,8 @@ LABELS = {
     "titel": "Titel", "vorlage": "Vorlage", "betrag": "Betrag", "zweck": "Zweck", "uhrzeit": "Uhrzeit",
     "kassenzeichen": "Kassenzeichen", "message": "Meldung", "received_at": "Eingegangen am", "termin": "Termin",
     "beginn": "Beginn", "nachforderung": "Nachforderung", "dokumente": "Dokumente", "betreff": "Betreff",
-    "typ": "Art", "dateiname": "Dateiname",
+    "typ": "Art", "dateiname": "Dateiname", "fitconnect": "FIT-Connect", "reply_channel": "Rückkanal",
+    "sender_reference": "Zeichen des Onlinedienstes", "service": "Leistung", "identified": "Identifiziert",
 }
 """German labels of the platform's own keys: intake (XBau, portal), persons and addresses, delivery, fees, the
 file. A procedure names its other keys in its manifest (``data``)."""
@@ -55,7 +56,8 @@ VALUE_LABELS = {"channel": CHANNEL_LABELS,
 MONEY_KEYS = {"gebuehr", "rohbausumme", "betrag"}
 """Keys holding euro amounts where no form says so (the fee comes from the decision table)."""
 
-_HIDDEN_KEYS = {"id", "sha256", "content_hash", "message_id", "service_reference", "link", "links", "token"}
+_HIDDEN_KEYS = {"id", "sha256", "content_hash", "message_id", "service_reference", "link", "links", "token",
+                "vorlage"}  # a generated document's template file name: the document details name it
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _HASH = re.compile(r"^[0-9a-f]{40,}$", re.I)
 
