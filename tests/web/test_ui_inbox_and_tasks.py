@@ -161,3 +161,17 @@ def test_other_authority_gets_404_for_typed_urls(app, client, authority, other_a
     assert post_form(stranger, f"/ui/aufgaben/{task_id}/uebernehmen").status_code == 404
     assert "AZ-0001" not in stranger.get("/ui/aufsicht/akten").get_data(as_text=True)
     assert "AZ-0001" not in stranger.get("/ui/aufgaben?bereich=authority").get_data(as_text=True)
+
+
+def test_an_empty_inbox_says_where_tasks_are(app, client, authority, session_factory):
+    _setup(app, client, authority, session_factory)
+    ui_user(session_factory, authority, "leitung", roles=("supervisor",), groups=())
+    ui_user(session_factory, authority, "neu", groups=())
+    boss, newcomer = app.test_client(), app.test_client()
+    login(boss, authority, "leitung")
+    login(newcomer, authority, "neu")
+
+    html = boss.get("/ui/aufgaben").get_data(as_text=True)
+    assert "Keine Aufgaben gefunden." in html and "Alle Aufgaben der Behörde anzeigen" in html
+    assert "AZ-0001" in boss.get("/ui/aufgaben?bereich=authority").get_data(as_text=True)
+    assert "Sie gehören noch keiner Gruppe an" in newcomer.get("/ui/aufgaben").get_data(as_text=True)
