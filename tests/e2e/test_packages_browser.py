@@ -126,6 +126,10 @@ def test_modeller_builds_a_procedure_in_the_browser_and_a_clerk_runs_a_case_to_t
         '{% extends "base.html" %}{% block content %}<p>Für den Hund {{ hundename }} wird die Hundesteuer '
         'festgesetzt.</p>{% endblock %}')
 
+    # The notice the service task files is named in the case data (no form field names it).
+    tab.get_by_label("Schlüssel oder Pfad, Zeile 1", exact=True).fill("bescheid")
+    tab.get_by_label("Bezeichnung, Zeile 1", exact=True).fill("Erstellter Steuerbescheid")
+
     # The process: start -> user task -> service task -> end, drawn with the context pad.
     tab.get_by_role("link", name="Ablauf", exact=True).click()
     _append(tab, "start", "append.append-task", "Hund prüfen", "replace-with-user-task")
@@ -205,6 +209,7 @@ def test_modeller_builds_a_procedure_in_the_browser_and_a_clerk_runs_a_case_to_t
     documents = tab.get_by_role("table", name=re.compile("^Dokumente der Akte"))
     expect(documents).to_contain_text("Steuerbescheid: Hundesteuer für Bello")
     expect(tab.locator("#h-fristen").locator("..")).to_contain_text("Keine offenen Aufgaben")
+    expect(tab.locator("dl.data > dt", has_text="Erstellter Steuerbescheid")).to_have_count(1)
     tab.screenshot(path=str(SHOTS / "akte-hund.png"), full_page=True)
     assert_accessible(tab)
     link = documents.get_by_role("link", name=re.compile("^Steuerbescheid: Hundesteuer für Bello, Version 1 ansehen"))

@@ -8,11 +8,13 @@ import json
 import re
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from engine.db import transaction
 from engine.models import User
 from tests.processes.packages.helpers import package_files, process_key, zipped
 from tests.web.ui_helpers import csrf_token, login, post_form, ui_user
+from web.ui.editor_state import EMPTY_DATA_ROWS, from_form
 
 
 def _upload(client, files: dict[str, bytes]):
@@ -173,3 +175,30 @@ def test_import_then_configure_in_the_setup_page(client, authority, other_author
 def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"').replace("&quot;", '"').replace(
         "&#39;", "'").replace("&amp;", "&")
+
+
+def test_the_editor_reads_data_labels_row_by_row_and_names_bad_rows():
+    form = MultiDict([("schluessel", "gewerbe"), ("manifest_weitere", "{}"),
+                      ("daten_pfad", "nummer"), ("daten_bezeichnung", "Registernummer"), ("daten_darstellung", ""),
+                      ("daten_codes", ""),
+                      ("daten_pfad", "art"), ("daten_bezeichnung", "Erwerbsart"), ("daten_darstellung", ""),
+                      ("daten_codes", "HG=Haupterwerb; NG = Nebenerwerb"),
+                      ("daten_pfad", "eintrag.gebuehr"), ("daten_bezeichnung", "Gebühr"),
+                      ("daten_darstellung", "money"), ("daten_codes", ""),
+                      ("daten_pfad", ""), ("daten_bezeichnung", ""), ("daten_darstellung", ""), ("daten_codes", ""),
+                      ("daten_pfad", "ohne_bezeichnung"), ("daten_bezeichnung", ""), ("daten_darstellung", ""),
+                      ("daten_codes", ""),
+                      ("daten_pfad", "status"), ("daten_bezeichnung", "Stand"), ("daten_darstellung", ""),
+                      ("daten_codes", "neu")])
+    state = from_form(form)
+
+    assert state.manifest["data"] == {
+        "nummer": {"label": "Registernummer"},
+        "art": {"label": "Erwerbsart", "values": {"HG": "Haupterwerb", "NG": "Nebenerwerb"}},
+        "eintrag.gebuehr": {"label": "Gebühr", "format": "money"}}
+    assert set(state.errors) == {"daten_pfad.5", "daten_codes.6"}
+    assert "Zeile 6 der Falldaten" in state.errors["daten_codes.6"]
+    rows = state.data_rows()
+    assert rows[1] == {"pfad": "art", "bezeichnung": "Erwerbsart", "darstellung": "",
+                       "codes": "HG=Haupterwerb; NG=Nebenerwerb"}
+    assert len(rows) == 3 + EMPTY_DATA_ROWS and "data" not in state.extra_manifest

@@ -26,7 +26,7 @@ from web.database import get_session
 from web.engine_context import engine_context
 from web.security_headers import editor_page_headers
 from web.ui.common import error_page, login_required, register_error_pages, ui_user
-from web.ui.editor_state import DOC_TYPES, KEY_PATTERN, EditorState, add_file, from_files, from_form, new_package
+from web.ui.editor_state import DATA_FORMATS, DOC_TYPES, KEY_PATTERN, EditorState, add_file, from_files, from_form, new_package
 
 bp = Blueprint("ui_editor", __name__, url_prefix="/ui/modelle/editor")
 register_error_pages(bp)
@@ -164,7 +164,7 @@ def _operations(state: EditorState) -> list[dict]:
 def _editor_page(state: EditorState, *, problems=None, new: bool = False, based_on=None, status: int = 200):
     html = render_template(
         "ui/editor.html", title=f"Verfahren bearbeiten: {state.manifest.get('name') or state.key}", state=state,
-        problems=problems, new=new, based_on=based_on, doc_types=DOC_TYPES,
+        problems=problems, new=new, based_on=based_on, doc_types=DOC_TYPES, data_formats=DATA_FORMATS,
         editor_data=json.dumps({"operations": _operations(state), "key": state.key,
                                 "checkUrl": url_for("ui_editor.check")}, ensure_ascii=False),
     )

@@ -26,6 +26,9 @@ FILE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 MAIN_FIELDS = {"name": "verfahren_name", "version": "verfahren_version", "leika": "leika",
                "description": "beschreibung"}
 MAX_FILES = 100
+EMPTY_DATA_ROWS = 3
+"""Empty rows offered below the data labels of a package (more after saving)."""
+DATA_FORMATS = {"": "wie erfasst", "money": "Betrag in Euro", "duration": "Dauer in Worten"}
 
 
 @dataclass
@@ -45,8 +48,15 @@ class EditorState:
     def extra_manifest(self) -> str:
         """Return the manifest entries without a field of their own, as JSON text."""
         rest = {k: v for k, v in self.manifest.items()
-                if k not in (*MAIN_FIELDS, "format", "process", "templates")}
+                if k not in (*MAIN_FIELDS, "format", "process", "templates", "data")}
         return json.dumps(rest, ensure_ascii=False, indent=2) if rest else "{}"
+
+    def data_rows(self) -> list[dict]:
+        """Return the manifest's data labels as rows (path, label, format, codes as text) and empty rows."""
+        rows = [{"pfad": path, "bezeichnung": spec.get("label", ""), "darstellung": spec.get("format", ""),
+                 "codes": "; ".join(f"{code}={word}" for code, word in (spec.get("values") or {}).items())}
+                for path, spec in (self.manifest.get("data") or {}).items()]
+        return rows + [{"pfad": "", "bezeichnung": "", "darstellung": "", "codes": ""}] * EMPTY_DATA_ROWS
 
     def template_info(self, name: str) -> dict:
         """Return the manifest's entry of a template (title, doc_type, sample)."""
@@ -118,8 +128,37 @@ def from_form(form: MultiDict) -> EditorState:
         templates[name] = entry
     if templates:
         manifest["templates"] = templates
+    data = _data_labels(form, state.errors)
+    if data:
+        manifest["data"] = data
     state.manifest = manifest
     return state
+
+
+def _data_labels(form: MultiDict, errors: dict[str, str]) -> dict:
+    """Read the rows of data labels (path, label, format, codes ``HG=Haupterwerb; NG=Nebenerwerb``)."""
+    data: dict = {}
+    rows = zip(form.getlist("daten_pfad"), form.getlist("daten_bezeichnung"), form.getlist("daten_darstellung"),
+               form.getlist("daten_codes"))
+    for index, (path, label, shown_as, codes) in enumerate(rows, start=1):
+        path, label, codes = path.strip(), label.strip(), codes.strip()
+        if not (path or label or codes):
+            continue
+        if not path or not label:
+            errors[f"daten_pfad.{index}"] = f"Zeile {index} der Falldaten: bitte Schlüssel und Bezeichnung angeben."
+            continue
+        entry: dict = {"label": label}
+        if shown_as in ("money", "duration"):
+            entry["format"] = shown_as
+        if codes:
+            pairs = [part.split("=", 1) for part in codes.split(";") if part.strip()]
+            if any(len(pair) != 2 or not pair[0].strip() or not pair[1].strip() for pair in pairs):
+                errors[f"daten_codes.{index}"] = (f"Zeile {index} der Falldaten: Codes bitte als Code=Bezeichnung, "
+                                                  "getrennt durch Semikolon (z. B. HG=Haupterwerb; NG=Nebenerwerb).")
+                continue
+            entry["values"] = {code.strip(): word.strip() for code, word in pairs}
+        data[path] = entry
+    return data
 
 
 def add_file(state: EditorState, name: str, suffix: str) -> str | None:
