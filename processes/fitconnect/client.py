@@ -61,7 +61,7 @@ class SubmissionApi:
             items = page.get("submissions") or []
             listed += [item for item in items if isinstance(item, dict) and item.get("submissionId")]
             offset += len(items)
-            if not items or offset >= int(page.get("totalCount") or 0):
+            if not items or offset >= _total(page):
                 return listed
 
     def submission(self, submission_id: str) -> dict:
@@ -76,9 +76,15 @@ class SubmissionApi:
         return response.text.strip()
 
     def event_log(self, fit_case_id: str) -> list[str]:
-        """The SETs of a FIT-Connect case, oldest first."""
-        log = self._get_json(f"/v1/cases/{fit_case_id}/events").get("eventLog")
-        return [item for item in log if isinstance(item, str)] if isinstance(log, list) else []
+        """The SETs of a FIT-Connect case, oldest first (all pages of at most 500)."""
+        events, offset = [], 0
+        while True:
+            page = self._get_json(f"/v1/cases/{fit_case_id}/events", params={"offset": offset, "limit": PAGE_SIZE})
+            items = page.get("eventLog") if isinstance(page.get("eventLog"), list) else []
+            events += [item for item in items if isinstance(item, str)]
+            offset += len(items)
+            if not items or offset >= _total(page):
+                return events
 
     def send_event(self, fit_case_id: str, token: str) -> None:
         """Post a signed event (accept or reject) into the case's event log.
@@ -121,6 +127,15 @@ class SubmissionApi:
         if response.status_code not in expected:
             raise FitConnectUnavailable(f"{response.request.method} {response.url} answered {response.status_code}: "
                                         f"{_reason(response)}")
+
+
+def _total(page: dict) -> int:
+    total = page.get("totalCount")
+    if total is None:
+        return 0
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise FitConnectUnavailable(f"the Zustelldienst answered a list with totalCount {total!r}")
+    return total
 
 
 def _json(response) -> dict:

@@ -211,7 +211,7 @@ class Zustelldienst:
         destination_id = request.args.get("destinationId")
         if destination_id not in client["destinations"]:
             raise Failure(403, "forbidden", "the client is not subscribed to this destination")
-        offset, limit = int(request.args.get("offset", 0)), min(int(request.args.get("limit", 100)), 500)
+        offset, limit = _page(request)
         with self._lock:
             ready = [{"destinationId": s["destinationId"], "submissionId": s["submissionId"], "caseId": s["caseId"]}
                      for s in self.submissions.values()
@@ -237,8 +237,11 @@ class Zustelldienst:
         self._client(request)
         if case_id not in self.case_events:
             raise Failure(404, "case-not-found", f"no case '{case_id}'")
+        offset, limit = _page(request)
         with self._lock:
-            return _json({"eventLog": list(self.case_events[case_id])})
+            log_ = list(self.case_events[case_id])
+        page = log_[offset:offset + limit]
+        return _json({"offset": offset, "count": len(page), "totalCount": len(log_), "eventLog": page})
 
     def _post_event(self, request: Request, case_id: str) -> Response:
         client = self._client(request, "subscriber")
@@ -368,7 +371,9 @@ class Zustelldienst:
         callback = self.destinations[submission["destinationId"]].get("callback")
         if not callback:
             return
-        body = json.dumps({"type": CALLBACK_TYPE, "submissionIds": [submission["submissionId"]]}).encode()
+        body = json.dumps({"type": CALLBACK_TYPE, "submissionIds": [submission["submissionId"]], "submissions": [
+            {"destinationId": submission["destinationId"], "submissionId": submission["submissionId"],
+             "caseId": submission["caseId"]}]}).encode()
         timestamp = str(int(time.time()))
         signature = hmac.new(callback["secret"].encode(), timestamp.encode() + b"." + body, hashlib.sha512).hexdigest()
 
@@ -388,6 +393,17 @@ def _body(request: Request) -> dict:
     if not isinstance(body, dict):
         raise Failure(400, "invalid-request", "send a JSON object")
     return body
+
+
+def _page(request: Request) -> tuple[int, int]:
+    """``offset`` and ``limit`` (at most 500, as the Submission API allows) of a list request."""
+    try:
+        offset, limit = int(request.args.get("offset", 0)), int(request.args.get("limit", 100))
+    except ValueError:
+        raise Failure(400, "invalid-request", "offset and limit must be numbers") from None
+    if offset < 0 or not 1 <= limit <= 500:
+        raise Failure(400, "invalid-request", "offset must be >= 0 and limit 1 to 500")
+    return offset, limit
 
 
 def _flip(token: str) -> str:
