@@ -3,11 +3,11 @@
 The online service identified the applicant through the eID broker (BundID,
 the MV-Servicekonto) and puts the broker's signed report into the metadata
 (``authenticationInformation``, type ``identificationReport``: the signed
-report as a compact JWS, or that JWS base64url-encoded once more). The report is a JWT signed by the broker with the keys it
-publishes for OpenID Connect; it names the pseudonym (``sub``) and the
-assurance level (``acr``). A report that does not verify rejects the
-submission; a submission without one is accepted without an applicant
-account (e.g. a hospital system).
+report as a compact JWS, or that JWS base64url-encoded once more). The report
+is a JWT signed by the broker with the keys it publishes for OpenID Connect;
+it names the pseudonym (``sub``) and the assurance level (``acr``). A report
+that does not verify rejects the submission; a submission without one is
+accepted without an applicant account (e.g. a hospital system).
 """
 
 from __future__ import annotations

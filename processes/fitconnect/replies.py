@@ -26,26 +26,19 @@ from eakte import audit
 from engine import jobs
 from engine.models import Case
 from processes.fitconnect.models import FitConnectReply, FitConnectSubmission
-from processes.fitconnect.reply_channels import ReplyChannel, reply_channel
+from processes.fitconnect.reply_channels import ReplyChannel, channel_of_submission
 
 OPERATION = "fitconnect.antwort"
 MAX_ATTEMPTS = 5
 
 
 def channel_of(session: Session, case: Case) -> tuple[FitConnectSubmission | None, ReplyChannel | None]:
-    """The FIT-Connect submission a case came from (None if it did not) and the reply channel it names.
-
-    Submissions received before the channel was kept on the row have it in
-    the case's intake data (``eingang.fitconnect.reply_channel``).
-    """
+    """The FIT-Connect submission a case came from (None if it did not) and the reply channel it names."""
     submission = session.scalar(select(FitConnectSubmission).where(FitConnectSubmission.case_id == case.id,
                                                                    FitConnectSubmission.status == "accepted"))
     if submission is None:
         return None, None
-    received = submission.reply_channel
-    if received is None:
-        received = (((case.data or {}).get("eingang") or {}).get("fitconnect") or {}).get("reply_channel")
-    return submission, reply_channel(received)
+    return submission, channel_of_submission(submission.reply_channel, case.data)
 
 
 def queue_reply(session: Session, case: Case, dokument_ids: list[str], *, now: datetime,

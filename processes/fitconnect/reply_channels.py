@@ -68,6 +68,17 @@ def reply_channel(value) -> ReplyChannel | None:
     return ReplyChannel(str(kind), details if isinstance(details, dict) else {})
 
 
+def channel_of_submission(stored, case_data: dict | None) -> ReplyChannel | None:
+    """The reply channel kept with a submission, else the one in its case's intake data.
+
+    Submissions received before the channel was kept on their row have it
+    only in the case data (``eingang.fitconnect.reply_channel``).
+    """
+    if stored is None:
+        stored = (((case_data or {}).get("eingang") or {}).get("fitconnect") or {}).get("reply_channel")
+    return reply_channel(stored)
+
+
 def reply_key_problem(channel: ReplyChannel | None) -> str | None:
     """Why the ``fitConnect`` channel's key cannot encrypt replies (German, for the rejection), or None if it can.
 
