@@ -99,22 +99,22 @@ def check_separation_of_duties(session: Session, spiff_task, task_row: UserTask,
 
 def suspend_case(session: Session, ctx, case_id: str, user: User, reason: str) -> Case:
     """Suspend a running case: its tasks cannot be completed and its jobs wait."""
-    case = _case_for_operation(session, case_id, user, "suspend")
-    if case.status != "running":
-        raise Conflict(f"only running cases can be suspended; this case is {case.status}")
-    case.status = "suspended"
-    ctx.events(session, case, "case.suspended", user.username, {"reason": reason})
-    session.flush()
-    return case
+    return _switch_status(session, ctx, case_id, user, reason, "suspend", "suspended", "running", "suspended")
 
 
 def resume_case(session: Session, ctx, case_id: str, user: User, reason: str) -> Case:
     """Resume a suspended case; its waiting jobs run again."""
-    case = _case_for_operation(session, case_id, user, "resume")
-    if case.status != "suspended":
-        raise Conflict(f"only suspended cases can be resumed; this case is {case.status}")
-    case.status = "running"
-    ctx.events(session, case, "case.resumed", user.username, {"reason": reason})
+    return _switch_status(session, ctx, case_id, user, reason, "resume", "resumed", "suspended", "running")
+
+
+def _switch_status(session: Session, ctx, case_id: str, user: User, reason: str, action: str, done: str,
+                   from_status: str, to_status: str) -> Case:
+    """Move a case from ``from_status`` to ``to_status``; record the event ``case.<done>`` with the reason."""
+    case = _case_for_operation(session, case_id, user, action)
+    if case.status != from_status:
+        raise Conflict(f"only {from_status} cases can be {done}; this case is {case.status}")
+    case.status = to_status
+    ctx.events(session, case, f"case.{done}", user.username, {"reason": reason})
     session.flush()
     return case
 

@@ -109,32 +109,36 @@ def groups_of(session: Session, user: User) -> list[Group]:
 
 def set_members(session: Session, group: Group, user_ids: list[str]) -> None:
     """Make exactly ``user_ids`` (users of the group's authority) the group's members."""
-    wanted = set(user_ids)
-    found = set(session.scalars(select(User.id).where(User.id.in_(wanted), User.authority_id == group.authority_id)))
-    if found != wanted:
-        raise NotFound(f"no user with id '{sorted(wanted - found)[0]}' in this authority")
-    current = set(session.scalars(select(GroupMember.user_id).where(GroupMember.group_id == group.id)))
-    if current - wanted:
-        session.execute(delete(GroupMember).where(GroupMember.group_id == group.id,
-                                                  GroupMember.user_id.in_(current - wanted)))
-    session.add_all(GroupMember(group_id=group.id, user_id=user_id) for user_id in sorted(wanted - current))
-    session.flush()
-    refresh_candidate_groups(session, sorted(current ^ wanted))
+    _check_same_authority(session, User, user_ids, group.authority_id, "user")
+    changed = _replace_memberships(session, GroupMember.group_id, group.id, GroupMember.user_id, set(user_ids))
+    refresh_candidate_groups(session, sorted(changed))
 
 
 def set_user_groups(session: Session, user: User, group_ids: list[str]) -> None:
     """Make the user a member of exactly the groups ``group_ids`` (groups of the user's authority)."""
-    wanted = set(group_ids)
-    found = set(session.scalars(select(Group.id).where(Group.id.in_(wanted), Group.authority_id == user.authority_id)))
-    if found != wanted:
-        raise NotFound(f"no group with id '{sorted(wanted - found)[0]}' in this authority")
-    current = set(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user.id)))
-    if current - wanted:
-        session.execute(delete(GroupMember).where(GroupMember.user_id == user.id,
-                                                  GroupMember.group_id.in_(current - wanted)))
-    session.add_all(GroupMember(group_id=group_id, user_id=user.id) for group_id in sorted(wanted - current))
-    session.flush()
+    _check_same_authority(session, Group, group_ids, user.authority_id, "group")
+    _replace_memberships(session, GroupMember.user_id, user.id, GroupMember.group_id, set(group_ids))
     refresh_candidate_groups(session, [user.id])
+
+
+def _check_same_authority(session: Session, model, ids: list[str], authority_id: str, noun: str) -> None:
+    """Raise NotFound naming the first of ``ids`` that is not a row of ``model`` in the authority."""
+    wanted = set(ids)
+    found = set(session.scalars(select(model.id).where(model.id.in_(wanted), model.authority_id == authority_id)))
+    if found != wanted:
+        raise NotFound(f"no {noun} with id '{sorted(wanted - found)[0]}' in this authority")
+
+
+def _replace_memberships(session: Session, fixed_column, fixed_value: str, varying_column, wanted: set[str]) -> set[str]:
+    """Make ``wanted`` the values of ``varying_column`` among the memberships whose ``fixed_column`` is
+    ``fixed_value``; return the values added or removed."""
+    current = set(session.scalars(select(varying_column).where(fixed_column == fixed_value)))
+    if current - wanted:
+        session.execute(delete(GroupMember).where(fixed_column == fixed_value, varying_column.in_(current - wanted)))
+    session.add_all(GroupMember(**{fixed_column.key: fixed_value, varying_column.key: value})
+                    for value in sorted(wanted - current))
+    session.flush()
+    return current ^ wanted
 
 
 def refresh_candidate_groups(session: Session, user_ids: list[str]) -> None:
