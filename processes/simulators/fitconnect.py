@@ -10,20 +10,18 @@ destination's callback), ``GET /v1/submissions?destinationId=`` (pickup list),
 ``GET /v1/submissions/{id}`` and its attachments, ``GET``/``POST
 /v1/cases/{caseId}/events`` (event log; accept or reject as signed SETs, checked
 against the destination's signature key), ``/.well-known/jwks.json``, and the
-replies of the ``fitConnect`` reply channel (fitconnect_replies.py).
+replies of the ``fitConnect`` reply channel. Set-up and test hooks are under
+``/_control`` (header ``X-API-Key``).
 
-Set-up and test hooks are under ``/_control`` (header ``X-API-Key``):
-register destinations and clients, list what a submission went through,
-offer a decided submission again (replay), submit its ciphertexts again under
-a new id (copy), change a ciphertext byte (tamper), refuse the next replies,
-show a reply's state.
+This module holds the service (OAuth, keys, routing, its own signed events and
+callbacks); the submissions' endpoints are in fitconnect_submissions.py, the
+replies' in fitconnect_replies.py, the hooks in fitconnect_control.py.
 Like the real service it never sees plaintext. Keys of 2048 bits are taken
 (the real service demands 4096; the demo uses 4096).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -39,10 +37,12 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from processes.fitconnect import events
+from processes.fitconnect.jose import generate_private_key, import_rsa_key, public_jwk, sign_event
+from processes.simulators.fitconnect_control import ControlEndpoints
+from processes.simulators.fitconnect_http import PROBLEM, Failure, body_of, found, sealed_tags
 from processes.simulators.fitconnect_replies import ReplyEndpoints
-from processes.simulators.fitconnect_http import PROBLEM, Failure, body_of, flip, json_response, pad, page_of
-from processes.fitconnect.jose import JoseFailure, authentication_tag, generate_private_key, import_rsa_key, \
-    key_set, public_jwk, read_signed, sign_event
+from processes.simulators.fitconnect_submissions import SubmissionEndpoints
+from processes.simulators.online_http import has_admin_key, json_response
 
 log = logging.getLogger(__name__)
 TOKEN_SECONDS = 1800
@@ -78,7 +78,7 @@ _ROUTES = Map([
 ])
 
 
-class Zustelldienst(ReplyEndpoints):
+class Zustelldienst(SubmissionEndpoints, ReplyEndpoints, ControlEndpoints):
     """The simulated delivery service: clients, destinations, submissions, replies and event logs in memory."""
 
     def __init__(self, admin_key: str, key_bits: int = 2048):
@@ -101,10 +101,10 @@ class Zustelldienst(ReplyEndpoints):
             response = getattr(self, f"_{endpoint}")(request, **args)
         except Failure as exc:
             response = json_response({"type": PROBLEM + exc.kind, "title": exc.kind, "status": exc.status,
-                              "detail": exc.detail}, exc.status, "application/problem+json")
+                                      "detail": exc.detail}, exc.status, "application/problem+json")
         except HTTPException as exc:
             response = json_response({"type": PROBLEM + "not-found", "title": exc.name, "status": exc.code,
-                              "detail": exc.description}, exc.code, "application/problem+json")
+                                      "detail": exc.description}, exc.code, "application/problem+json")
         return response(environ, start_response)
 
     # --- OAuth and keys --------------------------------------------------------------------------------------
@@ -120,7 +120,8 @@ class Zustelldienst(ReplyEndpoints):
         with self._lock:
             self._tokens[token] = (form["client_id"], time.time() + TOKEN_SECONDS)
         scope = " ".join(f"subscribe:destination:{d}" for d in client.get("destinations", [])) or "send:region:DE"
-        return json_response({"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS, "scope": scope})
+        return json_response({"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
+                              "scope": scope})
 
     def _jwks(self, request: Request) -> Response:
         return json_response({"keys": [public_jwk(self._signing)]})
@@ -140,7 +141,8 @@ class Zustelldienst(ReplyEndpoints):
         self._client(request)
         destination = self._find_destination(destination_id)
         return json_response({"destinationId": destination_id, "status": "active",
-                      "encryptionKid": destination["encryption_key"]["kid"], "services": destination["services"]})
+                              "encryptionKid": destination["encryption_key"]["kid"],
+                              "services": destination["services"]})
 
     def _destination_key(self, request: Request, destination_id: str, kid: str) -> Response:
         self._client(request)
@@ -150,216 +152,17 @@ class Zustelldienst(ReplyEndpoints):
                 return json_response(key)
         raise Failure(404, "key-not-found", f"no key '{kid}' at destination {destination_id}")
 
-    # --- sender ----------------------------------------------------------------------------------------------
-
-    def _create(self, request: Request) -> Response:
-        sender = self._client(request, "sender")
-        body = body_of(request)
-        destination = self._find_destination(str(body.get("destinationId")))
-        identifier = (body.get("serviceType") or {}).get("identifier")
-        if identifier not in [s["identifier"] for s in destination["services"]]:
-            raise Failure(422, "service-not-offered", f"the destination does not offer service '{identifier}'")
-        announced = body.get("announcedAttachments") or []
-        if not all(isinstance(a, str) for a in announced) or len(set(announced)) != len(announced):
-            raise Failure(400, "invalid-request", "announcedAttachments must be distinct UUIDs")
-        submission_id, case_id = str(uuid.uuid4()), str(uuid.uuid4())
-        with self._lock:
-            self.submissions[submission_id] = {
-                "destinationId": body["destinationId"], "submissionId": submission_id, "caseId": case_id,
-                "serviceType": body.get("serviceType"), "announced": announced, "attachments": {},
-                "sender": sender["id"],
-                "status": "created", "encryptedMetadata": None, "encryptedData": None,
-            }
-            self.case_events.setdefault(case_id, [])
-        return json_response({"destinationId": body["destinationId"], "submissionId": submission_id, "caseId": case_id}, 201)
-
-    def _upload(self, request: Request, submission_id: str, attachment_id: str) -> Response:
-        self._client(request, "sender")
-        submission = self._find_submission(submission_id)
-        if attachment_id not in submission["announced"] or submission["status"] != "created":
-            raise Failure(422, "attachment-not-announced", "the attachment was not announced or the submission "
-                                                           "is submitted already")
-        with self._lock:
-            submission["attachments"][attachment_id] = request.get_data(as_text=True).strip()
-        return Response(status=204)
-
-    def _submit(self, request: Request, submission_id: str) -> Response:
-        self._client(request, "sender")
-        submission = self._find_submission(submission_id)
-        body = body_of(request)
-        if submission["status"] != "created":
-            raise Failure(409, "submission-state-invalid", "the submission is submitted already")
-        missing = [a for a in submission["announced"] if a not in submission["attachments"]]
-        if missing:
-            raise Failure(422, "missing-attachments", f"announced attachments not uploaded: {', '.join(missing)}")
-        if not body.get("encryptedMetadata"):
-            raise Failure(422, "missing-metadata", "encryptedMetadata is required")
-        try:
-            tags = {"metadata": authentication_tag(body["encryptedMetadata"]),
-                    "attachments": {a: authentication_tag(j) for a, j in submission["attachments"].items()}}
-            if body.get("encryptedData"):
-                tags["data"] = authentication_tag(body["encryptedData"])
-        except JoseFailure as exc:
-            raise Failure(422, "invalid-jwe", str(exc)) from exc
-        with self._lock:
-            submission.update(encryptedMetadata=body["encryptedMetadata"], encryptedData=body.get("encryptedData"),
-                              status="submitted")
-            self.case_events[submission["caseId"]].append(self._event(submission, {events.SUBMIT: {
-                "authenticationTags": tags}}))
-        self._call_back(submission)
-        return json_response({"destinationId": submission["destinationId"], "submissionId": submission_id,
-                      "caseId": submission["caseId"]})
-
-    # --- subscriber ------------------------------------------------------------------------------------------
-
-    def _pickup(self, request: Request) -> Response:
-        client = self._client(request, "subscriber")
-        destination_id = request.args.get("destinationId")
-        if destination_id not in client["destinations"]:
-            raise Failure(403, "forbidden", "the client is not subscribed to this destination")
-        offset, limit = page_of(request)
-        with self._lock:
-            ready = [{"destinationId": s["destinationId"], "submissionId": s["submissionId"], "caseId": s["caseId"]}
-                     for s in self.submissions.values()
-                     if s["destinationId"] == destination_id and s["status"] == "submitted"]
-        page = ready[offset:offset + limit]
-        return json_response({"count": len(page), "offset": offset, "totalCount": len(ready), "submissions": page})
-
-    def _fetch(self, request: Request, submission_id: str) -> Response:
-        submission = self._subscribed(request, submission_id)
-        return json_response({"destinationId": submission["destinationId"], "submissionId": submission_id,
-                      "caseId": submission["caseId"], "serviceType": submission["serviceType"],
-                      "attachments": list(submission["announced"]),
-                      "encryptedMetadata": submission["encryptedMetadata"],
-                      "encryptedData": submission["encryptedData"]})
-
-    def _attachment(self, request: Request, submission_id: str, attachment_id: str) -> Response:
-        submission = self._subscribed(request, submission_id)
-        if attachment_id not in submission["attachments"]:
-            raise Failure(404, "attachment-not-found", f"no attachment '{attachment_id}'")
-        return Response(submission["attachments"][attachment_id], mimetype="application/jose")
-
-    def _event_log(self, request: Request, case_id: str) -> Response:
-        self._client(request)
-        if case_id not in self.case_events:
-            raise Failure(404, "case-not-found", f"no case '{case_id}'")
-        offset, limit = page_of(request)
-        with self._lock:
-            log_ = list(self.case_events[case_id])
-        page = log_[offset:offset + limit]
-        return json_response({"offset": offset, "count": len(page), "totalCount": len(log_), "eventLog": page})
-
-    def _post_event(self, request: Request, case_id: str) -> Response:
-        client = self._client(request, "subscriber")
-        token = request.get_data(as_text=True).strip()
-        try:
-            unverified = json.loads(base64.urlsafe_b64decode(pad(token.split(".")[1])))
-            submission = self._find_submission(str(unverified.get("sub", "")).removeprefix("submission:"))
-            destination = self.destinations[submission["destinationId"]]
-            _, claims = read_signed(token, key_set({"keys": [destination["signature_key"]]}))
-        except (JoseFailure, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
-            raise Failure(422, "invalid-set", f"not a SET signed with the destination's signature key: {exc}") from exc
-        if submission["destinationId"] not in client["destinations"] or claims.get("iss") != submission["destinationId"]:
-            raise Failure(403, "forbidden", "the event is not issued by the submission's destination")
-        if claims.get("txn") != f"case:{case_id}" or submission["caseId"] != case_id:
-            raise Failure(422, "invalid-set", "txn does not name this case")
-        decided = [e for e in (claims.get("events") or {}) if e in (events.ACCEPT, events.REJECT)]
-        if len(decided) != 1 or len(claims["events"]) != 1:
-            raise Failure(422, "invalid-set", "exactly one accept-submission or reject-submission event is required")
-        payload = claims["events"][decided[0]] or {}
-        if decided[0] == events.REJECT and not payload.get("problems"):
-            raise Failure(422, "invalid-set", "a rejection names its problems")
-        if decided[0] == events.ACCEPT and submission["encryptedData"] is not None:
-            if (payload.get("authenticationTags") or {}).get("data") != authentication_tag(submission["encryptedData"]):
-                raise Failure(422, "invalid-set", "the authentication tags do not match the submission")
-        with self._lock:
-            if submission["status"] != "submitted":
-                raise Failure(409, "submission-state-invalid", f"the submission is {submission['status']}")
-            submission["status"] = "accepted" if decided[0] == events.ACCEPT else "rejected"
-            self.case_events[case_id].append(token)
-        return Response(status=204)
-
-    # --- set-up and test hooks -------------------------------------------------------------------------------
-
-    def _c_destination(self, request: Request) -> Response:
-        self._admin(request)
-        body = body_of(request)
-        destination_id = body.get("destinationId") or str(uuid.uuid4())
-        subscriber = body["subscriber"]
-        with self._lock:
-            self.destinations[destination_id] = {
-                "encryption_key": body["encryptionKey"], "signature_key": body["signatureKey"],
-                "services": body["services"], "callback": body.get("callback")}
-            client = self.clients.setdefault(subscriber["clientId"], {
-                "id": subscriber["clientId"], "secret": subscriber["clientSecret"], "role": "subscriber",
-                "destinations": []})
-            client["destinations"].append(destination_id)
-        return json_response({"destinationId": destination_id}, 201)
-
-    def _c_client(self, request: Request) -> Response:
-        self._admin(request)
-        body = body_of(request)
-        with self._lock:
-            self.clients[body["clientId"]] = {"id": body["clientId"], "secret": body["clientSecret"],
-                                              "role": body.get("role", "sender"), "destinations": []}
-        return json_response({"clientId": body["clientId"]}, 201)
-
-    def _c_submission(self, request: Request, submission_id: str) -> Response:
-        self._admin(request)
-        submission = self._find_submission(submission_id)
-        decoded = [json.loads(base64.urlsafe_b64decode(pad(t.split(".")[1])))
-                   for t in self.case_events[submission["caseId"]]]
-        return json_response({"status": submission["status"], "caseId": submission["caseId"], "events": decoded})
-
-    def _c_replay(self, request: Request, submission_id: str) -> Response:
-        self._admin(request)
-        with self._lock:
-            self._find_submission(submission_id)["status"] = "submitted"
-        return json_response({"status": "submitted"})
-
-    def _c_tamper(self, request: Request, submission_id: str) -> Response:
-        self._admin(request)
-        body, submission = body_of(request), self._find_submission(submission_id)
-        with self._lock:
-            if body.get("part") == "attachment":
-                submission["attachments"][body["attachmentId"]] = flip(submission["attachments"][body["attachmentId"]])
-            else:
-                key = "encryptedData" if body.get("part", "data") == "data" else "encryptedMetadata"
-                submission[key] = flip(submission[key])
-        return json_response({"tampered": body.get("part", "data")})
-
-    def _c_copy(self, request: Request, submission_id: str) -> Response:
-        """Submit the same ciphertexts again as a new submission (a replay at the transport level)."""
-        self._admin(request)
-        original = self._find_submission(submission_id)
-        copy_id, case_id = str(uuid.uuid4()), str(uuid.uuid4())
-        with self._lock:
-            copy = {**original, "submissionId": copy_id, "caseId": case_id, "status": "submitted",
-                    "attachments": dict(original["attachments"])}
-            self.submissions[copy_id] = copy
-            tags = {"metadata": authentication_tag(copy["encryptedMetadata"]),
-                    "data": authentication_tag(copy["encryptedData"]),
-                    "attachments": {a: authentication_tag(j) for a, j in copy["attachments"].items()}}
-            self.case_events[case_id] = [self._event(copy, {events.SUBMIT: {"authenticationTags": tags}})]
-        return json_response({"submissionId": copy_id, "caseId": case_id}, 201)
-
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def _admin(self, request: Request) -> None:
-        if not hmac.compare_digest(request.headers.get("X-API-Key", ""), self.admin_key):
+        if not has_admin_key(request, self.admin_key):
             raise Failure(401, "unauthorized", "missing or wrong X-API-Key")
 
     def _find_destination(self, destination_id: str) -> dict:
-        destination = self.destinations.get(destination_id)
-        if destination is None:
-            raise Failure(404, "destination-not-found", f"no destination '{destination_id}'")
-        return destination
+        return found(self.destinations, destination_id, "destination")
 
     def _find_submission(self, submission_id: str) -> dict:
-        submission = self.submissions.get(submission_id)
-        if submission is None:
-            raise Failure(404, "submission-not-found", f"no submission '{submission_id}'")
-        return submission
+        return found(self.submissions, submission_id, "submission")
 
     def _subscribed(self, request: Request, submission_id: str) -> dict:
         client = self._client(request, "subscriber")
@@ -367,6 +170,26 @@ class Zustelldienst(ReplyEndpoints):
         if submission["destinationId"] not in client["destinations"] or submission["status"] != "submitted":
             raise Failure(404, "submission-not-found", "no such submission ready for pickup")
         return submission
+
+    def _take_attachment(self, item: dict, attachment_id: str, request: Request, kind: str) -> None:
+        """Keep an uploaded attachment (a compact JWE) of an announced, not yet submitted submission or reply."""
+        if attachment_id not in item["announced"] or item["status"] != "created":
+            raise Failure(422, "attachment-not-announced", f"the attachment was not announced or the {kind} "
+                                                           "is submitted already")
+        with self._lock:
+            item["attachments"][attachment_id] = request.get_data(as_text=True).strip()
+
+    def _seal(self, item: dict, request: Request, kind: str, subject: str, event: str) -> None:
+        """Submit an announced submission or reply: check it is complete, keep its JWEs, log the signed ``event``."""
+        body = body_of(request)
+        if item["status"] != "created":
+            raise Failure(409, f"{kind}-state-invalid", f"the {kind} is submitted already")
+        tags = sealed_tags(item["announced"], item["attachments"], body)
+        with self._lock:
+            item.update(encryptedMetadata=body["encryptedMetadata"], encryptedData=body.get("encryptedData"),
+                        status="submitted")
+            self.case_events[item["caseId"]].append(self._signed_event(subject, item["caseId"], {
+                event: {"authenticationTags": tags}}))
 
     def _event(self, submission: dict, payload: dict) -> str:
         return self._signed_event(f"submission:{submission['submissionId']}", submission["caseId"], payload)

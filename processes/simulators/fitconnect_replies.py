@@ -18,15 +18,14 @@ refuses the next N reply requests of subscribers with that status;
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 
 from werkzeug.wrappers import Request, Response
 
 from processes.fitconnect import events
-from processes.fitconnect.jose import JoseFailure, authentication_tag
-from processes.simulators.fitconnect_http import Failure, body_of, json_response, pad, page_of
+from processes.simulators.fitconnect_http import (Failure, announced_attachments, body_of, decoded_events, found,
+                                                   page_of)
+from processes.simulators.online_http import json_response
 
 
 class ReplyEndpoints:
@@ -36,9 +35,7 @@ class ReplyEndpoints:
         client = self._client(request, "subscriber")
         self._maybe_refuse()
         body = body_of(request)
-        case_id, announced = body.get("caseId"), body.get("announcedAttachments") or []
-        if not all(isinstance(a, str) for a in announced) or len(set(announced)) != len(announced):
-            raise Failure(400, "invalid-request", "announcedAttachments must be distinct UUIDs")
+        case_id, announced = body.get("caseId"), announced_attachments(body)
         submission = next((s for s in self.submissions.values() if s["caseId"] == case_id), None)
         if submission is None or submission["destinationId"] not in client["destinations"]:
             raise Failure(404, "case-not-found", f"no case '{case_id}' of the client's destinations")
@@ -56,37 +53,13 @@ class ReplyEndpoints:
                              201)
 
     def _upload_reply(self, request: Request, reply_id: str, attachment_id: str) -> Response:
-        reply = self._own_reply(request, reply_id)
-        if attachment_id not in reply["announced"] or reply["status"] != "created":
-            raise Failure(422, "attachment-not-announced", "the attachment was not announced or the reply is "
-                                                           "submitted already")
-        with self._lock:
-            reply["attachments"][attachment_id] = request.get_data(as_text=True).strip()
+        self._take_attachment(self._own_reply(request, reply_id), attachment_id, request, "reply")
         return Response(status=204)
 
     def _submit_reply(self, request: Request, reply_id: str) -> Response:
         reply = self._own_reply(request, reply_id)
         self._maybe_refuse()
-        body = body_of(request)
-        if reply["status"] != "created":
-            raise Failure(409, "reply-state-invalid", "the reply is submitted already")
-        missing = [a for a in reply["announced"] if a not in reply["attachments"]]
-        if missing:
-            raise Failure(422, "missing-attachments", f"announced attachments not uploaded: {', '.join(missing)}")
-        if not body.get("encryptedMetadata"):
-            raise Failure(422, "missing-metadata", "encryptedMetadata is required")
-        try:
-            tags = {"metadata": authentication_tag(body["encryptedMetadata"]),
-                    "attachments": {a: authentication_tag(j) for a, j in reply["attachments"].items()}}
-            if body.get("encryptedData"):
-                tags["data"] = authentication_tag(body["encryptedData"])
-        except JoseFailure as exc:
-            raise Failure(422, "invalid-jwe", str(exc)) from exc
-        with self._lock:
-            reply.update(encryptedMetadata=body["encryptedMetadata"], encryptedData=body.get("encryptedData"),
-                         status="submitted")
-            self.case_events[reply["caseId"]].append(self._signed_event(
-                f"reply:{reply_id}", reply["caseId"], {events.SUBMIT_REPLY: {"authenticationTags": tags}}))
+        self._seal(reply, request, "reply", f"reply:{reply_id}", events.SUBMIT_REPLY)
         return json_response({"replyId": reply_id, "caseId": reply["caseId"]})
 
     def _list_replies(self, request: Request) -> Response:
@@ -110,10 +83,8 @@ class ReplyEndpoints:
                               "encryptedData": reply["encryptedData"]})
 
     def _reply_attachment(self, request: Request, reply_id: str, attachment_id: str) -> Response:
-        reply = self._sent_reply(request, reply_id)
-        if attachment_id not in reply["attachments"]:
-            raise Failure(404, "attachment-not-found", f"no attachment '{attachment_id}'")
-        return Response(reply["attachments"][attachment_id], mimetype="application/jose")
+        return Response(found(self._sent_reply(request, reply_id)["attachments"], attachment_id, "attachment"),
+                        mimetype="application/jose")
 
     def _c_refuse_replies(self, request: Request) -> Response:
         self._admin(request)
@@ -125,10 +96,9 @@ class ReplyEndpoints:
     def _c_reply(self, request: Request, reply_id: str) -> Response:
         self._admin(request)
         reply = self._find_reply(reply_id)
-        decoded = [json.loads(base64.urlsafe_b64decode(pad(t.split(".")[1])))
-                   for t in self.case_events[reply["caseId"]]]
         return json_response({"status": reply["status"], "caseId": reply["caseId"],
-                              "events": [e for e in decoded if e.get("sub") == f"reply:{reply_id}"]})
+                              "events": [e for e in decoded_events(self.case_events[reply["caseId"]])
+                                         if e.get("sub") == f"reply:{reply_id}"]})
 
     def _maybe_refuse(self) -> None:
         with self._lock:
@@ -139,10 +109,7 @@ class ReplyEndpoints:
         raise Failure(status, "reply-refused", "the Zustelldienst does not take replies now (test hook)")
 
     def _find_reply(self, reply_id: str) -> dict:
-        reply = self.replies.get(reply_id)
-        if reply is None:
-            raise Failure(404, "reply-not-found", f"no reply '{reply_id}'")
-        return reply
+        return found(self.replies, reply_id, "reply")
 
     def _own_reply(self, request: Request, reply_id: str) -> dict:
         """A reply of one of the subscriber client's destinations."""

@@ -15,7 +15,6 @@ files refer to (``${…}``), never into the files.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import secrets
@@ -25,13 +24,14 @@ from pathlib import Path
 
 import requests
 import yaml
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from processes.fitconnect.jose import generate_private_key, public_jwk
 from processes.simulators.eid import EidBroker
 from processes.simulators.epay import PaymentPlatform
 from processes.simulators.fitconnect import Zustelldienst
 from processes.simulators.fitconnect_sender import OnlineService
+from processes.simulators.runner import check_binding, serve_in_thread
 
 LEIKA_BAUGENEHMIGUNG = "urn:de:fim:leika:leistung:99066025001000"
 LEIKA_GEBURT = "urn:de:fim:leika:leistung:99036004001000"
@@ -222,21 +222,13 @@ def start_online_simulators(host: str = "127.0.0.1", ports: dict[str, int] | Non
     Raises:
         ValueError: ``host`` is not a loopback address, or an unknown simulator is named in ``ports``.
     """
-    if not ipaddress.ip_address(host).is_loopback:
-        raise ValueError(f"simulators bind to loopback addresses only, not {host}")
-    unknown = set(ports or {}) - set(ONLINE_SIMULATORS)
-    if unknown:
-        raise ValueError(f"unknown simulator(s): {', '.join(sorted(unknown))} (known: {', '.join(ONLINE_SIMULATORS)})")
+    check_binding(host, ports, ONLINE_SIMULATORS)
     key = admin_key or secrets.token_urlsafe(24)
     online = OnlineSimulators(key, Zustelldienst(key, key_bits), EidBroker(key, pseudonym_secret, key_bits),
                               PaymentPlatform(key))
     try:
         for name, app in zip(ONLINE_SIMULATORS, (online.fitconnect, online.eid, online.epay)):
-            server = make_server(host, (ports or {}).get(name, 0), app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"simulator-{name}", daemon=True)
-            thread.start()
-            online.servers[name] = (server, thread)
+            online.servers[name] = serve_in_thread(app, host, (ports or {}).get(name, 0), name)
         online.fitconnect.base_url = online.url("fitconnect")
         online.eid.issuer = online.url("eid")
         online.epay.base_url = online.url("epay")
