@@ -24,7 +24,8 @@ from eakte.storage.base import (
     key_for,
 )
 from eakte.storage.filestore import FileStore
-from eakte.storage.s3store import S3Location, S3Store, build_http_client, parse_s3_url, s3_store_from_url
+from eakte.storage.s3location import S3Location, build_http_client, parse_s3_url
+from eakte.storage.s3store import S3Store, s3_store_from_url
 
 __all__ = [
     "CHUNK_SIZE",

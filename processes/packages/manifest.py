@@ -20,6 +20,11 @@ Example::
       "templates": {
         "bescheinigung.html": {"title": "Gewerbeanmeldung – Empfangsbestätigung", "doc_type": "Bescheid",
                                "sample": {"name": "Erika Mustermann"}}
+      },
+      "data": {
+        "nummer": {"label": "Registernummer"},
+        "gebuehr": {"label": "Gebühr", "format": "money"},
+        "art": {"label": "Art der Tätigkeit", "values": {"HG": "Haupterwerb", "NG": "Nebenerwerb"}}
       }
     }
 
@@ -28,6 +33,12 @@ An entry with ``system`` declares the operation completely (method, path,
 parameters, output mapping): an authority only configures where that system
 is (its address and credentials). An entry without ``system`` is an operation
 the authority configures in full in its connectors file.
+
+``data`` names case data in German where no form field does (answers of
+specialist systems, generated documents, intake data): an entry is a key (it
+names that key wherever it stands) or a dotted path (``meldedaten.*.name``;
+``*`` for the rows of a list), with its label, optionally ``format`` (money,
+duration) and ``values`` (the German words for codes the key holds).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from eakte.models.dokument import DOCUMENT_TYPES
+from engine.forms import DataLabel
 from engine.loader import ModelProblem
 from processes.packages.problems import json_pointer, problem
 
@@ -110,6 +122,16 @@ SCHEMA: dict[str, Any] = {
                                "sample": {"type": "object"}},
             },
         },
+        "data": {
+            "type": "object", "maxProperties": 1000,
+            "propertyNames": {"pattern": r"^([A-Za-z_][A-Za-z0-9_-]{0,99}|\*)(\.([A-Za-z_][A-Za-z0-9_-]{0,99}|\*)){0,19}$"},
+            "additionalProperties": {
+                "type": "object", "required": ["label"], "additionalProperties": False,
+                "properties": {"label": _TEXT, "format": {"enum": ["money", "duration"]},
+                               "values": {"type": "object", "maxProperties": 200,
+                                          "additionalProperties": _TEXT}},
+            },
+        },
     },
 }
 _VALIDATOR = Draft202012Validator(SCHEMA)
@@ -158,6 +180,7 @@ class Manifest:
     operations: dict[str, DeclaredOperation] = field(default_factory=dict)
     file_plan: dict | None = None
     templates: dict[str, TemplateInfo] = field(default_factory=dict)
+    data_labels: dict[str, DataLabel] = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
 
     def to_json(self) -> bytes:
@@ -203,7 +226,11 @@ def from_dict(raw: dict) -> Manifest:
         process=raw["process"], name=raw["name"], version=raw.get("version"), leika=raw.get("leika"),
         description=raw.get("description"), publisher=raw.get("publisher"),
         groups=tuple(group["name"] for group in raw.get("groups", ())), roles=tuple(raw.get("roles", ())),
-        operations=operations, file_plan=raw.get("file_plan"), templates=templates, raw=raw,
+        operations=operations, file_plan=raw.get("file_plan"), templates=templates,
+        data_labels={path: DataLabel(spec["label"], spec.get("format", "data"), None,
+                                     tuple((spec.get("values") or {}).items()))
+                     for path, spec in (raw.get("data") or {}).items()},
+        raw=raw,
     )
 
 

@@ -141,6 +141,13 @@ def test_a_substitute_completes_the_absent_colleagues_task_until_the_absence_end
     expect(page.get_by_text("Sie bearbeiten diese Aufgabe in Vertretung für Anna Alt.")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "vertretung-aufgabe")
+    page.get_by_label("Wiedervorlage am").fill((today + timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Wiedervorlage speichern").click()
+    expect(page.get_by_text("Wiedervorlage gespeichert.")).to_be_visible()
+    page.get_by_label("Neue Notiz").fill("Rückruf der Antragstellerin abwarten")
+    page.get_by_role("button", name="Notiz speichern").click()
+    expect(page.locator(".notes")).to_contain_text("vera in Vertretung für Anna Alt")
+    assert_accessible(page)
     page.get_by_role("button", name="Erledigen").click()
     expect(page.get_by_text("Aufgabe „Antrag prüfen“ erledigt.")).to_be_visible()
     page.go_back()  # the task page again, now done; from there to its file

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from web.ui.case_data_view import label, render_value
+from pathlib import Path
+
+from engine.forms import DataLabel
+from processes.packages.manifest import read_manifest
+from web.ui.case_data_view import CaseLabels, label, render_value
+
+BUNDLED = Path(__file__).resolve().parents[2] / "bpmn"
 
 
 def test_known_keys_get_german_labels_and_others_lose_their_underscores():
@@ -88,4 +94,25 @@ def test_codes_of_the_product_read_as_german_words():
     assert render_value({"channel": "paper"}) == ('<dl class="data nested"><dt>Eingangskanal</dt>'
                                                   '<dd>Papier (Post)</dd></dl>')
     assert render_value({"status": "received"}) == '<dl class="data nested"><dt>Status</dt><dd>eingegangen</dd></dl>'
-    assert label("registered_since") == "Gemeldet seit" and label("meldedaten_mutter") == "Meldedaten der Mutter"
+
+
+def test_the_bundled_procedures_name_their_own_keys_in_their_manifests():
+    birth = read_manifest((BUNDLED / "geburt" / "manifest.json").read_bytes())[0]
+    labels = CaseLabels({}, birth.data_labels)
+
+    assert label("registered_since", labels, "meldedaten_mutter.registered_since") == "Gemeldet seit"
+    assert label("meldedaten_mutter", labels, "meldedaten_mutter") == "Meldedaten der Mutter"
+    assert label("registered_since") == "registered since"  # not a key of the platform
+
+
+def test_form_labels_win_over_the_manifest_which_names_a_path_before_a_key():
+    labels = CaseLabels({"antrag.name": DataLabel("Name laut Formular", "textfield")},
+                        {"name": DataLabel("Name laut Paket", "data"), "kind.name": DataLabel("Name des Kindes", "data"),
+                         "status": DataLabel("Bearbeitungsstand", "data", None, (("neu", "neu eingegangen"),))})
+
+    assert label("name", labels, "antrag.name") == "Name laut Formular"
+    assert label("name", labels, "kind.name") == "Name des Kindes"
+    assert label("name", labels, "mutter.name") == "Name laut Paket"
+    assert label("postal_code", labels, "mutter.postal_code") == "Postleitzahl"
+    assert render_value("neu", labels, "status") == "neu eingegangen"
+    assert set(labels) == {"antrag.name", "name", "kind.name", "status"} and len(labels) == 4

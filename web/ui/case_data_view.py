@@ -3,9 +3,9 @@
 Case data comes from start forms and task forms, from intake (XBau, portal)
 and from specialist systems, so its keys are technical names. A key is named
 by the label of the form field that binds it (``engine.forms.data_labels`` over
-every form of the case's definition), else by a German label known for the
-bundled procedures and their specialist systems, else by the key with spaces
-for underscores. Values are formatted for the field's kind (money with €,
+every form of the case's definition), else by the package manifest's ``data``
+section (by path, then by key), else by a German label of the platform's own
+keys (intake, delivery, fees), else by the key with spaces for underscores. Values are formatted for the field's kind (money with €,
 durations in words "30 Tage", dates as TT.MM.JJJJ, ja/nein) with line breaks
 kept; ids, hashes and links to documents belong to the document details and
 are left out. Everything is escaped.
@@ -14,7 +14,7 @@ are left out. Everything is escaped.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from markupsafe import Markup, escape
 
@@ -24,47 +24,31 @@ from web.ui.forms.display import format_html
 
 LABELS = {
     "abrufbar_bis": "Abrufbar bis", "address": "Anschrift", "aktenzeichen": "Aktenzeichen", "anlagen": "Anlagen",
-    "antragsteller": "Antragsteller/in", "area_m2": "Fläche (m²)", "art": "Art",
-    "aufbewahrung_bis": "Aufbewahrung bis", "bebauungsplan": "Bebauungsplan", "begruendung": "Begründung",
-    "behoerde": "Behörde", "bereitgestellt_am": "Bereitgestellt am", "bescheid": "Bescheid",
-    "beteiligungsfrist": "Beteiligungsfrist", "building_type": "Gebäudeart", "channel": "Eingangskanal",
-    "city": "Ort", "datum": "Datum", "description": "Beschreibung", "eingang": "Eingang",
-    "eingangsbestaetigung": "Eingangsbestätigung", "birth_date": "Geburtsdatum", "birth_place": "Geburtsort",
+    "antragsteller": "Antragsteller/in", "art": "Art", "aufbewahrung_bis": "Aufbewahrung bis",
+    "bebauungsplan": "Bebauungsplan", "begruendung": "Begründung", "behoerde": "Behörde",
+    "bereitgestellt_am": "Bereitgestellt am", "bescheid": "Bescheid", "beteiligungsfrist": "Beteiligungsfrist",
+    "building_type": "Gebäudeart", "channel": "Eingangskanal", "city": "Ort", "datum": "Datum",
+    "description": "Beschreibung", "eingang": "Eingang", "birth_date": "Geburtsdatum", "birth_place": "Geburtsort",
     "birth_time": "Uhrzeit der Geburt", "given_names": "Vornamen", "family_name": "Familienname", "sex": "Geschlecht",
     "email": "E-Mail", "entscheidung": "Entscheidung", "ergebnis": "Ergebnis", "fachbehoerden": "Fachbehörden",
-    "fiktion": "Zustimmung durch Schweigen", "filename": "Dateiname", "flur": "Flur", "flurstueck": "Flurstück",
-    "found": "gefunden", "frist": "Frist", "frist_bis": "Frist bis", "frist_tage": "Frist (Tage)",
-    "gebaeudeart": "Gebäudeart", "gebuehr": "Gebühr", "gemarkung": "Gemarkung", "geschlossen_am": "Geschlossen am",
-    "gfz": "Geschossflächenzahl (GFZ)", "grundstueck": "Grundstück", "grz": "Grundflächenzahl (GRZ)",
-    "house_number": "Hausnummer", "in_force_since": "In Kraft seit", "kind": "Art", "land_use": "Nutzung",
-    "max_storeys": "Höchstzahl der Vollgeschosse", "measures": "Maßnahmen", "municipality": "Gemeinde",
-    "name": "Name", "owner": "Eigentümer/in", "owner_type": "Art der Eigentümerschaft",
-    "parcel_id": "Flurstückskennzeichen", "personen": "Personen", "phone": "Telefon", "plan_name": "Planname",
-    "plan_number": "Plannummer", "planning_area": "Planungsrechtliche Lage", "postal_code": "Postleitzahl",
-    "receipt_number": "Eingangsnummer", "register": "Register", "registernummer": "Registernummer",
-    "rohbausumme": "Rohbausumme", "rolle": "Rolle", "status": "Status", "standesamt": "Standesamt",
-    "stellungnahme": "Stellungnahme", "stellungnahmen": "Stellungnahmen", "street": "Straße",
-    "tarifstelle": "Tarifstelle", "title": "Titel", "type": "Typ", "version": "Version",
+    "filename": "Dateiname", "flur": "Flur", "flurstueck": "Flurstück", "found": "gefunden", "frist": "Frist",
+    "frist_bis": "Frist bis", "frist_tage": "Frist (Tage)", "gebaeudeart": "Gebäudeart", "gebuehr": "Gebühr",
+    "gemarkung": "Gemarkung", "geschlossen_am": "Geschlossen am", "grundstueck": "Grundstück", "kind": "Art",
+    "measures": "Maßnahmen", "municipality": "Gemeinde", "name": "Name", "owner": "Eigentümer/in",
+    "personen": "Personen", "phone": "Telefon", "postal_code": "Postleitzahl", "register": "Register",
+    "registernummer": "Registernummer", "rohbausumme": "Rohbausumme", "rolle": "Rolle", "status": "Status",
+    "standesamt": "Standesamt", "street": "Straße", "title": "Titel", "type": "Typ", "version": "Version",
     "vollstaendig": "Vollständig", "vorhaben": "Vorhaben", "weitere_grundstuecke": "Weitere Grundstücke",
-    "zda": "zdA", "zone_label": "Gebietsbezeichnung", "zone_type": "Gebietsart", "zustellung": "Zustellung",
-    "zustellungen": "Zustellungen", "beurkundet_am": "Beurkundet am", "beurkundung": "Beurkundung",
-    "titel": "Titel", "vorlage": "Vorlage", "bescheid_dokument": "Bescheid (Dokument)",
-    "gebuehrenfestsetzung": "Gebührenfestsetzung", "gebuehrenbescheid": "Gebührenbescheid",
-    "betrag": "Betrag", "zweck": "Zweck", "nachforderungsschreiben": "Nachforderungsschreiben",
-    "ruecknahmebescheid": "Rücknahmebescheid", "einstellung": "Einstellung",
-    "terminbestaetigung": "Terminbestätigung", "uhrzeit": "Uhrzeit", "trauort": "Trauort",
-    "ehename": "Ehename", "eheschliessung_am": "Eheschließung am",
-    "kassenzeichen": "Kassenzeichen", "entschieden_von": "Entschieden von", "meldedaten_mutter": "Meldedaten der Mutter",
-    "meldedaten_vater": "Meldedaten des Vaters", "message": "Meldung", "nationality": "Staatsangehörigkeit",
-    "registered_since": "Gemeldet seit", "registration": "Wohnung", "mitteilung_meldebehoerde":
-    "Mitteilung an die Meldebehörde", "mitteilung_statistik": "Mitteilung an das Statistische Amt",
-    "received_at": "Eingegangen am", "registry_office": "Standesamt", "urkunde": "Urkunde", "termin": "Termin",
-    "beginn": "Beginn", "nachforderung": "Nachforderung", "nachreichung": "Nachreichung", "dokumente": "Dokumente",
-    "betreff": "Betreff", "typ": "Art", "dateiname": "Dateiname", "eingangskanal": "Eingangskanal",
+    "zda": "zdA", "zustellung": "Zustellung", "zustellungen": "Zustellungen", "beurkundet_am": "Beurkundet am",
+    "titel": "Titel", "vorlage": "Vorlage", "betrag": "Betrag", "zweck": "Zweck", "uhrzeit": "Uhrzeit",
+    "kassenzeichen": "Kassenzeichen", "message": "Meldung", "received_at": "Eingegangen am", "termin": "Termin",
+    "beginn": "Beginn", "nachforderung": "Nachforderung", "dokumente": "Dokumente", "betreff": "Betreff",
+    "typ": "Art", "dateiname": "Dateiname",
 }
-"""German labels of the keys that the bundled procedures and their specialist systems use."""
+"""German labels of the platform's own keys: intake (XBau, portal), persons and addresses, delivery, fees, the
+file. A procedure names its other keys in its manifest (``data``)."""
 
-VALUE_LABELS = {"channel": CHANNEL_LABELS, "eingangskanal": CHANNEL_LABELS,
+VALUE_LABELS = {"channel": CHANNEL_LABELS,
                 "status": {"received": "eingegangen", "missing": "fehlt", "requested": "nachgefordert"}}
 """German words for the values of keys that hold one of a few codes (where no form offers them as options)."""
 
@@ -74,6 +58,26 @@ MONEY_KEYS = {"gebuehr", "rohbausumme", "betrag"}
 _HIDDEN_KEYS = {"id", "sha256", "content_hash", "message_id", "service_reference", "link", "links", "token"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _HASH = re.compile(r"^[0-9a-f]{40,}$", re.I)
+
+
+class CaseLabels(Mapping):
+    """Labels by data path: a form field's for its path, else the manifest's for the path or for its last key."""
+
+    def __init__(self, form_labels: Mapping[str, DataLabel], manifest_labels: Mapping[str, DataLabel]) -> None:
+        self._forms = form_labels
+        self._manifest = manifest_labels
+
+    def __getitem__(self, path: str) -> DataLabel:
+        found = self._forms.get(path) or self._manifest.get(path) or self._manifest.get(path.rsplit(".", 1)[-1])
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._manifest, **self._forms})
+
+    def __len__(self) -> int:
+        return len({**self._manifest, **self._forms})
 
 
 def label(key: str, labels: Mapping[str, DataLabel] | None = None, path: str | None = None) -> str:

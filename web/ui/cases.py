@@ -11,6 +11,7 @@ from eakte import audit, zustellung
 from eakte.errors import FileClosed, NotDeliverable
 from engine.forms import data_labels, forms_of_definition
 from processes import casefile, casework
+from processes.packages.store import package_of
 from processes.payment.rules import euro
 from web.api.delivery import public_download_url
 from web.database import get_session
@@ -81,8 +82,7 @@ def case_page(case_id: str, errors: dict[str, str] | None = None, status: int = 
     shown = _forms_shown(case, user, file, deliverable)
     return render_template(
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
-        case_data=case_data_view.render_case_data(
-            case.data, data_labels(forms_of_definition(engine_context().forms, case.definition))),
+        case_data=case_data_view.render_case_data(case.data, _case_labels(case)),
         open_tasks=casework.open_tasks_of(db, case), total=total, page=page, per_page=per_page,
         awaited=awaited_post(engine_context(), case), fees=payable_fees(db, case), euro=euro,
         timeline=[(event, steps.event_title(event.kind, event.data or {}, names)) for event in events],
@@ -98,6 +98,13 @@ def case_page(case_id: str, errors: dict[str, str] | None = None, status: int = 
         delivery_values=delivery_values or {}, default_ttl_days=zustellung.DEFAULT_TTL_DAYS,
         max_ttl_days=zustellung.MAX_TTL_DAYS, max_recipient_length=zustellung.MAX_RECIPIENT_LENGTH, delivered=delivered,
     ), status
+
+
+def _case_labels(case) -> case_data_view.CaseLabels:
+    """Return the labels of the case's data: its definition's form fields, then its manifest's ``data``."""
+    manifest = package_of(case.definition).manifest
+    return case_data_view.CaseLabels(data_labels(forms_of_definition(engine_context().forms, case.definition)),
+                                     manifest.data_labels if manifest else {})
 
 
 def _forms_shown(case, user, file, deliverable) -> set[str]:

@@ -16,6 +16,7 @@ from eakte import audit
 from engine import task_rules
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.models import Case, ProcessDefinition, User, UserTask
+from engine.substitutions import on_behalf_data
 from processes import casework
 from web.ui.steps import element_names
 
@@ -23,14 +24,18 @@ MAX_NOTE_LENGTH = 4000
 GROUP_LENGTH = UserTask.__table__.c.candidate_group.type.length
 
 
-def add_note(session: Session, user: User, case: Case, text: str, task: UserTask | None = None) -> None:
-    """Write a note into the case's history (notes are never changed or deleted)."""
+def add_note(session: Session, user: User, case: Case, text: str, task: UserTask | None = None,
+             on_behalf_of: User | None = None) -> None:
+    """Write a note into the case's history (notes are never changed or deleted).
+
+    ``on_behalf_of``: the absent colleague whose task the user works in Vertretung (recorded with the note).
+    """
     text = text.strip()
     if not text:
         raise InvalidData("a note must not be empty", {"fields": {"notiz": ["Bitte einen Text eingeben."]}})
     if len(text) > MAX_NOTE_LENGTH:
         raise InvalidData("note too long", {"fields": {"notiz": [f"Höchstens {MAX_NOTE_LENGTH} Zeichen."]}})
-    data = {"text": text}
+    data = {"text": text, **on_behalf_data(on_behalf_of)}
     if task is not None:
         data |= {"task_id": task.id, "name": task.name}
     casework.record_case_event(session, case, "note.added", user.username, data)
@@ -42,17 +47,27 @@ def notes_of(session: Session, case: Case, limit: int = 200) -> list:
     return [e for e in reversed(events) if e.kind == "note.added"][:limit]
 
 
-def set_follow_up(session: Session, user: User, task: UserTask, follow_up_at: datetime | None) -> None:
-    """Set or clear the follow-up date (*Wiedervorlage*) of an open task."""
+def may_set_follow_up(user: User, task: UserTask, on_behalf_of: User | None = None) -> bool:
+    """Tell whether the user may set the task's follow-up date: an open task of their group, their own, one
+    they work in Vertretung for its assignee, or any as a supervisor."""
+    return task.status == "open" and (
+        task.assignee_id in (None, user.id) or user.has_role("supervisor")
+        or (on_behalf_of is not None and task.assignee_id == on_behalf_of.id))
+
+
+def set_follow_up(session: Session, user: User, task: UserTask, follow_up_at: datetime | None,
+                  on_behalf_of: User | None = None) -> None:
+    """Set or clear the follow-up date (*Wiedervorlage*) of an open task (recorded in Vertretung if so)."""
     if task.status != "open":
         raise Conflict(f"task '{task.name}' is already {task.status}")
-    if task.assignee_id not in (None, user.id) and not user.has_role("supervisor"):
-        raise Forbidden("only the assignee or a supervisor may set a follow-up date")
+    if not may_set_follow_up(user, task, on_behalf_of):
+        raise Forbidden("only the assignee, a substitute or a supervisor may set a follow-up date")
     task.follow_up_at = follow_up_at
     case = session.get(Case, task.case_id)
     casework.record_case_event(
         session, case, "task.follow_up_set", user.username,
-        {"task_id": task.id, "name": task.name, "follow_up_at": follow_up_at.isoformat() if follow_up_at else None},
+        {"task_id": task.id, "name": task.name, "follow_up_at": follow_up_at.isoformat() if follow_up_at else None,
+         **on_behalf_data(on_behalf_of)},
     )
     session.flush()
 

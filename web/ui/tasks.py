@@ -103,7 +103,8 @@ def follow_up(task_id):
         moment = datetime.combine(date.fromisoformat(raw), time(7, 0), tzinfo=timezone.utc) if raw else None
     except ValueError:
         return _page(task_id, form_errors={"wiedervorlage": ["Bitte ein gültiges Datum eingeben."]}, status=422)
-    services.set_follow_up(db, user, casework.get_task(db, user, task_id), moment)
+    task = casework.get_task(db, user, task_id)
+    services.set_follow_up(db, user, task, moment, vertretung.absent_for_task(db, user, task, engine_context().clock()))
     flash("Wiedervorlage gespeichert." if moment else "Wiedervorlage entfernt.")
     return redirect(url_for(".show", task_id=task_id))
 
@@ -115,7 +116,8 @@ def note(task_id):
     db, user = get_session(), ui_user()
     task = casework.get_task(db, user, task_id)
     try:
-        services.add_note(db, user, casework.get_case(db, user, task.case_id), request.form.get("notiz", ""), task)
+        services.add_note(db, user, casework.get_case(db, user, task.case_id), request.form.get("notiz", ""), task,
+                          vertretung.absent_for_task(db, user, task, engine_context().clock()))
     except InvalidData as exc:
         return _page(task_id, form_errors=exc.details.get("fields", {}), status=422)
     flash("Notiz gespeichert.")
@@ -212,7 +214,7 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
         widgets, unplaced = build_widgets(form, shown_tree, form_errors, focus)
     file = documents.case_file(db, user, case)
     assignees = handover.eligible_assignees(db, user, task) if _may_hand_over(task, user) else None
-    shown = _fields_shown(task, user, file, bool(assignees and (assignees.members or assignees.others)))
+    shown = _fields_shown(task, user, file, bool(assignees and (assignees.members or assignees.others)), on_behalf)
     general_errors = [m for k, msgs in unplaced.items() if k not in shown for m in msgs]
     return render_template(
         "ui/task.html", title=task.name, task=task, case=case, form=form, widgets=widgets,
@@ -225,7 +227,7 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
         direction_labels=documents.DIRECTION_LABELS, procedure_name=case.definition.name or case.definition.key,
         document_type_options=[(t, t) for t in DOCUMENT_TYPES], upload=upload_values or {},
         handover_values=handover_values or {}, general_error_items=[(None, m) for m in general_errors],
-        on_behalf=on_behalf,
+        on_behalf=on_behalf, may_set_follow_up=services.may_set_follow_up(user, task, on_behalf),
     ), status
 
 
@@ -239,11 +241,11 @@ def _may_hand_over(task, user) -> bool:
         task.candidate_group is None or task.candidate_group in (user.groups or ())))
 
 
-def _fields_shown(task, user, file, hands_over: bool) -> set[str]:
+def _fields_shown(task, user, file, hands_over: bool, on_behalf) -> set[str]:
     """Return the names of the other inputs task.html renders (errors of all others are listed at the top)."""
     if task.status != "open":
         return set()
-    shown = {"notiz", "wiedervorlage"}
+    shown = {"notiz"} | ({"wiedervorlage"} if services.may_set_follow_up(user, task, on_behalf) else set())
     if hands_over:
         shown.add("kollege")
     if user.has_role("supervisor"):

@@ -7,6 +7,7 @@ import io
 import pikepdf
 
 from tests.eakte.test_rendering import flat_text
+from tests.web.ui_helpers import login, ui_user
 from tests.processes.packages.helpers import (
     drain, package_files, process_key, upload, with_manifest, zipped,
 )
@@ -40,14 +41,15 @@ def test_a_zip_of_the_package_folder_deploys_like_its_files(client, authority):
 
 def test_an_invalid_package_is_refused_with_every_problem_named(client, authority):
     modeller = authority.user("mia", roles=("modeller",))
-    files = with_manifest(package_files(), leika="123", roles=["chef"], colour="blau")
+    files = with_manifest(package_files(), leika="123", roles=["chef"], colour="blau",
+                          data={"inhaber": {"format": "money"}, "a..b": {"label": "Leer"}})
     files["bestaetigung.html"] = b"{% extends 'base.html' %}\n{% block content %}\n{% if %}\n{% endblock %}"
     files["gewerbe.bpmn"] = files["gewerbe.bpmn"].replace(b'sourceRef="pruefen"', b'sourceRef="nirgends"')
     answer = upload(client, modeller, files)
     assert answer.status_code == 422
     problems = answer.json["errors"]
     pointers = {p.get("pointer") for p in problems if p["file"] == "manifest.json"}
-    assert {"/", "/leika", "/roles/0"} <= pointers, problems
+    assert {"/", "/leika", "/roles/0", "/data", "/data/inhaber"} <= pointers, problems
     [template] = [p for p in problems if p["file"] == "bestaetigung.html"]
     assert template["line"] == 3 and "syntax" in template["message"]
     assert any(p["file"] == "gewerbe.bpmn" and p["element_id"] == "f2" for p in problems), problems
@@ -101,3 +103,26 @@ def test_a_case_makes_the_document_from_the_package_template(client, app, author
             assert xmp.get("pdfaid:part") == "2" and xmp.get("dc:title") == "Empfangsbestätigung"
     text = flat_text(content.data)
     assert "Erika <Mustermann>" in text and "„Imbiss“ ist eingegangen" in text and "01.04.2026" in text
+
+
+def test_the_case_page_names_data_as_the_manifest_says(client, app, authority, session_factory):
+    modeller = authority.user("mia", roles=("modeller",))
+    files = package_files()
+    assert upload(client, modeller, files).status_code == 201
+    ui_user(session_factory, authority, "berta", groups=("Gewerbeamt",))
+    clerk = authority.user("anna", groups=("Gewerbeamt",))
+    started = client.post("/api/v1/cases", headers=clerk.headers, json={
+        "process_key": process_key(files), "subject": "Imbiss am Markt",
+        "data": {"inhaber": "Erika Mustermann", "taetigkeit": "Imbiss", "art": "NG", "gebuehr": 26,
+                 "nachweis": {"art": "HG", "inhaber": "Hans Muster"}}})
+    assert started.status_code == 201, started.json
+    browser = app.test_client()
+    login(browser, authority, "berta")
+    page = browser.get(f"/ui/akten/{started.json['id']}").get_data(as_text=True)
+    data = page[page.index('<dl class="data">'):]
+    data = data[:data.index("</section>")] if "</section>" in data else data
+    assert "<dt>Inhaber/in</dt><dd>Erika Mustermann</dd>" in data  # by key
+    assert "<dt>Angezeigte Tätigkeit</dt><dd>Imbiss</dd>" in data
+    assert "<dt>Erwerbsart</dt><dd>Nebenerwerb</dd>" in data  # a code by its German word
+    assert "<dt>Gebühr</dt><dd>26,00 €</dd>" in data
+    assert "<dt>Erwerbsart</dt><dd>Haupterwerb</dd>" in data and "<dt>Inhaber/in</dt><dd>Hans Muster</dd>" in data
