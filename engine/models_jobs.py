@@ -30,9 +30,11 @@ An ``outbox`` job carries out an effect of a step that was already taken (a
 message to send) and runs even after its case ended. So does an ``event`` job
 (a message or signal the case threw, routed to other cases, engine/routing.py)
 and a ``call`` job (a child case ended: its calling case continues,
-engine/calls.py).
+engine/calls.py). A ``background`` job that names a case does work for it
+that is no step of its process (e.g. sending its notices to the applicant
+through another system) and runs after the case ended too.
 """
-AFTER_END_KINDS = ("outbox", "event")
+AFTER_END_KINDS = ("outbox", "event", "background")
 """Jobs that still run after their case ended (see above)."""
 
 

@@ -100,7 +100,7 @@ class CaseCall:
 
 @dataclass(frozen=True)
 class BackgroundCall:
-    """What a background operation works with: the session factory, the engine context, its job.
+    """What a background operation works with: the session factory, the engine context, its job (and its case).
 
     The operation opens its own transactions (one per item it handles, so one
     bad item does not undo the others) and may return an effect: a callable
@@ -113,6 +113,7 @@ class BackgroundCall:
     authority_id: str | None
     params: dict
     job_id: str
+    case_id: str | None = None
 
 
 class CaseOperation:

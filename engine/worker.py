@@ -308,7 +308,8 @@ def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
 def _prepare_background(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     """Run a background operation (it commits its own items); its returned effect finishes with the job."""
     handler = worker.ctx.registry.background(job.payload["operation"])
-    call = BackgroundCall(worker.factory, worker.ctx, job.authority_id, job.payload.get("params", {}), job.id)
+    call = BackgroundCall(worker.factory, worker.ctx, job.authority_id, job.payload.get("params", {}), job.id,
+                          job.case_id)
     effect = handler(call)
     return effect if effect is not None else (lambda session: None)
 

@@ -68,7 +68,8 @@ def build_context(
     """
     registry, forms = ServiceRegistry(), FormRegistry()
     online = online if online is not None else OnlineServices.from_env()
-    steps = CaseFileSteps(store, sealer, public_base_url, online.payments) if store is not None else None
+    steps = (CaseFileSteps(store, sealer, public_base_url, online.payments, online.fitconnect)
+             if store is not None else None)
     register_all(registry, steps)
     if store is not None:
         register_online(registry, store, online)

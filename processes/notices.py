@@ -19,6 +19,8 @@ from eakte.zustellung import file_notice, make_available
 from engine import jobs
 from engine.models import Authority
 from engine.registry import CaseCall
+from processes.fitconnect.config import FitConnectConfig
+from processes.fitconnect.replies import queue_reply
 from processes.payment.config import PaymentConfig
 from processes.payment.fees import register_fee
 from processes.payment.models import PaymentRequest
@@ -30,11 +32,13 @@ class CaseFileSteps:
     """Notices, delivery and closing, bound to the document store and the authority's seal."""
 
     def __init__(self, store: Callable[[], DocumentStore], sealer: Callable[[], Sealer | None],
-                 public_base_url: str = "http://127.0.0.1:5000", payments: PaymentConfig | None = None):
+                 public_base_url: str = "http://127.0.0.1:5000", payments: PaymentConfig | None = None,
+                 fitconnect: FitConnectConfig | None = None):
         self._store = store
         self._sealer = sealer
         self._public_base_url = public_base_url.rstrip("/")
         self._payments = payments or PaymentConfig()
+        self._fitconnect = fitconnect or FitConnectConfig()
 
     def fee(self, call: CaseCall, *, amount_cents: int, purpose: str) -> PaymentRequest:
         """Set a fee of the calling case under a new Kassenzeichen (the fee notice names it)."""
@@ -61,12 +65,16 @@ class CaseFileSteps:
 
     def deliver(self, call: CaseCall, dokument_ids: list, empfaenger: str, ttl_days: int = 10,
                 bezeichnung: str = "Ihr Bescheid") -> dict:
-        """Make notices available for download and send the links to the applicant's mailbox.
+        """Make notices available for download and send them to the applicant the way the applicant chose.
 
-        The links carry secret tokens: they go only into an outbox job (sent by
-        the worker through the ``postfach.senden`` operation, then erased), never
-        into the case data or the audit log. What the case keeps is the proof:
-        which delivery, when it was made available.
+        Every notice is made available for download (the applicant portal lists
+        it). A case that came in through FIT-Connect with the ``fitConnect``
+        reply channel gets its notices as an encrypted reply through FIT-Connect
+        (processes/fitconnect/replies.py); every other case gets the links in its
+        mailbox. The links carry secret tokens: they go only into an outbox job
+        (sent by the worker through the ``postfach.senden`` operation, then
+        erased), never into the case data or the audit log. What the case keeps
+        is the proof: which delivery, when it was made available, which reply.
         """
         deliveries, links = [], []
         for dokument_id in dokument_ids:
@@ -76,6 +84,11 @@ class CaseFileSteps:
             deliveries.append({"zustellung_id": zustellung.id, "dokument_id": dokument_id,
                                "bereitgestellt_am": call.now.isoformat(), "abrufbar_bis": zustellung.expires_at.isoformat()})
             links.append(f"{self._public_base_url}/api/v1/delivery/{token}/content")
+        authority = call.session.get(Authority, call.case.authority_id)
+        if authority.slug in self._fitconnect.authorities:
+            reply = queue_reply(call.session, call.case, dokument_ids, now=call.now, actor=SYSTEM_ACTOR)
+            if reply is not None:
+                return {"zustellungen": deliveries, "kanal": "fitconnect"}
         jobs.enqueue(
             call.session, "outbox", now=call.now, case_id=call.case.id, authority_id=call.case.authority_id,
             payload={"operation": "postfach.senden", "params": {
@@ -85,7 +98,7 @@ class CaseFileSteps:
                          "Tag nach dem Abruf als bekannt gegeben (§ 41 Abs. 2a VwVfG)."),
             }},
         )
-        return {"zustellungen": deliveries}
+        return {"zustellungen": deliveries, "kanal": "postfach"}
 
     def close_file(self, call: CaseCall) -> dict:
         """Close the case's file (zdA) as the procedure's last step."""

@@ -12,7 +12,7 @@ from typing import Callable
 
 from eakte.storage import DocumentStore
 from engine.registry import ServiceRegistry
-from processes.fitconnect import polling
+from processes.fitconnect import polling, reply_sender
 from processes.fitconnect.config import FitConnectConfig
 from processes.payment import settlement
 from processes.payment.config import PaymentConfig
@@ -32,6 +32,7 @@ class OnlineServices:
 
 
 def register(registry: ServiceRegistry, store: Callable[[], DocumentStore], online: OnlineServices) -> None:
-    """Register the background operations: FIT-Connect polling and the query of started payments."""
+    """Register the background operations: FIT-Connect polling and replies, the query of started payments."""
     polling.register(registry, store, online.fitconnect)
+    reply_sender.register(registry, store, online.fitconnect)
     settlement.register(registry, store, online.payments)

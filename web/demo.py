@@ -28,9 +28,7 @@ from engine.db import make_engine, make_session_factory, utcnow
 from engine.worker import Worker
 from processes.demo import DEMO_PASSWORD, seed
 from processes.demo_applicants import seed_applicants
-from processes.fitconnect.config import ENV_VAR as FITCONNECT_ENV
 from processes.fitconnect.polling import schedule_polling
-from processes.payment.config import ENV_VAR as PAYMENT_ENV
 from processes.simulators.eid import PERSONS
 from processes.simulators.online import start_online_simulators
 from processes.simulators.runner import API_KEY_ENV, start_simulators
@@ -57,33 +55,20 @@ def run_demo(settings: dict, instance_dir: Path, host: str, port: int, echo) -> 
         os.environ["AKTENFLUSS_CONNECTORS_FILE"] = str(connectors)
         os.environ[API_KEY_ENV] = simulators.api_key
         echo("Zustellpunkte (FIT-Connect), Schlüssel und Zahlungskonten werden eingerichtet …")
-        destinations, portal_secret = _online_services(online, instance_dir, host, port)
-        settings = {**settings, "PORTAL_OIDC_ISSUER": online.url("eid"), "PORTAL_OIDC_CLIENT_ID": PORTAL_CLIENT_ID,
-                    "PORTAL_OIDC_CLIENT_SECRET": portal_secret}
+        # 4096-bit keys as in production; the files and secrets reach the web and worker through the environment
+        setup = online.set_up(DEMO_AUTHORITIES, instance_dir, f"http://{host}:{port}",
+                              portal_client_id=PORTAL_CLIENT_ID, key_bits=4096)
+        os.environ.update(setup.settings_env())
+        settings = {**settings, "PORTAL_OIDC_ISSUER": setup.portal_issuer, "PORTAL_OIDC_CLIENT_ID": PORTAL_CLIENT_ID,
+                    "PORTAL_OIDC_CLIENT_SECRET": setup.portal_client_secret}
         ctx, store, services = services_from_settings(settings)
         sessions = make_session_factory(make_engine(settings["DATABASE_URL"]))
         worker = Worker(sessions, ctx, backoff=jobs.Backoff(base_seconds=2.0, cap_seconds=30.0))
         echo("Demodaten werden angelegt …")
         logins = seed(sessions, ctx, store, drain=lambda: _drain(worker))
         schedule_polling(sessions, services.fitconnect, utcnow())
-        seed_applicants(sessions, ctx, online, destinations["schwerin"], drain=lambda: _drain(worker))
+        seed_applicants(sessions, ctx, online, setup.destinations["schwerin"].destination_id, drain=lambda: _drain(worker))
         _serve(settings, worker, host, port, echo, logins, simulators, online)
-
-
-def _online_services(online, instance_dir: Path, host: str, port: int) -> tuple[dict[str, str], str]:
-    """Destinations (with 4096-bit keys) and merchant accounts of the demo authorities, their files, the portal."""
-    destinations, merchants = [], []
-    for slug, prefix in DEMO_AUTHORITIES.items():
-        destinations.append(online.add_destination(
-            slug, ["baugenehmigung", "geburt", "eheschliessung"], instance_dir / "fitconnect-keys",
-            callback_url=f"http://{host}:{port}/api/v1/fitconnect/callbacks/{slug}", key_bits=4096))
-        merchants.append(online.add_merchant(slug, prefix))
-    files, env = online.write_configs(instance_dir, destinations, merchants)
-    os.environ.update(env)
-    os.environ[FITCONNECT_ENV], os.environ[PAYMENT_ENV] = str(files["fitconnect"]), str(files["payment"])
-    portal_secret = secrets.token_urlsafe(24)
-    online.register_portal(PORTAL_CLIENT_ID, portal_secret, [f"http://{host}:{port}/buerger/anmelden/rueckkehr"])
-    return {d.slug: d.destination_id for d in destinations}, portal_secret
 
 
 def _pseudonym_secret(instance_dir: Path) -> str:

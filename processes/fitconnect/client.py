@@ -1,4 +1,4 @@
-"""The Submission API as a subscriber uses it: token, list, fetch, event log, events.
+"""The Submission API as a subscriber uses it: token, list, fetch, event log, events, replies.
 
 Every call is a plain HTTP request (requests) with the OAuth 2 access token of
 the client-credentials grant. A token is fetched per poll run and kept only
@@ -24,7 +24,11 @@ class FitConnectUnavailable(Exception):
 
 
 class SubmissionGone(Exception):
-    """The submission (or an attachment) is no longer there for us (404): someone else decided it."""
+    """The submission (or an attachment, or a reply) is no longer there for us (404)."""
+
+
+class ReplyRefused(Exception):
+    """The Zustelldienst refused a reply (a 4xx answer); the message names its reason."""
 
 
 @dataclass
@@ -61,7 +65,7 @@ class SubmissionApi:
             items = page.get("submissions") or []
             listed += [item for item in items if isinstance(item, dict) and item.get("submissionId")]
             offset += len(items)
-            if not items or offset >= int(page.get("totalCount") or 0):
+            if not items or offset >= _total(page):
                 return listed
 
     def submission(self, submission_id: str) -> dict:
@@ -76,9 +80,15 @@ class SubmissionApi:
         return response.text.strip()
 
     def event_log(self, fit_case_id: str) -> list[str]:
-        """The SETs of a FIT-Connect case, oldest first."""
-        log = self._get_json(f"/v1/cases/{fit_case_id}/events").get("eventLog")
-        return [item for item in log if isinstance(item, str)] if isinstance(log, list) else []
+        """The SETs of a FIT-Connect case, oldest first (all pages of at most 500)."""
+        events, offset = [], 0
+        while True:
+            page = self._get_json(f"/v1/cases/{fit_case_id}/events", params={"offset": offset, "limit": PAGE_SIZE})
+            items = page.get("eventLog") if isinstance(page.get("eventLog"), list) else []
+            events += [item for item in items if isinstance(item, str)]
+            offset += len(items)
+            if not items or offset >= _total(page):
+                return events
 
     def send_event(self, fit_case_id: str, token: str) -> None:
         """Post a signed event (accept or reject) into the case's event log.
@@ -91,6 +101,38 @@ class SubmissionApi:
         if response.status_code in (404, 409):
             raise SubmissionGone(f"the Zustelldienst refused the event ({response.status_code}): {_reason(response)}")
         self._check(response, expected=(200, 201, 202, 204))
+
+    def create_reply(self, fit_case_id: str, attachment_ids: list[str]) -> str:
+        """Announce a reply in a FIT-Connect case with its attachments; return the reply id.
+
+        Raises:
+            ReplyRefused: the Zustelldienst does not take a reply in this case (4xx).
+        """
+        response = self._send("POST", self._url("/v1/replies"), json={
+            "caseId": fit_case_id, "announcedAttachments": attachment_ids}, headers={"Accept": "application/json"})
+        self._check_reply(response, (200, 201))
+        reply_id = _json(response).get("replyId")
+        if not isinstance(reply_id, str) or not reply_id:
+            raise FitConnectUnavailable("the Zustelldienst announced a reply without a replyId")
+        return reply_id
+
+    def upload_reply_attachment(self, reply_id: str, attachment_id: str, jwe: str) -> None:
+        """Upload one encrypted attachment of an announced reply."""
+        response = self._send("PUT", self._url(f"/v1/replies/{reply_id}/attachments/{attachment_id}"),
+                              data=jwe.encode("ascii"), headers={"Content-Type": "application/jose"})
+        self._check_reply(response, (200, 201, 204))
+
+    def submit_reply(self, reply_id: str, encrypted_metadata: str, encrypted_data: str | None = None) -> bool:
+        """Submit an announced reply; return False if it was submitted before (409: an earlier run did it)."""
+        body = {"encryptedMetadata": encrypted_metadata}
+        if encrypted_data is not None:
+            body["encryptedData"] = encrypted_data
+        response = self._send("PUT", self._url(f"/v1/replies/{reply_id}"), json=body,
+                              headers={"Accept": "application/json"})
+        if response.status_code == 409:
+            return False
+        self._check_reply(response, (200, 201, 202, 204))
+        return True
 
     def delivery_service_keys(self) -> dict:
         """The Zustelldienst's public keys (JWKS) that sign its own events."""
@@ -115,12 +157,29 @@ class SubmissionApi:
         except requests.RequestException as exc:
             raise FitConnectUnavailable(f"{method} {url} failed: {exc}") from exc
 
+    def _check_reply(self, response, expected) -> None:
+        """Like _check, but a refusal (4xx other than 401/404) is a :class:`ReplyRefused` naming the reason."""
+        if response.status_code == 404:
+            raise SubmissionGone(f"{response.request.method} {response.url} answered 404: {_reason(response)}")
+        if 400 <= response.status_code < 500 and response.status_code != 401:
+            raise ReplyRefused(f"the Zustelldienst refused the reply ({response.status_code}): {_reason(response)}")
+        self._check(response, expected)
+
     def _check(self, response, expected=(200,)) -> None:
         if response.status_code == 404:
             raise SubmissionGone(f"{response.request.method} {response.url} answered 404: {_reason(response)}")
         if response.status_code not in expected:
             raise FitConnectUnavailable(f"{response.request.method} {response.url} answered {response.status_code}: "
                                         f"{_reason(response)}")
+
+
+def _total(page: dict) -> int:
+    total = page.get("totalCount")
+    if total is None:
+        return 0
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise FitConnectUnavailable(f"the Zustelldienst answered a list with totalCount {total!r}")
+    return total
 
 
 def _json(response) -> dict:

@@ -7,6 +7,9 @@ answers with exactly one ``accept-submission`` (with the authentication tags
 of what it decrypted, so the sender can tell that exactly its content was
 received) or ``reject-submission`` (with problems in the shape of RFC 7807:
 type, title, detail, instance).
+
+Replies of the subscriber to the applicant (the ``fitConnect`` reply channel)
+are events of the same case with ``sub`` ``reply:<replyId>``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ EVENTS = "https://schema.fitko.de/fit-connect/events/"
 SUBMIT = EVENTS + "submit-submission"
 ACCEPT = EVENTS + "accept-submission"
 REJECT = EVENTS + "reject-submission"
+SUBMIT_REPLY = EVENTS + "submit-reply"
+"""The Zustelldienst took a reply of the subscriber (with the authentication tags of what was submitted)."""
+NOTIFY_REPLY = EVENTS + "notify-reply"
+"""The Zustelldienst noted that the online service learned of a reply (``notifyType`` polling or callback)."""
 SET_PAYLOAD_SCHEMA = "https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json"
 PROBLEMS = EVENTS + "problems/"
 OWN_PROBLEMS = "https://aktenfluss.de/fit-connect/problems/"

@@ -2,12 +2,12 @@
 
 The online service identified the applicant through the eID broker (BundID,
 the MV-Servicekonto) and puts the broker's signed report into the metadata
-(``authenticationInformation``, type ``identificationReport``, the report as
-base64url). The report is a JWT signed by the broker with the keys it
-publishes for OpenID Connect; it names the pseudonym (``sub``) and the
-assurance level (``acr``). A report that does not verify rejects the
-submission; a submission without one is accepted without an applicant
-account (e.g. a hospital system).
+(``authenticationInformation``, type ``identificationReport``: the signed
+report as a compact JWS, or that JWS base64url-encoded once more). The report
+is a JWT signed by the broker with the keys it publishes for OpenID Connect;
+it names the pseudonym (``sub``) and the assurance level (``acr``). A report
+that does not verify rejects the submission; a submission without one is
+accepted without an applicant account (e.g. a hospital system).
 """
 
 from __future__ import annotations
@@ -59,10 +59,7 @@ def identity_of(metadata: dict, issuer: str | None, keys: Callable[[], dict]) ->
         return None
     if len(reports) > 1:
         raise IdentificationInvalid("more than one identification report")
-    try:
-        token = base64.urlsafe_b64decode(_padded(reports[0]["content"])).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise IdentificationInvalid("the report is not base64url text") from exc
+    token = _report_token(reports[0]["content"])
     try:
         _, claims = read_signed(token, key_set(keys()), expected_type=None, algorithms=REPORT_ALGORITHMS)
     except JoseFailure as exc:
@@ -88,6 +85,19 @@ def broker_keys(issuer: str, timeout: float = 10.0) -> dict:
         return requests.get(discovery["jwks_uri"], timeout=timeout).json()
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         raise BrokerUnavailable(f"the eID broker's keys cannot be fetched: {exc}") from exc
+
+
+def _report_token(content: str) -> str:
+    """The report as a compact JWS: the content itself (it has dots), or the JWS base64url-encoded as a whole.
+
+    The metadata schema allows both (its pattern takes base64url characters and dots).
+    """
+    if "." in content:
+        return content
+    try:
+        return base64.urlsafe_b64decode(_padded(content)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise IdentificationInvalid("the report is not base64url text") from exc
 
 
 def _padded(text: str) -> str:

@@ -38,3 +38,38 @@ class FitConnectSubmission(Base):
     data_tag: Mapped[str | None] = mapped_column(String(100), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     event_sent_at: Mapped[datetime | None]
+    reply_channel: Mapped[dict | None] = mapped_column(default=None)
+    """The ``replyChannel`` of the metadata as received (the applicant's choice; public data only)."""
+
+
+REPLY_STATUSES = ("pending", "announced", "submitted")
+
+
+class FitConnectReply(Base):
+    """Notices sent back to the applicant through FIT-Connect's reply channel (a reply of the Submission API).
+
+    Queued by the delivery step (``pending``, in its transaction), then sent by
+    a background job: announced at the Zustelldienst (``announced``, the reply
+    id known), attachments uploaded, submitted (``submitted``). ``confirmed_at``
+    is set when the Zustelldienst's signed ``submit-reply`` event with the
+    authentication tags of what was sent is in the event log. ``attachment_ids``
+    (document id -> attachment UUID) are fixed before the reply is announced.
+    """
+
+    __tablename__ = "fitconnect_replies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("engine_cases.id"), index=True)
+    submission_id: Mapped[str] = mapped_column(String(36))
+    fit_case_id: Mapped[str] = mapped_column(String(36))
+    destination_id: Mapped[str] = mapped_column(String(36))
+    dokument_ids: Mapped[list] = mapped_column(default=list)
+    attachment_ids: Mapped[dict] = mapped_column(default=dict)
+    reply_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]

@@ -6,7 +6,8 @@ The checks follow FIT-Connect's guidance for subscribers (docs: "Einreichung
 1. the Zustelldienst's ``submit-submission`` event is in the event log, signed
    with its published key, and its authentication tags are those of the
    metadata, data set and attachments fetched (nothing was swapped);
-2. the metadata decrypts, is JSON and matches the metadata schema;
+2. the metadata decrypts, is JSON and matches the metadata schema; a
+   ``fitConnect`` reply channel names a usable public key for replies;
 3. the attachments announced in the metadata are the ones the submission has;
 4. the service (LeiKa key) is one this destination takes;
 5. the data set decrypts, its SHA-512 is the one in the metadata, its schema is
@@ -37,6 +38,7 @@ from processes.fitconnect.datasets import SCHEMA_DIR, DataSet, DataSetInvalid, R
 from processes.fitconnect.events import Problem, problem
 from processes.fitconnect.identification import IdentificationInvalid, Identity, identity_of
 from processes.fitconnect.jose import JoseFailure, authentication_tag, decrypt, key_set, read_signed
+from processes.fitconnect.reply_channels import reply_channel, reply_key_problem
 
 
 class Rejected(Exception):
@@ -113,6 +115,7 @@ def open_submission(fetched: Fetched, keys: Keys) -> Opened:
     tags = tags_of(fetched)
     _check_event_log(fetched, tags, keys)
     metadata = _metadata(submission, keys.decryption_key)
+    _check_reply_channel(metadata)
     _check_announced_attachments(metadata, fetched)
     service = ((submission.get("serviceType") or {}).get("identifier") or "").strip()
     process_key = keys.services.get(service)
@@ -193,6 +196,13 @@ def _metadata(submission: dict, key: RSAKey) -> dict:
 def _metadata_validator() -> Draft202012Validator:
     schema = json.loads((SCHEMA_DIR / "metadata.schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def _check_reply_channel(metadata: dict) -> None:
+    """A ``fitConnect`` reply channel names a public key replies can be encrypted with (reply_channels.py)."""
+    trouble = reply_key_problem(reply_channel(metadata.get("replyChannel")))
+    if trouble is not None:
+        raise Rejected([problem("schema-violation", trouble, "metadata")])
 
 
 def _check_announced_attachments(metadata: dict, fetched: Fetched) -> None:

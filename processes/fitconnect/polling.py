@@ -13,7 +13,11 @@ to now.
 A callback (``POST /api/v1/fitconnect/callbacks/<authority>``) carries an
 HMAC-SHA512 of ``timestamp + "." + body`` in ``callback-authentication`` (hex)
 and the UNIX time in ``callback-timestamp``; it is taken only with the
-authority's callback secret and if it is at most five minutes old.
+authority's callback secret and if it is at most five minutes old (FIT-Connect
+docs, details/callbacks). Its body names the new submissions in
+``submissions`` (objects with ``destinationId``, ``submissionId``, ``caseId``)
+and, deprecated, in ``submissionIds``; both are read. The callback only makes
+the poll due: what it names is never trusted beyond that.
 """
 
 from __future__ import annotations
@@ -135,10 +139,17 @@ def take_callback(session: Session, config: FitConnectConfig, slug: str, body: b
         raise CallbackRefused("the body is not JSON", 400) from None
     if not isinstance(payload, dict) or payload.get("type") != CALLBACK_TYPE:
         raise CallbackRefused(f"the body is not a callback of type {CALLBACK_TYPE}", 400)
-    submissions = [s for s in payload.get("submissionIds") or [] if isinstance(s, str)]
+    submissions = announced_submissions(payload)
     authority = get_authority(session, slug)
     poll_now(session, authority.id, now)
     return submissions
+
+
+def announced_submissions(payload: dict) -> list[str]:
+    """The submission ids a callback body names: ``submissions[].submissionId``, else ``submissionIds``."""
+    named = [item.get("submissionId") for item in payload.get("submissions") or [] if isinstance(item, dict)]
+    named += [item for item in payload.get("submissionIds") or [] if isinstance(item, str)]
+    return list(dict.fromkeys(item for item in named if isinstance(item, str) and item))
 
 
 def _queue(session: Session, authority_id: str, *, now: datetime, run_at: datetime) -> Job | None:

@@ -160,6 +160,7 @@ class Subscriber:
                     authority_id=self.authority_id, destination_id=destination.id,
                     submission_id=fetched.submission_id, fit_case_id=fetched.fit_case_id, service_identifier=opened.service,
                     status="accepted", problems=[], case_id=case.id, data_tag=opened.data_tag, received_at=now,
+                    reply_channel=opened.metadata.get("replyChannel"),
                 ))
                 case_id = case.id
         except IntegrityError:  # another worker recorded this submission meanwhile; it sends the event

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
-import json
 import secrets
 import threading
 import time
@@ -31,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from processes.fitconnect.jose import generate_private_key, import_rsa_key, public_jwk
 from processes.portal.assurance import ACR_OF_LEVEL, LEVELS
+from processes.simulators.online_http import RoutedApp, has_admin_key, json_response, simulator_page
 
 PERSONS = {
     "erika": {"given_name": "Erika", "family_name": "Müller", "birthdate": "1978-04-12", "place_of_birth": "Schwerin",
@@ -57,8 +57,10 @@ _ROUTES = Map([
 ])
 
 
-class EidBroker:
+class EidBroker(RoutedApp):
     """The simulated broker: its signing key, registered clients and issued codes, in memory."""
+
+    routes, not_found = _ROUTES, {"error": "not_found"}
 
     def __init__(self, admin_key: str, pseudonym_secret: str | None = None, key_bits: int = 2048):
         self.admin_key = admin_key
@@ -86,25 +88,17 @@ class EidBroker:
                   "family_name": PERSONS[person]["family_name"]}
         return self._sign(claims)
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            endpoint, _ = _ROUTES.bind_to_environ(environ).match()
-        except Exception:  # noqa: BLE001 - werkzeug's NotFound/MethodNotAllowed
-            return _json({"error": "not_found"}, 404)(environ, start_response)
-        return getattr(self, f"_{endpoint}")(request)(environ, start_response)
-
     def _discovery(self, request: Request) -> Response:
-        return _json({"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
-                      "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
-                      "response_types_supported": ["code"], "subject_types_supported": ["pairwise"],
-                      "id_token_signing_alg_values_supported": ["RS256"],
-                      "acr_values_supported": list(ACR_OF_LEVEL.values()),
-                      "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                      "scopes_supported": ["openid", "profile", "address"]})
+        return json_response({"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
+                              "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
+                              "response_types_supported": ["code"], "subject_types_supported": ["pairwise"],
+                              "id_token_signing_alg_values_supported": ["RS256"],
+                              "acr_values_supported": list(ACR_OF_LEVEL.values()),
+                              "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                              "scopes_supported": ["openid", "profile", "address"]})
 
     def _jwks(self, request: Request) -> Response:
-        return _json({"keys": [public_jwk(self._key)]})
+        return json_response({"keys": [public_jwk(self._key)]})
 
     def _login_page(self, request: Request) -> Response:
         args = request.args
@@ -157,34 +151,35 @@ class EidBroker:
             client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
         client = self._clients.get(client_id or "")
         if client is None or not hmac.compare_digest(client["secret"], secret or ""):
-            return _json({"error": "invalid_client"}, 401)
+            return json_response({"error": "invalid_client"}, 401)
         with self._lock:
             grant = self._codes.pop(request.form.get("code", ""), None)  # a code works once
         if (request.form.get("grant_type") != "authorization_code" or grant is None or grant["expires"] < time.time()
                 or grant["client_id"] != client_id or grant["redirect_uri"] != request.form.get("redirect_uri")):
-            return _json({"error": "invalid_grant"}, 400)
+            return json_response({"error": "invalid_grant"}, 400)
         person, now = PERSONS[grant["person"]], int(time.time())
         claims = {"iss": self.issuer, "aud": client_id, "iat": now, "exp": now + TOKEN_SECONDS,
                   "sub": self.pseudonym(grant["person"]), "nonce": grant["nonce"],
                   "acr": ACR_OF_LEVEL[grant["assurance"]], **person}
-        return _json({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
-                      "id_token": self._sign(claims)})
+        return json_response({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer",
+                              "expires_in": TOKEN_SECONDS, "id_token": self._sign(claims)})
 
     def _c_client(self, request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("X-API-Key", ""), self.admin_key):
-            return _json({"error": "unauthorized"}, 401)
+        if not has_admin_key(request, self.admin_key):
+            return json_response({"error": "unauthorized"}, 401)
         body = request.get_json(silent=True) or {}
         self.register_client(body["clientId"], body["clientSecret"], body.get("redirectUris") or [])
-        return _json({"clientId": body["clientId"]}, 201)
+        return json_response({"clientId": body["clientId"]}, 201)
 
     def _c_report(self, request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("X-API-Key", ""), self.admin_key):
-            return _json({"error": "unauthorized"}, 401)
+        if not has_admin_key(request, self.admin_key):
+            return json_response({"error": "unauthorized"}, 401)
         body = request.get_json(silent=True) or {}
         if body.get("person") not in PERSONS or body.get("assurance") not in LEVELS:
-            return _json({"error": f"person one of {', '.join(PERSONS)}, assurance one of {', '.join(LEVELS)}"}, 400)
-        return _json({"report": self.report(body["person"], body["assurance"]),
-                      "sub": self.pseudonym(body["person"])}, 201)
+            return json_response({"error": f"person one of {', '.join(PERSONS)}, assurance one of "
+                                           f"{', '.join(LEVELS)}"}, 400)
+        return json_response({"report": self.report(body["person"], body["assurance"]),
+                              "sub": self.pseudonym(body["person"])}, 201)
 
     def _check_authorize(self, args) -> str | None:
         client = self._clients.get(args.get("client_id", ""))
@@ -201,18 +196,8 @@ class EidBroker:
                           import_rsa_key(self._key), algorithms=["RS256"])
 
 
-def _json(body, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
-
 
 def _page(title: str, body: str, status: int = 200) -> Response:
-    style = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
-             "header{border-bottom:4px solid #003064;margin-bottom:1rem}fieldset{border:1px solid #767676}"
-             ".option{margin:.25rem 0}button{font:inherit;padding:.4rem 1rem;margin-right:.5rem}"
-             "button[value=login]{background:#003064;color:#fff;border:2px solid #003064}"
-             ":focus-visible{outline:3px solid #ffbf47;outline-offset:2px}")
-    document = (f'<!doctype html><html lang="de"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} – '
-                f'Nutzerkonto (Test)</title><style>{style}</style></head><body><header><p>Nutzerkonto Bund/Land '
-                f'(Testumgebung)</p></header><main><h1>{title}</h1>{body}</main></body></html>')
-    return Response(document, status=status, mimetype="text/html")
+    return simulator_page(title, body, service="Nutzerkonto Bund/Land", accent="#003064", status=status,
+                     style=".option{margin:.25rem 0}button[value=login]{background:#003064;color:#fff;"
+                           "border:2px solid #003064}")

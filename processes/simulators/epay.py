@@ -32,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 from processes.payment.provider import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from processes.payment.rules import euro
+from processes.simulators.online_http import RoutedApp, has_admin_key, json_response, simulator_page
 
 log = logging.getLogger(__name__)
 METHODS = {"KREDITKARTE": "Kreditkarte", "GIROPAY": "giropay / paydirect", "PAYPAL": "PayPal",
@@ -48,8 +49,10 @@ _ROUTES = Map([
 ])
 
 
-class PaymentPlatform:
+class PaymentPlatform(RoutedApp):
     """Merchants, payments and the notification mode, in memory."""
+
+    routes, not_found = _ROUTES, {"fehler": "nicht gefunden"}
 
     def __init__(self, admin_key: str):
         self.admin_key = admin_key
@@ -64,14 +67,6 @@ class PaymentPlatform:
         with self._lock:
             self.merchants[merchant_id] = {"api_key": api_key, "secret": notification_secret}
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            endpoint, args = _ROUTES.bind_to_environ(environ).match()
-        except Exception:  # noqa: BLE001 - werkzeug's NotFound/MethodNotAllowed
-            return _json({"fehler": "nicht gefunden"}, 404)(environ, start_response)
-        return getattr(self, f"_{endpoint}")(request, **args)(environ, start_response)
-
     def _merchant(self, request: Request) -> str | None:
         auth = request.authorization
         if auth is None or auth.type != "basic":
@@ -84,15 +79,15 @@ class PaymentPlatform:
     def _create(self, request: Request) -> Response:
         merchant = self._merchant(request)
         if merchant is None:
-            return _json({"fehler": "Bewirtschafter oder API-Schlüssel falsch"}, 401)
+            return json_response({"fehler": "Bewirtschafter oder API-Schlüssel falsch"}, 401)
         body = request.get_json(silent=True) or {}
         amount = body.get("betrag")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            return _json({"fehler": "betrag muss ein positiver Betrag in Cent sein"}, 400)
+            return json_response({"fehler": "betrag muss ein positiver Betrag in Cent sein"}, 400)
         missing = [k for k in ("kassenzeichen", "verwendungszweck", "rueckkehrUrl", "benachrichtigungUrl")
                    if not body.get(k)]
         if missing:
-            return _json({"fehler": f"es fehlen: {', '.join(missing)}"}, 400)
+            return json_response({"fehler": f"es fehlen: {', '.join(missing)}"}, 400)
         payment_id = secrets.token_hex(12)
         payment = {"zahlungId": payment_id, "bewirtschafter": merchant, "kassenzeichen": body["kassenzeichen"],
                    "betrag": amount, "waehrung": body.get("waehrung") or "EUR", "status": "INITIAL",
@@ -101,14 +96,14 @@ class PaymentPlatform:
                    "benachrichtigungen": []}
         with self._lock:
             self.payments[payment_id] = payment
-        return _json({**_public(payment), "zahlungsseite": f"{self.base_url}/zahlung/{payment_id}"}, 201)
+        return json_response({**_public(payment), "zahlungsseite": f"{self.base_url}/zahlung/{payment_id}"}, 201)
 
     def _state(self, request: Request, payment_id: str) -> Response:
         merchant = self._merchant(request)
         payment = self.payments.get(payment_id)
         if merchant is None or payment is None or payment["bewirtschafter"] != merchant:
-            return _json({"fehler": "Zahlung unbekannt"}, 404)
-        return _json(_public(payment))
+            return json_response({"fehler": "Zahlung unbekannt"}, 404)
+        return json_response(_public(payment))
 
     def _page(self, request: Request, payment_id: str) -> Response:
         payment = self.payments.get(payment_id)
@@ -173,21 +168,21 @@ class PaymentPlatform:
             threading.Thread(target=send, args=(wait,), name="epay-notification", daemon=True).start()
 
     def _control(self, request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("X-API-Key", ""), self.admin_key):
-            return _json({"fehler": "X-API-Key fehlt oder ist falsch"}, 401)
+        if not has_admin_key(request, self.admin_key):
+            return json_response({"fehler": "X-API-Key fehlt oder ist falsch"}, 401)
         body = request.get_json(silent=True) or {}
         if body.get("notification") not in NOTIFICATION_MODES:
-            return _json({"fehler": f"notification: eins von {', '.join(NOTIFICATION_MODES)}"}, 400)
+            return json_response({"fehler": f"notification: eins von {', '.join(NOTIFICATION_MODES)}"}, 400)
         with self._lock:
             self.notification_mode = body["notification"]
             self.delay = float(body.get("delay", self.delay))
-        return _json({"notification": self.notification_mode, "delay": self.delay})
+        return json_response({"notification": self.notification_mode, "delay": self.delay})
 
     def _listing(self, request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("X-API-Key", ""), self.admin_key):
-            return _json({"fehler": "X-API-Key fehlt oder ist falsch"}, 401)
+        if not has_admin_key(request, self.admin_key):
+            return json_response({"fehler": "X-API-Key fehlt oder ist falsch"}, 401)
         with self._lock:
-            return _json({"zahlungen": [{**_public(p), "benachrichtigungen": list(p["benachrichtigungen"])}
+            return json_response({"zahlungen": [{**_public(p), "benachrichtigungen": list(p["benachrichtigungen"])}
                                         for p in self.payments.values()]})
 
 
@@ -201,18 +196,8 @@ def _back(payment: dict) -> str:
     return f"{payment['rueckkehrUrl']}{separator}{urlencode({'status': payment['status']})}"
 
 
-def _json(body, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
-
 
 def _html(title: str, body: str, status: int = 200) -> Response:
-    style = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
-             "header{border-bottom:4px solid #1d6b2f;margin-bottom:1rem}dl{display:grid;grid-template-columns:"
-             "max-content 1fr;gap:.25rem 1rem}dt{font-weight:bold}dd{margin:0}fieldset{border:1px solid #767676}"
-             "button{font:inherit;padding:.4rem 1rem;margin-right:.5rem}.test{color:#4a4a4a;margin-top:2rem}"
-             ":focus-visible{outline:3px solid #ffbf47;outline-offset:2px}")
-    document = (f'<!doctype html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
-                f'content="width=device-width, initial-scale=1"><title>{title} – Zahlungsplattform (Test)</title>'
-                f'<style>{style}</style></head><body><header><p>Zahlungsplattform (Testumgebung)</p></header>'
-                f'<main><h1>{title}</h1>{body}</main></body></html>')
-    return Response(document, status=status, mimetype="text/html")
+    return simulator_page(title, body, service="Zahlungsplattform", accent="#1d6b2f", status=status,
+                     style="dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:bold}"
+                           "dd{margin:0}.test{color:#4a4a4a;margin-top:2rem}")

@@ -5,19 +5,22 @@ Submission API: get a token, read the destination's encryption key, build the
 metadata (hashes of the plaintext, the data set's schema, attachments, the
 applicant's identification report, a reply channel), announce the submission,
 upload the encrypted attachments and submit encrypted metadata and data set.
-For negative tests it can encrypt with another key or state a wrong hash.
+It picks up the authority's replies of the ``fitConnect`` reply channel and
+decrypts them with its own key. For negative tests it can encrypt with
+another key, state a wrong hash or send any reply channel.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 
 import requests
 
-from processes.fitconnect.jose import canonical, encrypt
+from processes.fitconnect.jose import canonical, decrypt, encrypt, import_rsa_key
 
 METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/2.1.0/metadata.schema.json"
 
@@ -31,6 +34,16 @@ class Attachment:
     mime_type: str = "application/pdf"
     purpose: str = "attachment"
     description: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply of an authority as the online service decrypted it: its metadata and files by name."""
+
+    reply_id: str
+    case_id: str
+    metadata: dict
+    files: dict[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -50,13 +63,16 @@ class OnlineService:
 
     def send(self, destination_id: str, service: str, data: bytes, *, schema_uri: str, mime_type: str,
              attachments: list[Attachment] = (), identification_report: str | None = None,
-             reply_email: str | None = None, encryption_key: dict | None = None,
-             data_hash: str | None = None, service_name: str = "") -> Sent:
+             reply_email: str | None = None, reply_key: dict | None = None, encryption_key: dict | None = None,
+             data_hash: str | None = None, service_name: str = "", reply_channel: dict | None = None) -> Sent:
         """Submit an application to a destination.
 
         Args:
             service: The LeiKa URN of the service.
             identification_report: The eID broker's signed report (compact JWT) of the applicant, if any.
+            reply_email: Ask for answers by e-mail to this address (reply channel ``eMail``).
+            reply_key: Ask for answers through FIT-Connect, encrypted for this public JWK (``fitConnect``).
+            reply_channel: Put exactly this ``replyChannel`` into the metadata (a negative test).
             encryption_key: Encrypt for this public JWK instead of the destination's (a negative test).
             data_hash: State this SHA-512 for the data set instead of the right one (a negative test).
         """
@@ -83,8 +99,12 @@ class OnlineService:
             "publicServiceType": {"identifier": service, "name": service_name},
             "additionalReferenceInfo": {"senderReference": f"MV-Serviceportal-{uuid.uuid4().hex[:8]}"},
         }
-        if reply_email:
+        if reply_key is not None:
+            metadata["replyChannel"] = {"fitConnect": {"encryptionPublicKey": reply_key, "processStandards": []}}
+        elif reply_email:
             metadata["replyChannel"] = {"eMail": {"address": reply_email}}
+        if reply_channel is not None:
+            metadata["replyChannel"] = reply_channel
         if identification_report:
             content = base64.urlsafe_b64encode(identification_report.encode("ascii")).rstrip(b"=").decode("ascii")
             metadata["authenticationInformation"] = [{"type": "identificationReport", "version": "1.0.0",
@@ -93,6 +113,29 @@ class OnlineService:
             "encryptedMetadata": encrypt(canonical(metadata), key, "application/json"),
             "encryptedData": encrypt(data, key, mime_type)})
         return Sent(created["submissionId"], created["caseId"])
+
+    def replies(self) -> list[dict]:
+        """The replies of authorities waiting for this online service (``replyId``, ``caseId``, ``submissionId``)."""
+        return self._call("GET", "/v1/replies", {"Authorization": f"Bearer {self._token()}"}).json()["replies"]
+
+    def receive_reply(self, reply_id: str, private_key: dict) -> Reply:
+        """Fetch and decrypt a reply with the online service's private key; check every attachment's SHA-512.
+
+        Raises:
+            ValueError: an attachment does not match the hash its metadata names.
+        """
+        headers = {"Authorization": f"Bearer {self._token()}"}
+        fetched = self._call("GET", f"/v1/replies/{reply_id}", headers).json()
+        key = import_rsa_key(private_key)
+        metadata = json.loads(decrypt(fetched["encryptedMetadata"], key))
+        files = {}
+        for entry in metadata["contentStructure"]["attachments"]:
+            jwe = self._call("GET", f"/v1/replies/{reply_id}/attachments/{entry['attachmentId']}", headers).text
+            content = decrypt(jwe.strip(), key)
+            if hashlib.sha512(content).hexdigest() != entry["hash"]["content"]:
+                raise ValueError(f"attachment {entry['attachmentId']} does not match its SHA-512")
+            files[entry["filename"]] = content
+        return Reply(reply_id, fetched["caseId"], metadata, files)
 
     def _token(self) -> str:
         response = requests.post(self.token_url, timeout=self.timeout, data={

@@ -15,7 +15,6 @@ files refer to (``${…}``), never into the files.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import secrets
@@ -25,18 +24,21 @@ from pathlib import Path
 
 import requests
 import yaml
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from processes.fitconnect.jose import generate_private_key, public_jwk
 from processes.simulators.eid import EidBroker
 from processes.simulators.epay import PaymentPlatform
 from processes.simulators.fitconnect import Zustelldienst
 from processes.simulators.fitconnect_sender import OnlineService
+from processes.simulators.runner import check_binding, serve_in_thread
 
 LEIKA_BAUGENEHMIGUNG = "urn:de:fim:leika:leistung:99066025001000"
 LEIKA_GEBURT = "urn:de:fim:leika:leistung:99036004001000"
 LEIKA_EHESCHLIESSUNG = "urn:de:fim:leika:leistung:99036002001000"
 """LeiKa service keys used by the demo and the tests (set the ones your online services use)."""
+ONLINE_SIMULATORS = ("fitconnect", "eid", "epay")
+"""The applicant-side simulators by name (their ports: ``start_online_simulators(ports={name: port})``)."""
 SERVICES = {"baugenehmigung": (LEIKA_BAUGENEHMIGUNG, "Baugenehmigung"),
             "geburt": (LEIKA_GEBURT, "Geburtsanzeige"),
             "eheschliessung": (LEIKA_EHESCHLIESSUNG, "Anmeldung der Eheschließung")}
@@ -54,6 +56,29 @@ class DestinationSetup:
     decryption_key_file: Path
     signing_key_file: Path
     services: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OnlineSetup:
+    """What ``OnlineSimulators.set_up`` made for a set of authorities."""
+
+    destinations: dict[str, DestinationSetup]
+    files: dict[str, Path]
+    env: dict[str, str]
+    """The secrets the configuration files refer to (``${…}``)."""
+    portal_issuer: str
+    portal_client_id: str
+    portal_client_secret: str
+
+    def settings_env(self) -> dict[str, str]:
+        """Every environment variable an Aktenfluss web and worker process needs to use the simulators."""
+        from processes.fitconnect.config import ENV_VAR as FITCONNECT_ENV
+        from processes.payment.config import ENV_VAR as PAYMENT_ENV
+
+        return {**self.env, FITCONNECT_ENV: str(self.files["fitconnect"]), PAYMENT_ENV: str(self.files["payment"]),
+                "AKTENFLUSS_PORTAL_OIDC_ISSUER": self.portal_issuer,
+                "AKTENFLUSS_PORTAL_OIDC_CLIENT_ID": self.portal_client_id,
+                "AKTENFLUSS_PORTAL_OIDC_CLIENT_SECRET": self.portal_client_secret}
 
 
 @dataclass(frozen=True)
@@ -148,6 +173,26 @@ class OnlineSimulators:
                                                    allow_unicode=True), encoding="utf-8")
         return files, env
 
+    def set_up(self, authorities: dict[str, str], directory: Path, aktenfluss_url: str, *,
+               processes: tuple[str, ...] = tuple(SERVICES), portal_client_id: str = "aktenfluss-buergerportal",
+               key_bits: int = 2048) -> OnlineSetup:
+        """Give each authority a destination and a merchant account; register the portal; write the files.
+
+        Args:
+            authorities: slug -> Kassenzeichen prefix of each authority.
+            directory: where the key pairs (``fitconnect-keys/``) and the configuration files go.
+            aktenfluss_url: base URL of the Aktenfluss installation (callbacks, the portal's return address).
+        """
+        base = aktenfluss_url.rstrip("/")
+        destinations = {slug: self.add_destination(slug, list(processes), directory / "fitconnect-keys",
+                                                   callback_url=f"{base}/api/v1/fitconnect/callbacks/{slug}",
+                                                   key_bits=key_bits) for slug in authorities}
+        merchants = [self.add_merchant(slug, prefix) for slug, prefix in authorities.items()]
+        files, env = self.write_configs(directory, list(destinations.values()), merchants)
+        portal_secret = secrets.token_urlsafe(24)
+        self.register_portal(portal_client_id, portal_secret, [f"{base}/buerger/anmelden/rueckkehr"])
+        return OnlineSetup(destinations, files, env, self.url("eid"), portal_client_id, portal_secret)
+
     def _control(self, name: str, path: str, body: dict) -> dict:
         response = requests.post(self.url(name) + path, json=body, headers={"X-API-Key": self.admin_key}, timeout=10)
         response.raise_for_status()
@@ -175,20 +220,15 @@ def start_online_simulators(host: str = "127.0.0.1", ports: dict[str, int] | Non
     """Start the three simulators on ``host`` (loopback only); a port of 0 or a missing one means any free port.
 
     Raises:
-        ValueError: ``host`` is not a loopback address.
+        ValueError: ``host`` is not a loopback address, or an unknown simulator is named in ``ports``.
     """
-    if not ipaddress.ip_address(host).is_loopback:
-        raise ValueError(f"simulators bind to loopback addresses only, not {host}")
+    check_binding(host, ports, ONLINE_SIMULATORS)
     key = admin_key or secrets.token_urlsafe(24)
     online = OnlineSimulators(key, Zustelldienst(key, key_bits), EidBroker(key, pseudonym_secret, key_bits),
                               PaymentPlatform(key))
     try:
-        for name, app in (("fitconnect", online.fitconnect), ("eid", online.eid), ("epay", online.epay)):
-            server = make_server(host, (ports or {}).get(name, 0), app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"simulator-{name}", daemon=True)
-            thread.start()
-            online.servers[name] = (server, thread)
+        for name, app in zip(ONLINE_SIMULATORS, (online.fitconnect, online.eid, online.epay)):
+            online.servers[name] = serve_in_thread(app, host, (ports or {}).get(name, 0), name)
         online.fitconnect.base_url = online.url("fitconnect")
         online.eid.issuer = online.url("eid")
         online.epay.base_url = online.url("epay")

@@ -108,21 +108,36 @@ def start_simulators(host: str = "127.0.0.1", ports: dict[str, int] | None = Non
     Raises:
         ValueError: ``host`` is not a loopback address, or an unknown simulator is named in ``ports``.
     """
-    if not ipaddress.ip_address(host).is_loopback:
-        raise ValueError(f"simulators bind to loopback addresses only, not {host}")
-    unknown = set(ports or {}) - set(FACTORIES)
-    if unknown:
-        raise ValueError(f"unknown simulator(s): {', '.join(sorted(unknown))} (known: {', '.join(FACTORIES)})")
+    check_binding(host, ports, FACTORIES)
     simulators = SimulatorSet(api_key=api_key or secrets.token_urlsafe(24))
     try:
         for name, factory in FACTORIES.items():
             simulator = factory(simulators.api_key)
-            server = make_server(host, (ports or {}).get(name, 0), simulator, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"simulator-{name}", daemon=True)
-            thread.start()
-            simulators.running[name] = RunningSimulator(simulator, server, thread)
+            simulators.running[name] = RunningSimulator(simulator, *serve_in_thread(simulator, host,
+                                                                                    (ports or {}).get(name, 0), name))
     except BaseException:
         simulators.stop()
         raise
     return simulators
+
+
+def check_binding(host: str, ports: dict[str, int] | None, known) -> None:
+    """Refuse a host that is not a loopback address and ports of simulators not in ``known``.
+
+    Raises:
+        ValueError: naming the host or the unknown simulators.
+    """
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"simulators bind to loopback addresses only, not {host}")
+    unknown = set(ports or {}) - set(known)
+    if unknown:
+        raise ValueError(f"unknown simulator(s): {', '.join(sorted(unknown))} (known: {', '.join(known)})")
+
+
+def serve_in_thread(app, host: str, port: int, name: str) -> tuple[BaseWSGIServer, threading.Thread]:
+    """Serve a simulator's WSGI app on ``host:port`` (0: any free port) in a daemon thread; return both."""
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              name=f"simulator-{name}", daemon=True)
+    thread.start()
+    return server, thread

@@ -61,3 +61,33 @@ def test_outbox_message_survives_cancelling_the_case(session_factory, authority,
 
     assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1
     assert sent == ["Bescheid liegt bereit"]
+
+
+def test_background_job_for_an_ended_case_runs_and_a_failure_opens_an_incident_of_the_case(
+        session_factory, authority, sent):
+    """A background job that names a case (work for it outside its steps) runs after the case ended."""
+    from engine.models_jobs import Incident
+
+    registry, calls = ServiceRegistry(), []
+
+    def work(call):
+        calls.append((call.case_id, call.params))
+        if call.params.get("fail"):
+            raise RuntimeError("Gegenstelle lehnt ab")
+
+    registry.register_background("test.background", work)
+    ctx = bg.context(registry)
+    key = bg.deploy_fixture(session_factory, ctx, authority.id, "simple_lifecycle.bpmn")
+    case_id = bg.start(session_factory, ctx, authority.id, key, {"applicant_count": 1})
+    supervisor = authority.user("leitung", roles=("supervisor",))
+    with transaction(session_factory) as session:
+        runner.cancel_case(session, ctx, case_id, session.get(User, supervisor.id), "Antrag zurückgenommen")
+        for params in ({"ok": 1}, {"fail": 1}):
+            jobs.enqueue(session, "background", now=ctx.clock(), case_id=case_id, authority_id=authority.id,
+                         payload={"operation": "test.background", "params": params}, max_attempts=2)
+    bg.drain(bg.worker(session_factory, ctx, authority.id))
+    assert calls.count((case_id, {"ok": 1})) == 1 and calls.count((case_id, {"fail": 1})) == 2
+    with transaction(session_factory) as session:
+        [incident] = session.query(Incident).filter(Incident.case_id == case_id).all()
+        assert "Gegenstelle lehnt ab" in incident.error
+    assert "incident.opened" in bg.history_kinds(session_factory, case_id)

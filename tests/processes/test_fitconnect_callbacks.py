@@ -42,6 +42,19 @@ def test_signed_fresh_callback_makes_the_poll_due(config, authority, session_fac
         assert waiting_poll(session, authority.id).run_at == now
 
 
+def test_callback_names_its_submissions_in_the_current_and_the_deprecated_field(config, authority,
+                                                                                  session_factory):
+    now = utcnow()
+    body = json.dumps({"type": CALLBACK_TYPE, "submissions": [
+        {"destinationId": "d", "submissionId": "s-2", "caseId": "c-2"}, {"destinationId": "d"}]}).encode()
+    with transaction(session_factory) as session:
+        assert take_callback(session, config, authority.slug, body, *_signed(body, now), now) == ["s-2"]
+    both = json.dumps({"type": CALLBACK_TYPE, "submissionIds": ["s-3", "s-4"],
+                       "submissions": [{"destinationId": "d", "submissionId": "s-3", "caseId": "c-3"}]}).encode()
+    with transaction(session_factory) as session:
+        assert take_callback(session, config, authority.slug, both, *_signed(both, now), now) == ["s-3", "s-4"]
+
+
 @pytest.mark.parametrize("case, status, message", [
     ("wrong key", 401, "does not match the body"),
     ("changed body", 401, "does not match the body"),

@@ -46,3 +46,48 @@ def test_payment_configuration_is_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("EPAY_KEY", "k")
     checked = runner.invoke(main, ["payments", "check", str(config)])
     assert checked.exit_code == 0 and "merchant m  Kassenzeichen 9900" in checked.output
+
+
+def test_simulators_command_sets_up_the_applicant_side_for_an_authority(tmp_path):
+    """`aktenfluss simulators --online-dir` runs the applicant side and writes what Aktenfluss needs to use it."""
+    import os
+    import re
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from web.cli import main; main()", "simulators", "--online-dir", str(tmp_path / "online"),
+         "--authority", "schwerin=5063", "--aktenfluss-url", "http://127.0.0.1:5999"],
+        cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        for line in process.stdout:
+            output.append(line)
+            if line.startswith("environment for"):
+                break
+        text = "".join(output)
+        assert "source" in text, text
+        eid_url = re.search(r"^eid\s+(\S+)", text, re.M).group(1)
+        discovery = requests.get(f"{eid_url}/.well-known/openid-configuration", timeout=10).json()
+        assert discovery["issuer"] == eid_url
+        env_file = tmp_path / "online" / "online.env"
+        assert env_file.stat().st_mode & 0o777 == 0o600
+        exported = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1)
+                        for line in env_file.read_text().splitlines())
+        assert exported["AKTENFLUSS_PORTAL_OIDC_ISSUER"] == eid_url
+        destination = re.search(r"FIT-Connect destination of schwerin: (\S+)", text).group(1)
+        checked = CliRunner(env=exported).invoke(main, ["fitconnect", "check"])
+        assert checked.exit_code == 0 and destination in checked.output, checked.output
+        assert "-> baugenehmigung" in checked.output and "-> geburt" in checked.output
+        paid = CliRunner(env=exported).invoke(main, ["payments", "check"])
+        assert paid.exit_code == 0 and "merchant bewirtschafter-schwerin  Kassenzeichen 5063" in paid.output, paid.output
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)  # reads the rest and closes the pipe

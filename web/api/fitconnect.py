@@ -15,10 +15,14 @@ from web.engine_context import engine_context, online_services
 blp = Blueprint("fitconnect", __name__, url_prefix="/api/v1/fitconnect", description="FIT-Connect intake")
 
 _CALLBACK_DOC = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["type", "submissionIds"],
+    "type": "object", "required": ["type"],
     "properties": {"type": {"type": "string", "example": "https://schema.fitko.de/fit-connect/submission-api/"
                                                          "callbacks/new-submissions"},
-                   "submissionIds": {"type": "array", "items": {"type": "string"}}}}}}},
+                   "submissions": {"type": "array", "items": {"type": "object", "properties": {
+                       "destinationId": {"type": "string"}, "submissionId": {"type": "string"},
+                       "caseId": {"type": "string"}}}},
+                   "submissionIds": {"type": "array", "items": {"type": "string"}, "deprecated": True,
+                                     "description": "replaced by submissions; still read"}}}}}},
     "parameters": [
         {"in": "header", "name": "callback-authentication", "required": True, "schema": {"type": "string"},
          "description": "hex HMAC-SHA512 of callback-timestamp + '.' + body with the callback secret"},

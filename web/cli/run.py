@@ -131,39 +131,114 @@ def connectors_check(path: str | None) -> None:
 @main.command("simulators")
 @click.option("--host", default="127.0.0.1", show_default=True, help="loopback address to bind")
 @click.option("--port", "ports", multiple=True, metavar="NAME=PORT",
-              help="fixed port of one simulator, e.g. alkis=8101 (repeatable); default: free ports")
+              help="fixed port of one simulator, e.g. alkis=8101 or fitconnect=5012 (repeatable); default: free ports")
 @click.option("--api-key", envvar="AKTENFLUSS_SIMULATOR_API_KEY", help="key the simulators require; default: random")
 @click.option("--connectors-file", type=click.Path(dir_okay=False, path_type=Path),
               help="write a connectors file (AKTENFLUSS_CONNECTORS_FILE) that points at the simulators")
-def simulators(host: str, ports: tuple[str, ...], api_key: str | None, connectors_file: Path | None) -> None:
-    """Run the specialist-system simulators (land register, zoning, residents, statistics) until Ctrl-C."""
+@click.option("--online-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="set up the applicant side for the --authority authorities and write its keys, configuration "
+                   "files and online.env (the environment Aktenfluss needs) here")
+@click.option("--authority", "authorities", multiple=True, metavar="SLUG[=PREFIX]",
+              help="authority to set up with --online-dir: FIT-Connect destination, merchant account with this "
+                   "Kassenzeichen prefix (default 9900) (repeatable)")
+@click.option("--aktenfluss-url", default="http://127.0.0.1:5000", show_default=True,
+              help="where Aktenfluss runs (FIT-Connect callbacks, the portal's return address)")
+def simulators(host: str, ports: tuple[str, ...], api_key: str | None, connectors_file: Path | None,
+               online_dir: Path | None, authorities: tuple[str, ...], aktenfluss_url: str) -> None:
+    """Run the simulators until Ctrl-C: the specialist systems and the applicant side.
+
+    Specialist systems: land register, zoning, residents, statistics, citizen
+    mailbox. Applicant side: a FIT-Connect Zustelldienst (Submission API and
+    OAuth token endpoint), an eID broker (OpenID provider like BundID) and a
+    payment platform. With ``--online-dir`` and ``--authority`` they are set up
+    for those authorities; otherwise through each one's ``/_control``
+    endpoints with the printed admin key.
+    """
     import threading
 
     import yaml
 
     from processes.simulators import start_simulators
-    from processes.simulators.runner import API_KEY_ENV
+    from processes.simulators.online import ONLINE_SIMULATORS, start_online_simulators
+    from processes.simulators.runner import API_KEY_ENV, FACTORIES
 
-    fixed = {}
-    for item in ports:
-        name, _, port = item.partition("=")
-        if not port.isdigit():
-            raise click.BadParameter(f"'{item}' is not NAME=PORT", param_hint="--port")
-        fixed[name] = int(port)
+    fixed = _simulator_ports(ports, FACTORIES, ONLINE_SIMULATORS)
+    prefixes = _authority_prefixes(authorities, online_dir)
     try:
-        running = start_simulators(host, fixed, api_key)
+        running = start_simulators(host, fixed["specialist"], api_key)
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    with running:
+    try:
+        online = start_online_simulators(host, fixed["online"], api_key)
+    except (ValueError, OSError) as exc:
+        running.stop()
+        raise click.ClickException(str(exc)) from exc
+    with running, online:
         for name, url in running.urls().items():
             click.echo(f"{name:15} {url}")
+        for name in ONLINE_SIMULATORS:
+            click.echo(f"{name:15} {online.url(name)}")
         click.echo(f"{API_KEY_ENV}={running.api_key}")
+        click.echo(f"X-API-Key of the applicant side's /_control set-up endpoints: {online.admin_key}")
         if connectors_file is not None:
             connectors_file.write_text(yaml.safe_dump(running.connector_config(), allow_unicode=True), "utf-8")
             click.echo(f"AKTENFLUSS_CONNECTORS_FILE={connectors_file.resolve()}")
+        if online_dir is not None:
+            _set_up_online(online, prefixes, online_dir.resolve(), aktenfluss_url)
         click.echo("failure modes: POST <url>/_control {\"mode\": \"error\"|\"down\"|\"slow\"|\"ok\", \"count\": N}",
                    err=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("stopped", err=True)
+
+
+def _simulator_ports(ports: tuple[str, ...], specialist, online) -> dict[str, dict[str, int]]:
+    """The ``--port NAME=PORT`` options, split into the specialist systems' and the applicant side's."""
+    fixed: dict[str, dict[str, int]] = {"specialist": {}, "online": {}}
+    for item in ports:
+        name, _, port = item.partition("=")
+        if not port.isdigit():
+            raise click.BadParameter(f"'{item}' is not NAME=PORT", param_hint="--port")
+        if name not in specialist and name not in online:
+            raise click.BadParameter(f"unknown simulator '{name}' (known: {', '.join([*specialist, *online])})",
+                                     param_hint="--port")
+        fixed["online" if name in online else "specialist"][name] = int(port)
+    return fixed
+
+
+def _authority_prefixes(authorities: tuple[str, ...], online_dir: Path | None) -> dict[str, str]:
+    """The ``--authority SLUG[=PREFIX]`` options as slug -> Kassenzeichen prefix (checked like the payment file)."""
+    import re
+
+    from processes.payment.config import DEFAULT_PREFIX
+
+    if bool(authorities) != (online_dir is not None):
+        raise click.UsageError("--online-dir and --authority go together")
+    prefixes = {}
+    for item in authorities:
+        slug, _, prefix = item.partition("=")
+        prefix = prefix or DEFAULT_PREFIX
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+            raise click.BadParameter(f"'{slug}' is not an authority slug (lower-case letters, digits, '-')",
+                                     param_hint="--authority")
+        if not prefix.isdigit() or not 2 <= len(prefix) <= 8:
+            raise click.BadParameter(f"Kassenzeichen prefix '{prefix}' of {slug} must be 2 to 8 digits",
+                                     param_hint="--authority")
+        prefixes[slug] = prefix
+    return prefixes
+
+
+def _set_up_online(online, prefixes: dict[str, str], directory: Path, aktenfluss_url: str) -> None:
+    """Set up the applicant side for the authorities, write ``online.env`` and say how to use it."""
+    import shlex
+
+    setup = online.set_up(prefixes, directory, aktenfluss_url)
+    sender = online.add_sender()
+    env_file = directory / "online.env"
+    env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in setup.settings_env().items()), "utf-8")
+    env_file.chmod(0o600)  # it holds the authorities' client secrets
+    for slug, destination in setup.destinations.items():
+        click.echo(f"FIT-Connect destination of {slug}: {destination.destination_id}")
+    click.echo(f"online service (sender) client: {sender.client_id} / {sender.client_secret}")
+    click.echo(f"environment for 'aktenfluss serve' and 'aktenfluss worker': source {env_file}")

@@ -50,6 +50,10 @@ EVENT_LABELS = {
     "incident.opened": "Störung aufgetreten",
     "incident.retried": "Störung erneut versucht",
     "note.added": "Notiz",
+    "fitconnect.accepted": "Über FIT-Connect eingegangen und angenommen",
+    "fitconnect.reply_queued": "Bescheide für den Rückweg über FIT-Connect vorgemerkt",
+    "fitconnect.reply_sent": "Bescheide verschlüsselt über FIT-Connect an den Onlinedienst gesendet",
+    "fitconnect.reply_confirmed": "Zustelldienst bestätigt die Antwort über FIT-Connect",
 }
 
 AUTOMATIC = {"ServiceTask", "ScriptTask", "BusinessRuleTask", "SendTask", "NoneTask"}
