@@ -5,6 +5,7 @@ authority imports the package and sets it up. axe-core on every page."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import threading
@@ -126,6 +127,15 @@ def test_modeller_builds_a_procedure_in_the_browser_and_a_clerk_runs_a_case_to_t
         '{% extends "base.html" %}{% block content %}<p>Für den Hund {{ hundename }} wird die Hundesteuer '
         'festgesetzt.</p>{% endblock %}')
 
+    # What an authority taking the procedure over has to set up: its group, the role, a file plan unit.
+    tab.get_by_label("Gruppe, Zeile 1", exact=True).fill("Sachbearbeitung")
+    tab.get_by_label("Aufgabe der Gruppe, Zeile 1", exact=True).fill("prüft Anmeldungen zur Hundesteuer")
+    expect(tab.get_by_label("Sachbearbeitung", exact=True)).to_be_checked()
+    tab.get_by_label("Kennzeichen", exact=True).fill("22.10")
+    tab.get_by_label("Titel", exact=True).fill("Hundesteuer")
+    tab.get_by_label("Aufbewahrungsfrist in Jahren").fill("10")
+    tab.get_by_label("Aussonderung").select_option("V")
+
     # The notice the service task files is named in the case data (no form field names it).
     tab.get_by_label("Schlüssel oder Pfad, Zeile 1", exact=True).fill("bescheid")
     tab.get_by_label("Bezeichnung, Zeile 1", exact=True).fill("Erstellter Steuerbescheid")
@@ -163,6 +173,11 @@ def test_modeller_builds_a_procedure_in_the_browser_and_a_clerk_runs_a_case_to_t
         pytest.skip("deploying a .form file needs the form system (branch 'forms'); the rest of this test then runs")
     expect(tab.get_by_role("heading", level=1)).to_have_text("Hundesteuer – Version 1")
     expect(tab.get_by_text("bescheid.html – Steuerbescheid (Bescheid)")).to_be_visible()
+    with transaction(session_factory) as session:
+        manifest = json.loads(definitions.latest_definition(session, key, authority.id).file_contents()["manifest.json"])
+    assert manifest["groups"] == [{"name": "Sachbearbeitung", "description": "prüft Anmeldungen zur Hundesteuer"}]
+    assert manifest["roles"] == ["clerk"] and manifest["data"] == {"bescheid": {"label": "Erstellter Steuerbescheid"}}
+    assert manifest["file_plan"] == {"code": "22.10", "title": "Hundesteuer", "retention_years": 10, "disposal": "V"}
     files = tab.locator("dd", has_text=f"{key}.bpmn")
     expect(files).to_contain_text("hund.form")
     tab.screenshot(path=str(SHOTS / "version.png"), full_page=True)

@@ -14,7 +14,7 @@ from engine.db import transaction
 from engine.models import User
 from tests.processes.packages.helpers import package_files, process_key, zipped
 from tests.web.ui_helpers import csrf_token, login, post_form, ui_user
-from web.ui.editor_state import EMPTY_DATA_ROWS, from_form
+from web.ui.editor_state import EMPTY_DATA_ROWS, EMPTY_GROUP_ROWS, from_form
 
 
 def _upload(client, files: dict[str, bytes]):
@@ -202,3 +202,23 @@ def test_the_editor_reads_data_labels_row_by_row_and_names_bad_rows():
     assert rows[1] == {"pfad": "art", "bezeichnung": "Erwerbsart", "darstellung": "",
                        "codes": "HG=Haupterwerb; NG=Nebenerwerb"}
     assert len(rows) == 3 + EMPTY_DATA_ROWS and "data" not in state.extra_manifest
+
+
+def test_the_editor_reads_groups_roles_and_the_file_plan_unit_and_names_what_is_missing():
+    form = MultiDict([("schluessel", "gewerbe"), ("manifest_weitere", '{"groups": [{"name": "aus JSON"}]}'),
+                      ("gruppe_name", "Gewerbeamt"), ("gruppe_beschreibung", "prüft Anzeigen"),
+                      ("gruppe_name", ""), ("gruppe_beschreibung", ""),
+                      ("rollen", "clerk"), ("rollen", "supervisor"), ("rollen", "kaiser"),
+                      ("aktenplan_kennzeichen", "32.11"), ("aktenplan_titel", "Gewerbe"), ("aktenplan_jahre", "10"),
+                      ("aktenplan_aussonderung", "V")])
+    state = from_form(form)
+    assert state.manifest["groups"] == [{"name": "Gewerbeamt", "description": "prüft Anzeigen"}]
+    assert state.manifest["roles"] == ["clerk", "supervisor"] and not state.errors
+    assert state.manifest["file_plan"] == {"code": "32.11", "title": "Gewerbe", "retention_years": 10, "disposal": "V"}
+    assert state.extra_manifest == "{}" and len(state.group_rows()) == 1 + EMPTY_GROUP_ROWS
+
+    permanent = from_form(MultiDict([("schluessel", "x"), ("aktenplan_kennzeichen", "32.11"), ("aktenplan_titel", "G"),
+                                     ("aktenplan_dauernd", "ja"), ("aktenplan_jahre", "")]))
+    assert permanent.manifest["file_plan"]["retention_years"] == "permanent"
+    half = from_form(MultiDict([("schluessel", "x"), ("aktenplan_kennzeichen", "32.11"), ("aktenplan_jahre", "0")]))
+    assert set(half.errors) == {"aktenplan_titel", "aktenplan_jahre"}

@@ -21,12 +21,14 @@ from engine.loader import ModelValidationError
 from processes import casework
 from processes.packages.checks import SAMPLE_META
 from processes.packages.deploy import parse_package
+from processes.packages.manifest import ROLES
 from processes.packages.problems import german
 from web.database import get_session
 from web.engine_context import engine_context
 from web.security_headers import editor_page_headers
 from web.ui.common import error_page, login_required, register_error_pages, ui_user
 from web.ui.editor_state import DATA_FORMATS, DOC_TYPES, KEY_PATTERN, EditorState, add_file, from_files, from_form, new_package
+from web.ui.verwaltung.common import DISPOSAL_LABELS, ROLE_LABELS
 
 bp = Blueprint("ui_editor", __name__, url_prefix="/ui/modelle/editor")
 register_error_pages(bp)
@@ -165,6 +167,7 @@ def _editor_page(state: EditorState, *, problems=None, new: bool = False, based_
     html = render_template(
         "ui/editor.html", title=f"Verfahren bearbeiten: {state.manifest.get('name') or state.key}", state=state,
         problems=problems, new=new, based_on=based_on, doc_types=DOC_TYPES, data_formats=DATA_FORMATS,
+        role_labels={role: ROLE_LABELS[role] for role in ROLES}, disposal_labels=DISPOSAL_LABELS,
         editor_data=json.dumps({"operations": _operations(state), "key": state.key,
                                 "checkUrl": url_for("ui_editor.check")}, ensure_ascii=False),
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from eakte.models.dokument import DOCUMENT_TYPES
-from processes.packages.manifest import FORMAT, MANIFEST
+from processes.packages.manifest import DISPOSAL_CODES, FORMAT, MANIFEST, ROLES
 
 EDITABLE_SUFFIXES = (".bpmn", ".dmn", ".form", ".html", ".css")
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")
@@ -26,6 +26,9 @@ FILE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 MAIN_FIELDS = {"name": "verfahren_name", "version": "verfahren_version", "leika": "leika",
                "description": "beschreibung"}
 MAX_FILES = 100
+OWN_FIELDS = (*MAIN_FIELDS, "format", "process", "templates", "data", "groups", "roles", "file_plan")
+"""Manifest entries the editor has fields for; the rest is edited as JSON ("Weitere Angaben")."""
+EMPTY_GROUP_ROWS = 2
 EMPTY_DATA_ROWS = 3
 """Empty rows offered below the data labels of a package (more after saving)."""
 DATA_FORMATS = {"": "wie erfasst", "money": "Betrag in Euro", "duration": "Dauer in Worten"}
@@ -47,8 +50,7 @@ class EditorState:
     @property
     def extra_manifest(self) -> str:
         """Return the manifest entries without a field of their own, as JSON text."""
-        rest = {k: v for k, v in self.manifest.items()
-                if k not in (*MAIN_FIELDS, "format", "process", "templates", "data")}
+        rest = {k: v for k, v in self.manifest.items() if k not in OWN_FIELDS}
         return json.dumps(rest, ensure_ascii=False, indent=2) if rest else "{}"
 
     def data_rows(self) -> list[dict]:
@@ -57,6 +59,12 @@ class EditorState:
                  "codes": "; ".join(f"{code}={word}" for code, word in (spec.get("values") or {}).items())}
                 for path, spec in (self.manifest.get("data") or {}).items()]
         return rows + [{"pfad": "", "bezeichnung": "", "darstellung": "", "codes": ""}] * EMPTY_DATA_ROWS
+
+    def group_rows(self) -> list[dict]:
+        """Return the groups the package names (name, description) and empty rows."""
+        rows = [{"name": g.get("name", ""), "description": g.get("description", "")}
+                for g in self.manifest.get("groups") or () if isinstance(g, dict)]
+        return rows + [{"name": "", "description": ""}] * EMPTY_GROUP_ROWS
 
     def template_info(self, name: str) -> dict:
         """Return the manifest's entry of a template (title, doc_type, sample)."""
@@ -131,8 +139,42 @@ def from_form(form: MultiDict) -> EditorState:
     data = _data_labels(form, state.errors)
     if data:
         manifest["data"] = data
+    manifest.update(_requirements(form, state.errors))
     state.manifest = manifest
     return state
+
+
+def _requirements(form: MultiDict, errors: dict[str, str]) -> dict:
+    """Read what the procedure needs from an authority: groups, roles, a suggested file plan unit."""
+    needs: dict = {}
+    groups = []
+    for name, description in zip(form.getlist("gruppe_name"), form.getlist("gruppe_beschreibung")):
+        name, description = name.strip(), description.strip()
+        if name:
+            groups.append({"name": name, **({"description": description} if description else {})})
+    if groups:
+        needs["groups"] = groups
+    roles = [role for role in form.getlist("rollen") if role in ROLES]
+    if roles:
+        needs["roles"] = roles
+    code, title = form.get("aktenplan_kennzeichen", "").strip(), form.get("aktenplan_titel", "").strip()
+    if code or title:
+        if not (code and title):
+            errors["aktenplan_kennzeichen" if not code else "aktenplan_titel"] = (
+                "Bitte Kennzeichen und Titel der vorgeschlagenen Einheit angeben (oder beide leer lassen).")
+        unit: dict = {"code": code, "title": title}
+        years = form.get("aktenplan_jahre", "").strip()
+        if form.get("aktenplan_dauernd"):
+            unit["retention_years"] = "permanent"
+        elif years:
+            if not years.isdigit() or not 1 <= int(years) <= 500:
+                errors["aktenplan_jahre"] = "Bitte eine Aufbewahrungsfrist von 1 bis 500 Jahren angeben."
+            else:
+                unit["retention_years"] = int(years)
+        if form.get("aktenplan_aussonderung") in DISPOSAL_CODES:
+            unit["disposal"] = form["aktenplan_aussonderung"]
+        needs["file_plan"] = unit
+    return needs
 
 
 def _data_labels(form: MultiDict, errors: dict[str, str]) -> dict:
