@@ -13,6 +13,7 @@ from processes.portal.models import ApplicantAccount, CaseLink
 from tests.eakte import pdf_samples
 from tests.support.online import running_online_installation
 from tests.support.portal import PermitCase, csrf_of, sign_in
+from tests.web.odd_input import server_errors
 
 pytestmark = pytest.mark.core
 
@@ -155,3 +156,13 @@ def test_signing_out_ends_every_copy_of_the_session(inst, cases):
     assert copy.get("/buerger/antraege").status_code == 302  # ... until the applicant signs out
     sign_in(client, "erika")
     assert client.get("/buerger/antraege").status_code == 200  # a new sign-in counts again
+
+
+def test_no_portal_page_fails_on_odd_input(inst, cases):
+    client = inst.app.test_client()
+    sign_in(client, "erika")
+    erika = cases["erika"]
+    token = csrf_of(client.get(f"/buerger/antraege/{erika.id}").get_data(as_text=True))
+
+    failures = server_errors(inst.app, client, "/buerger", {"case_id": erika.id}, token, {"portal.sign_out"})
+    assert not failures, "\n".join(failures)
