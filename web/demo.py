@@ -67,8 +67,13 @@ def run_demo(settings: dict, instance_dir: Path, host: str, port: int, echo) -> 
         echo("Demodaten werden angelegt …")
         logins = seed(sessions, ctx, store, drain=lambda: _drain(worker))
         schedule_polling(sessions, services.fitconnect, utcnow())
+        # The web server answers before the applicants' submissions go out: the Zustelldienst's callbacks reach it.
+        app = create_app({key: value for key, value in settings.items() if key in create_app_keys()})
+        server = make_server(host, port, app, threaded=True)
+        serving = threading.Thread(target=server.serve_forever, name="demo-web", daemon=True)
+        serving.start()
         seed_applicants(sessions, ctx, online, setup.destinations["schwerin"].destination_id, drain=lambda: _drain(worker))
-        _serve(settings, worker, host, port, echo, logins, simulators, online)
+        _serve(server, serving, worker, host, port, echo, logins, simulators, online)
 
 
 def _pseudonym_secret(instance_dir: Path) -> str:
@@ -87,12 +92,11 @@ def _drain(worker: Worker, limit: int = 200) -> int:
     return count
 
 
-def _serve(settings, worker, host, port, echo, logins, simulators, online) -> None:
+def _serve(server, serving: threading.Thread, worker, host, port, echo, logins, simulators, online) -> None:
+    """Run the worker next to the serving web server, print the logins and wait for Ctrl+C."""
     stop = threading.Event()
     worker_thread = threading.Thread(target=worker.run, args=(stop,), name="demo-worker", daemon=True)
     worker_thread.start()
-    app = create_app({key: value for key, value in settings.items() if key in create_app_keys()})
-    server = make_server(host, port, app, threaded=True)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: threading.Thread(target=server.shutdown).start())
     echo(f"\nAktenfluss läuft: http://{host}:{port}/  (Anmeldung: http://{host}:{port}/ui/anmelden)")
@@ -107,7 +111,8 @@ def _serve(settings, worker, host, port, echo, logins, simulators, online) -> No
          f"Zahlungsplattform {online.url('epay')}")
     echo("Beenden mit Strg+C.")
     try:
-        server.serve_forever()
+        while serving.is_alive():  # until Ctrl+C or SIGTERM shuts the server down
+            serving.join(timeout=0.5)
     finally:
         stop.set()
         worker_thread.join(timeout=10)

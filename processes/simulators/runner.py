@@ -15,7 +15,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from processes.simulators import alkis, bauleitplanung, melderegister, postfach, statistik
 from processes.simulators.service import API_KEY_HEADER, Simulator
@@ -134,9 +134,17 @@ def check_binding(host: str, ports: dict[str, int] | None, known) -> None:
         raise ValueError(f"unknown simulator(s): {', '.join(sorted(unknown))} (known: {', '.join(known)})")
 
 
+class _QuietRequestHandler(WSGIRequestHandler):
+    """Logs only the requests a simulator failed (5xx): the worker polls every few seconds, which is no news."""
+
+    def log_request(self, code="-", size="-") -> None:
+        if str(code).startswith("5"):
+            super().log_request(code, size)
+
+
 def serve_in_thread(app, host: str, port: int, name: str) -> tuple[BaseWSGIServer, threading.Thread]:
     """Serve a simulator's WSGI app on ``host:port`` (0: any free port) in a daemon thread; return both."""
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name=f"simulator-{name}", daemon=True)
     thread.start()
