@@ -20,6 +20,7 @@ from engine.db import Base, new_id, utcnow
 
 JOB_STATUSES = ("todo", "doing", "done", "failed", "cancelled")
 JOB_KINDS = ("service", "timer", "outbox", "start_timer")
+"""The engine's own job kinds; the wiring adds more (``EngineContext.job_handlers``, e.g. ``rendition``)."""
 STEP_JOB_KINDS = ("service", "timer")
 """Jobs that drive a case's next steps; they end with the case (completed or cancelled).
 

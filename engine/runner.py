@@ -72,6 +72,7 @@ class EngineContext:
     data_limits: DataLimits = field(default_factory=DataLimits)
     service_max_attempts: int = 5
     message_ttl: timedelta = timedelta(days=30)
+    job_handlers: dict[str, jobs.JobHandler] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         limits = SandboxLimits(self.script_time_limit, self.script_memory_limit, self.data_limits.case_data_bytes,

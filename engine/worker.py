@@ -134,7 +134,7 @@ class Worker:
 
     def _process(self, job: jobs.ClaimedJob) -> None:
         try:
-            effect = _HANDLERS[job.kind](self, job)
+            effect = _HANDLERS.get(job.kind, _prepare_added_kind)(self, job)
             with transaction(self.factory) as session:
                 effect(session)
                 jobs.finish(session, job, now=self.ctx.clock())
@@ -270,6 +270,14 @@ def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
         start_timers.fire(session, worker.ctx, job.payload)
 
     return apply
+
+
+def _prepare_added_kind(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    """A job kind the wiring added (``EngineContext.job_handlers``, e.g. renditions of filed documents)."""
+    handler = worker.ctx.job_handlers.get(job.kind)
+    if handler is None:
+        raise JobError(f"no handler for jobs of kind '{job.kind}' in this worker")
+    return handler(worker.factory, job.payload, worker.ctx.clock())
 
 
 def _lock_running_case(session: Session, job: jobs.ClaimedJob, keep_payload: dict | None = None) -> Case | None:

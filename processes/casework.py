@@ -30,6 +30,7 @@ from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
 from processes.filing import CaseFiler, record_case_event
+from processes.renditions import RENDITION_JOB, RenditionJobs
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def build_context(
     """Create the engine context with every bundled procedure registered.
 
     With a document store, every case is filed into the E-Akte (see
-    processes/filing.py) and the procedures' steps that write notices are
+    processes/filing.py), the worker makes the renditions of filed records
+    (processes/renditions.py) and the procedures' steps that write notices are
     available; without one, only the audit log is written (the engine
     benchmark measures that configuration). Connector endpoints come from
     ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE.
@@ -63,10 +65,11 @@ def build_context(
     register_all(registry, forms, steps)
     register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
     events = CaseFiler(store, clock) if store is not None else record_case_event
+    job_handlers = {RENDITION_JOB: RenditionJobs(store)} if store is not None else {}
     limits = limits or EngineLimits()
     return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
                          script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
-                         data_limits=limits.data)
+                         data_limits=limits.data, job_handlers=job_handlers)
 
 
 def deploy_model(

@@ -33,6 +33,34 @@ def bench_engine(lifecycles: int, steps: int) -> None:
     click.echo(f"late/early:                  {result.late_vs_early:8.2f}   (target <= 1.5)")
 
 
+@bench.command("http")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="address of the running server")
+@click.option("--token", envvar="AKTENFLUSS_BENCH_TOKEN", required=True,
+              help="API token of a user with the roles clerk and modeller and the group Sachbearbeitung "
+                   "(or AKTENFLUSS_BENCH_TOKEN)")
+@click.option("--clients", default=4, show_default=True, type=click.IntRange(1, 256), help="concurrent clients")
+@click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(min=1), help="measured time")
+@click.option("--rendition-wait", default=120.0, show_default=True, type=click.FloatRange(min=0),
+              help="seconds to wait afterwards for the last lifecycle's PDF/A rendition (0: do not wait)")
+def bench_http(url: str, token: str, clients: int, seconds: float, rendition_wait: float) -> None:
+    """Full lifecycles over the REST API of a running server (start, inbox, claim, complete); starts nothing."""
+    from web.bench.http import BenchError, run
+
+    try:
+        result = run(url, token, clients=clients, seconds=seconds, rendition_wait=rendition_wait)
+    except BenchError as exc:
+        _fail(str(exc))
+    click.echo(f"server: {url}, {clients} client(s), {result.seconds:.1f} s")
+    click.echo(f"{result.per_second:8.1f} lifecycles/s   ({result.lifecycles} lifecycles; "
+               "target >= 60 with 4 clients on PostgreSQL)")
+    for kind, figures in result.latencies.items():
+        click.echo(f"{kind:10s} p50 {figures.p50:7.1f} ms  p95 {figures.p95:7.1f} ms  p99 {figures.p99:7.1f} ms"
+                   f"  ({figures.count})")
+    if result.rendition_backlog_seconds is not None:
+        click.echo(f"renditions: the last lifecycle's PDF/A existed {result.rendition_backlog_seconds:.1f} s "
+                   "after the run (the worker's backlog)")
+
+
 @bench.command("eakte")
 @click.option("--documents", default=50, show_default=True, type=click.IntRange(min=5), help="documents per side")
 def bench_eakte(documents: int) -> None:
