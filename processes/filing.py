@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from eakte import akten, audit
 from eakte.aktenplan import unit_for_process
+from eakte.aktenzeichen import next_aktenzeichen
 from eakte.intake import CheckedContent
 from eakte.dokumente import store_document
 from eakte.models import DokumentVersion, Vorgang
@@ -70,10 +71,12 @@ class CaseFiler:
         if case.business_key:
             akte = akten.get_akte(session, case.authority_id, aktenzeichen=case.business_key)
         else:
-            unit = unit_for_process(session, case.authority_id, case.definition.key)
+            with session.no_autoflush:  # the new case is inserted once, with its Aktenzeichen
+                unit = unit_for_process(session, case.authority_id, case.definition.key)
+                case.business_key = next_aktenzeichen(session, case.authority_id, unit.code, now.year)
             title = case.subject or case.definition.name or case.definition.key
-            akte = akten.open_akte(session, authority_id=case.authority_id, unit=unit, title=title, now=now, actor=actor)
-            case.business_key = akte.aktenzeichen
+            akte = akten.open_akte(session, authority_id=case.authority_id, unit=unit, title=title, now=now,
+                                   actor=actor, aktenzeichen=case.business_key)
         return akten.add_vorgang(session, akte, case_id=case.id, title=case.definition.name or case.definition.key,
                                  now=now)
 
