@@ -95,7 +95,14 @@ def render_pdf(template: str, context: dict, meta: DocumentMeta) -> bytes:
     """
     if "meta" in context:
         raise ValueError("'meta' is reserved for the document metadata")
-    html = _environment().get_template(template).render(context, meta=meta)
+    return html_to_pdf(_environment().get_template(template).render(context, meta=meta), meta)
+
+
+def html_to_pdf(html: str, meta: DocumentMeta) -> bytes:
+    """Render an HTML document (made from ``base.html``) to PDF/A-2b with the documents' stylesheet.
+
+    Nothing outside is fetched: an image or stylesheet URL in the HTML fails the rendering.
+    """
     fetcher = _DocumentResources()
     document = HTML(string=html, base_url=str(TEMPLATE_DIR), url_fetcher=fetcher)
     color_profiles: dict = {}  # filled from the stylesheet's @color-profile rule
@@ -146,8 +153,7 @@ class _DocumentResources(URLFetcher):
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(date_de=_date_de, datetime_de=_datetime_de, w3c_datetime=_w3c_datetime,
-                       value_de=_value_de, paragraphs=_paragraphs)
+    env.filters.update(FILTERS)
     return env
 
 
@@ -189,3 +195,8 @@ def _value_de(value: object) -> str:
 def _paragraphs(text: str) -> list[str]:
     """Split a text into paragraphs at blank lines."""
     return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+
+FILTERS = {"date_de": _date_de, "datetime_de": _datetime_de, "w3c_datetime": _w3c_datetime, "value_de": _value_de,
+           "paragraphs": _paragraphs}
+"""Filters of every document template (the package templates' sandbox adds its own, eakte/document_templates.py)."""

@@ -85,7 +85,27 @@ def issue_notice(
     Returns:
         Version 1 of the new outgoing document.
     """
-    pdf = render_pdf(template, context, meta)
+    return file_notice(session, store, sealer, vorgang, render_pdf(template, context, meta), meta=meta,
+                       subject=subject, doc_type=doc_type, actor=actor, now=now)
+
+
+def file_notice(
+    session: Session,
+    store: DocumentStore,
+    sealer: Sealer | None,
+    vorgang: Vorgang,
+    pdf: bytes,
+    *,
+    meta: DocumentMeta,
+    subject: str,
+    doc_type: str,
+    actor: str | None,
+    now: datetime,
+) -> DokumentVersion:
+    """Seal a rendered PDF/A notice (if a seal is configured) and file it as an outgoing document.
+
+    ``issue_notice`` without the rendering: for documents made from a package's template.
+    """
     if sealer is None:
         finding = UNSEALED_FINDING
     else:

@@ -52,6 +52,7 @@ def deploy(
     deployed_by: str | None,
     known_operations: Collection[str] | None = None,
     now: datetime | None = None,
+    model: ParsedModel | None = None,
 ) -> Deployment:
     """Validate ``files`` and store them as a new version, or return the identical one.
 
@@ -59,12 +60,13 @@ def deploy(
 
     Args:
         now: The deployment time (the engine's clock); relative timer start events count from it.
+        model: ``files`` already parsed by the caller (the package layer parses them to check the package).
 
     Raises:
         engine.loader.ModelValidationError: the model is invalid; it lists every problem found.
     """
     now = now or utcnow()
-    model = parse_model(files, known_operations=known_operations)
+    model = model or parse_model(files, known_operations=known_operations)
     existing = session.scalar(
         select(ProcessDefinition).where(
             ProcessDefinition.key == model.process_id,

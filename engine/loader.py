@@ -12,6 +12,7 @@ starts), and checked as ISO 8601 values. Every problem becomes a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Collection, Mapping
@@ -28,6 +29,8 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
+from engine.forms.links import FORM_SUFFIX, LinkProblem, link_forms
+from engine.forms.model import Form
 from engine.script_engine import SandboxedEnvironment
 from engine.timers import StartTimer, start_timer
 from engine.validation import BPMN_NS, NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
@@ -37,6 +40,10 @@ MAX_FILE_NAME_LENGTH = 255
 """Longest model file name (the column engine_definition_files.filename)."""
 DEFAULT_MAX_TOTAL_BYTES = 20_000_000
 _CACHE_SIZE = 64
+PACKAGE_RESOURCE_SUFFIXES = (".html", ".css")
+"""Document templates of a procedure package: checked by the package layer (processes/packages), not here."""
+PACKAGE_MANIFEST = "manifest.json"
+"""The manifest of a procedure package: checked by the package layer, not here."""
 _DOCTYPE_REJECTED = (
     "DOCTYPE declarations are not allowed in models (entity declarations could expand "
     "or fetch external content)"
@@ -51,9 +58,13 @@ class ModelProblem:
     element_id: str | None
     line: int | None
     file: str | None
+    pointer: str | None = None  # in a form file: the JSON pointer of the part at fault
+    german: str | None = None  # the message in German, where the check that found it has one
 
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
+        if self.pointer:
+            where = f"{where}#{self.pointer}" if where else self.pointer
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -87,6 +98,7 @@ class ParsedModel:
     user_tasks: list[UserTaskInfo]
     service_operations: list[str]
     start_timers: tuple[StartTimer, ...] = ()
+    forms: Mapping[str, Form] = dataclasses.field(default_factory=dict)  # user task / start event id -> its form
 
     @property
     def start_events(self) -> list:
@@ -154,21 +166,25 @@ def _parse_xml(name: str, data: bytes, problems: list[ModelProblem]) -> etree._E
 
 def _read_files(
     files: Mapping[str, bytes], max_bytes: int, max_total_bytes: int, problems: list[ModelProblem]
-) -> tuple[dict[str, etree._Element], dict[str, etree._Element]]:
+) -> tuple[dict[str, etree._Element], dict[str, etree._Element], dict[str, bytes]]:
     bpmn: dict[str, etree._Element] = {}
     dmn: dict[str, etree._Element] = {}
+    forms: dict[str, bytes] = {}
     if not files:
         problems.append(ModelProblem("no model files given", None, None, None))
     total = sum(len(data) for data in files.values() if isinstance(data, (bytes, bytearray)))
     if total > max_total_bytes:
         problems.append(ModelProblem(
             f"model files are {total} bytes in total; the limit is {max_total_bytes}", None, None, None))
-        return bpmn, dmn
+        return bpmn, dmn, forms
     for name in sorted(files):
+        if is_package_resource(name):
+            continue
         data = files[name]
         suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in ("bpmn", "dmn"):
-            problems.append(ModelProblem("only .bpmn and .dmn files are accepted", None, None, name))
+        if suffix not in ("bpmn", "dmn", FORM_SUFFIX):
+            problems.append(ModelProblem("only .bpmn, .dmn and .form files are accepted", None, None, name,
+                                         german="Nur .bpmn-, .dmn- und .form-Dateien werden angenommen."))
             continue
         if len(name) > MAX_FILE_NAME_LENGTH:
             problems.append(ModelProblem(f"the file name has {len(name)} characters; the limit is "
@@ -180,6 +196,9 @@ def _read_files(
         if len(data) > max_bytes:
             problems.append(ModelProblem(
                 f"file is {len(data)} bytes; the limit is {max_bytes}", None, None, name))
+            continue
+        if suffix == FORM_SUFFIX:
+            forms[name] = bytes(data)
             continue
         root = _parse_xml(name, bytes(data), problems)
         if root is None:
@@ -193,11 +212,21 @@ def _read_files(
                 f"not a BPMN 2.0 file (namespace '{etree.QName(root).namespace}')", None, root.sourceline, name))
         else:
             (bpmn if suffix == "bpmn" else dmn)[name] = root
-    return bpmn, dmn
+    return bpmn, dmn, forms
+
+
+def is_package_resource(name: str) -> bool:
+    """Tell whether a file of a deployment is a package's manifest or document template (no model)."""
+    return name == PACKAGE_MANIFEST or name.lower().endswith(PACKAGE_RESOURCE_SUFFIXES)
 
 
 def _from_finding(finding: Finding, file: str) -> ModelProblem:
     return ModelProblem(finding.message, finding.element_id, finding.line, file)
+
+
+def _from_link(problem: LinkProblem) -> ModelProblem:
+    return ModelProblem(problem.message, problem.element_id, problem.line, problem.file, problem.pointer,
+                        problem.german)
 
 
 def _from_spiff(exc: ValidationException, roots: Mapping[str, etree._Element]) -> ModelProblem:
@@ -314,7 +343,8 @@ def parse_model(
     """Parse and validate a model made of BPMN and DMN files.
 
     Args:
-        files: Filename to raw bytes; names must end in ``.bpmn`` or ``.dmn``.
+        files: Filename to raw bytes; names must end in ``.bpmn``, ``.dmn`` or ``.form`` (Camunda Forms linked
+            from user tasks and start events, see engine.forms.links).
         known_operations: If given, service tasks may only use these operations.
         max_bytes: Size limit per file.
         max_total_bytes: Size limit for all files together.
@@ -342,7 +372,7 @@ def _parse(
     max_total_bytes: int,
     problems: list[ModelProblem],
 ) -> ParsedModel:
-    bpmn_roots, dmn_roots = _read_files(files, max_bytes, max_total_bytes, problems)
+    bpmn_roots, dmn_roots, form_files = _read_files(files, max_bytes, max_total_bytes, problems)
     available: set[str] = set()
     for name, root in dmn_roots.items():
         problems.extend(_from_finding(f, name) for f in check_dmn(root))
@@ -350,6 +380,8 @@ def _parse(
     for name, root in bpmn_roots.items():
         problems.extend(_from_finding(f, name) for f in check_bpmn(root, available, known_operations))
     problems.extend(_check_call_activities(bpmn_roots))
+    forms, form_problems = link_forms(bpmn_roots, form_files)
+    problems.extend(_from_link(p) for p in form_problems)
     candidates = _process_ids(bpmn_roots, problems)
     if bpmn_roots and not candidates:
         problems.append(ModelProblem("no executable process found", None, None, None))
@@ -385,6 +417,7 @@ def _parse(
         user_tasks=user_tasks,
         service_operations=operations,
         start_timers=start_timers,
+        forms=forms,
     )
 
 

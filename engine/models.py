@@ -230,3 +230,4 @@ class LoginAttempt(Base):
 
 # Background execution (jobs, incidents, kept messages) lives in its own module.
 from engine.models_jobs import CaseMessage, Incident, Job, JobEvent  # noqa: E402,F401
+from engine.models_packages import ConnectorSystem, PackageImport  # noqa: E402,F401

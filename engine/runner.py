@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -40,10 +40,12 @@ from sqlalchemy.orm import Session, lazyload
 from engine import jobs, serializer
 from engine.case_data import CaseData, DataLimits, check_result_size
 from engine.compaction import compact
+from engine.connectors.config import ConnectorConfig
+from engine.connectors.systems import OperationDeclaration
 from engine.db import new_id, utcnow, write_row
 from engine.definitions import model_of
 from engine.errors import Conflict, ExecutionFailed, Forbidden, NotFound
-from engine.forms import FormRegistry, validate_task_data, validate_variables
+from engine.forms import FormRegistry, form_of, validate_task_data, validate_variables
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
@@ -73,6 +75,11 @@ class EngineContext:
     service_max_attempts: int = 5
     message_ttl: timedelta = timedelta(days=30)
     job_handlers: dict[str, jobs.JobHandler] = field(default_factory=dict)
+    connectors: ConnectorConfig = field(default_factory=ConnectorConfig)
+    declared_operations: Callable[[ProcessDefinition], Mapping[str, OperationDeclaration]] = lambda definition: {}
+    """Connector operations a definition's package declares (engine/connectors/systems.py)."""
+    start_guard: Callable[[Session, ProcessDefinition, str], None] | None = None
+    """Called before a case of (definition, authority id) starts; raises to refuse it (an imported package not set up)."""
 
     def __post_init__(self) -> None:
         limits = SandboxLimits(self.script_time_limit, self.script_memory_limit, self.data_limits.case_data_bytes,
@@ -120,6 +127,8 @@ def start_case(
         InvalidData: ``data`` has names that are no plain identifiers, or values that cannot be stored.
     """
     validate_variables(data or {}, "case data")
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, authority_id)
     model = model_of(definition)
     if model.starts_only_by_timer:
         events = ", ".join(f"'{timer.bpmn_id}'" for timer in model.start_timers)
@@ -142,6 +151,8 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     after it runs; the process's other start events are cancelled. The case
     has no actor; ``case.started`` names the event and the occurrence.
     """
+    if ctx.start_guard is not None:
+        ctx.start_guard(session, definition, definition.authority_id)
     case, workflow, case_data = _new_case(ctx, definition, definition.authority_id, None, None, None, None)
     session.add(case)
     ctx.events(session, case, "case.started", None, {
@@ -169,8 +180,7 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its tasks cannot be completed")
     _check_may_work_on(task_row, user)
-    schema = ctx.forms.get(task_row.process_key, task_row.bpmn_id)
-    validate_task_data(data, schema)
+    data = validate_task_data(data, form_of(ctx.forms, case.definition, task_row.bpmn_id))
 
     workflow, case_data = _restore(ctx, case)
     before = _projection(workflow, ctx.clock())

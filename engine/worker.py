@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import jobs, messages, runner, start_timers
 from engine.connectors.http import ConnectorOperation
+from engine.connectors.systems import declared_operation
 from engine.registry import CaseCall, CaseOperation
 from engine.db import transaction
 from engine.models import Authority, Case
@@ -191,7 +192,7 @@ def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     if "error" in payload:
         raise JobError(payload["error"])
     operation, params = payload["operation"], payload.get("params", {})
-    handler = worker.ctx.registry.get(operation)
+    handler = _service_handler(worker, job, operation)
     if isinstance(handler, CaseOperation):
         return _case_operation_effect(worker, job, handler, operation, params)
     if "outcome" in payload:  # obtained before the case was suspended: not called again
@@ -206,6 +207,19 @@ def _prepare_service(worker: Worker, job: jobs.ClaimedJob) -> Effect:
             runner.run_service_task(session, worker.ctx, job.case_id, payload["task_id"], result, summary)
 
     return apply
+
+
+def _service_handler(worker: Worker, job: jobs.ClaimedJob, operation: str):
+    """Return the registered handler of ``operation``, or the operation the case's package declares for it."""
+    if operation in worker.ctx.registry or job.case_id is None:
+        return worker.ctx.registry.get(operation)
+    with transaction(worker.factory) as session:
+        case = session.get(Case, job.case_id)
+        declaration = worker.ctx.declared_operations(case.definition).get(operation) if case else None
+        if declaration is None:
+            return worker.ctx.registry.get(operation)  # raises UnknownOperation naming the registered ones
+        authority = session.get(Authority, case.authority_id)
+        return declared_operation(session, worker.ctx.connectors, declaration, authority.id, authority.slug)
 
 
 def _call_outside(worker: Worker, job: jobs.ClaimedJob, handler, operation: str, params: dict) -> tuple:

@@ -7,6 +7,7 @@ from engine.registry import CaseOperation, ServiceRegistry
 from processes.baugenehmigung import forms as bau_forms
 from processes.baugenehmigung import services as bau_services
 from processes.notices import CaseFileSteps
+from processes.packages import documents as package_documents
 from processes.personenstand import forms as pstand_forms
 from processes.personenstand import services as pstand_services
 
@@ -27,4 +28,5 @@ def register_all(registry: ServiceRegistry, forms: FormRegistry, steps: CaseFile
     registry.register("eakte.zda", CaseOperation(steps.close_file))
     registry.register("eakte.zustellen", CaseOperation(steps.deliver))
     bau_services.register(registry, steps)
+    package_documents.register(registry, steps)
     pstand_services.register(registry, steps)

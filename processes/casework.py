@@ -29,6 +29,9 @@ from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
 from processes.notices import CaseFileSteps
+from processes.packages.deploy import deploy_package
+from processes.packages.setup import start_guard
+from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
 from processes.renditions import RENDITION_JOB, RenditionJobs
 
@@ -63,23 +66,25 @@ def build_context(
     registry, forms = ServiceRegistry(), FormRegistry()
     steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
     register_all(registry, forms, steps)
-    register_connectors(registry, connectors if connectors is not None else ConnectorConfig.from_env())
+    connectors = connectors if connectors is not None else ConnectorConfig.from_env()
+    register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event
     job_handlers = {RENDITION_JOB: RenditionJobs(store)} if store is not None else {}
     limits = limits or EngineLimits()
-    return EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
-                         script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
-                         data_limits=limits.data, job_handlers=job_handlers)
+    ctx = EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
+                        script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
+                        data_limits=limits.data, connectors=connectors, declared_operations=declared_operations,
+                        job_handlers=job_handlers)
+    ctx.start_guard = start_guard(ctx)
+    return ctx
 
 
 def deploy_model(
     session: Session, ctx: EngineContext, files: dict[str, bytes], *, authority_id: str | None, actor: str
 ) -> definitions.Deployment:
-    """Deploy a model for one authority (or for all, with ``authority_id`` None) and log a new version."""
-    deployment = definitions.deploy(
-        session, files, authority_id=authority_id, deployed_by=actor, known_operations=ctx.registry.names(),
-        now=ctx.clock(),
-    )
+    """Deploy a package (model, forms, templates, manifest) for one authority (or for all) and log a new version."""
+    deployment = deploy_package(session, files, registered=ctx.registry.names(), authority_id=authority_id,
+                                deployed_by=actor, now=ctx.clock())
     if deployment.created:
         definition = deployment.definition
         audit.record(

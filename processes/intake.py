@@ -34,7 +34,8 @@ from processes import casework
 from processes.baugenehmigung import xbau
 
 PROCESS_KEY = "baugenehmigung"
-CHANNELS = ("api", "portal", "xbau", "paper")
+CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax")
+"""Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax."""
 MESSAGE_DOCUMENTS_KEY = "dokumente"
 
 
@@ -206,17 +207,21 @@ def receive_portal(
     The case data has the same shape as from an XBau message: antragsteller,
     vorhaben, grundstueck, anlagen (the names the building-permit model uses).
     """
-    data = {
-        "eingang": {"channel": "portal"},
-        "antragsteller": application["applicant"],
-        "vorhaben": application["project"],
-        "grundstueck": application["parcel"],
-        "weitere_grundstuecke": [],
+    data = portal_shaped({"antragsteller": application["applicant"], "vorhaben": application["project"],
+                          "grundstueck": application["parcel"]}, documents, "portal")
+    return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
+                               subject=_subject(data))
+
+
+def portal_shaped(data: dict, documents: list[IncomingDocument], channel: str) -> dict:
+    """Return start form data of a building application in the shape the portal and XBau intake give the model."""
+    return {
+        "eingang": {"channel": channel},
+        **data,
+        "weitere_grundstuecke": data.get("weitere_grundstuecke", []),
         "anlagen": [{"title": d.subject, "filename": d.filename, "kind": None, "status": "received", "link": None}
                     for d in documents],
     }
-    return receive_application(session, ctx, store, user, data=data, documents=documents, channel="portal",
-                               subject=_subject(data))
 
 
 def _file_incoming(session: Session, store: DocumentStore, case: Case,

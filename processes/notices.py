@@ -12,10 +12,10 @@ from typing import Callable
 from eakte import akten
 from eakte.dokumente import get_version
 from eakte.models import Akte, Vorgang
-from eakte.rendering import DocumentMeta
+from eakte.rendering import DocumentMeta, render_pdf
 from eakte.siegel import Sealer
 from eakte.storage import DocumentStore
-from eakte.zustellung import issue_notice, make_available
+from eakte.zustellung import file_notice, make_available
 from engine import jobs
 from engine.models import Authority
 from engine.registry import CaseCall
@@ -38,15 +38,19 @@ class CaseFileSteps:
 
     def issue(self, call: CaseCall, *, template: str, title: str, subject: str, doc_type: str, context: dict) -> dict:
         """Render, seal and file a document; return what the process needs to know about it."""
+        return self.issue_rendered(call, lambda meta: render_pdf(template, context, meta), title=title,
+                                   subject=subject, doc_type=doc_type)
+
+    def issue_rendered(self, call: CaseCall, render: Callable[[DocumentMeta], bytes], *, title: str, subject: str,
+                       doc_type: str) -> dict:
+        """Seal and file the document ``render(meta)`` returns (PDF/A); return what the process needs to know."""
         vorgang = self.vorgang(call)
         akte = call.session.get(Akte, vorgang.akte_id)
         authority = call.session.get(Authority, call.case.authority_id)
         meta = DocumentMeta(title=title, aktenzeichen=akte.aktenzeichen, author=authority.name,
                             authority=authority.name, created_at=call.now, subject=subject)
-        version = issue_notice(
-            call.session, self._store(), self._sealer(), vorgang, template=template, context=context, meta=meta,
-            subject=subject, doc_type=doc_type, actor=SYSTEM_ACTOR, now=call.now,
-        )
+        version = file_notice(call.session, self._store(), self._sealer(), vorgang, render(meta), meta=meta,
+                              subject=subject, doc_type=doc_type, actor=SYSTEM_ACTOR, now=call.now)
         return {"dokument_id": version.dokument_id, "version": version.version, "sha256": version.sha256,
                 "datum": call.now.date().isoformat()}
 

@@ -10,7 +10,7 @@ from flask_smorest import Api
 from web import access_log, config, database, engine_context, request_guard, security_headers, ui
 from web.api import (
     case_operations, cases, definitions, delivery, disposal, errors, file_plan, files, incidents, intake, messages,
-    tasks,
+    packages, tasks,
 )
 
 
@@ -30,7 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
-        case_operations.blp, intake.blp, delivery.blp, disposal.blp,
+        case_operations.blp, intake.blp, delivery.blp, disposal.blp, packages.blp,
     )
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)

@@ -22,6 +22,23 @@ the operator, per authority, in a YAML file named by ``AKTENFLUSS_CONNECTORS_FIL
 
 Credentials therefore live in the environment (or a secret-mounted file), never
 in the model or the database.
+
+An operation that a procedure package declares (method, path, output mapping;
+see processes/packages/manifest.py) names the *system* it goes to; then only
+the system's address is configuration, under ``systems`` (by default or per
+authority; the UI can store it per authority too, engine/connectors/systems.py)::
+
+    default:
+      systems:
+        gewerberegister:
+          url: https://gewerbe.example
+          timeout: 5
+          headers:
+            X-API-Key: "${GEWERBE_API_KEY}"
+    authorities:
+      stadt-musterhausen:
+        systems:
+          gewerberegister: {url: http://127.0.0.1:8090}
 """
 
 from __future__ import annotations
@@ -36,6 +53,7 @@ import yaml
 ENV_VAR = "AKTENFLUSS_CONNECTORS_FILE"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+SYSTEMS_KEY = "systems"
 
 
 class ConnectorConfigError(ValueError):
@@ -68,11 +86,38 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class SystemSettings:
+    """Where a specialist system is: base URL, timeout, headers (``${VAR}`` placeholders for secrets)."""
+
+    url: str
+    timeout: float = 10.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def endpoint(self, method: str, path: str) -> Endpoint:
+        """Return the endpoint of one operation of this system."""
+        return Endpoint(url=self.url.rstrip("/"), method=method, path=path, timeout=self.timeout,
+                        headers=dict(self.headers))
+
+
+@dataclass(frozen=True)
 class ConnectorConfig:
-    """All configured operations: a default endpoint and per-authority overrides."""
+    """All configured operations: a default endpoint and per-authority overrides; the same for systems."""
 
     default: dict[str, Endpoint] = field(default_factory=dict)
     authorities: dict[str, dict[str, Endpoint]] = field(default_factory=dict)
+    default_systems: dict[str, SystemSettings] = field(default_factory=dict)
+    authority_systems: dict[str, dict[str, SystemSettings]] = field(default_factory=dict)
+
+    def system(self, authority_slug: str | None, name: str, *, own_only: bool = False) -> SystemSettings | None:
+        """Return the file's settings of a system for an authority (its own, else the default unless ``own_only``)."""
+        own = self.authority_systems.get(authority_slug or "", {})
+        if name in own:
+            return own[name]
+        return None if own_only else self.default_systems.get(name)
+
+    def has_operation(self, authority_slug: str | None, operation: str) -> bool:
+        """Tell whether the operation has an endpoint for the authority."""
+        return operation in self.authorities.get(authority_slug or "", {}) or operation in self.default
 
     def operations(self) -> set[str]:
         """Return every configured operation name."""
@@ -110,9 +155,15 @@ class ConnectorConfig:
         authorities = data.get("authorities") or {}
         if not isinstance(authorities, dict):
             raise ConnectorConfigError("'authorities' must map authority slugs to operations")
+        default = data.get("default") or {}
+        if not isinstance(default, dict) or not all(isinstance(ops or {}, dict) for ops in authorities.values()):
+            raise ConnectorConfigError("operations of 'default' and of each authority must be a mapping")
         return cls(
-            default=_endpoints(data.get("default") or {}, "default"),
+            default=_endpoints(default, "default"),
             authorities={slug: _endpoints(ops or {}, slug) for slug, ops in authorities.items()},
+            default_systems=_systems(default.get("systems") or {}, "default"),
+            authority_systems={slug: _systems((ops or {}).get("systems") or {}, slug)
+                               for slug, ops in authorities.items()},
         )
 
     @classmethod
@@ -137,6 +188,8 @@ def _endpoints(operations: dict, where: str) -> dict[str, Endpoint]:
         raise ConnectorConfigError(f"operations of '{where}' must be a mapping")
     result = {}
     for name, spec in operations.items():
+        if name == SYSTEMS_KEY:
+            continue
         if not isinstance(spec, dict) or not isinstance(spec.get("url"), str):
             raise ConnectorConfigError(f"operation '{name}' of '{where}' needs a 'url'")
         method = str(spec.get("method", "POST")).upper()
@@ -152,4 +205,26 @@ def _endpoints(operations: dict, where: str) -> dict[str, Endpoint]:
             url=spec["url"].rstrip("/"), method=method, path=str(spec.get("path", "")),
             timeout=float(spec.get("timeout", 10.0)), headers={str(k): str(v) for k, v in headers.items()},
         )
+    return result
+
+
+def _systems(systems: dict, where: str) -> dict[str, SystemSettings]:
+    if not isinstance(systems, dict):
+        raise ConnectorConfigError(f"systems of '{where}' must be a mapping")
+    result = {}
+    for name, spec in systems.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("url"), str):
+            raise ConnectorConfigError(f"system '{name}' of '{where}' needs a 'url'")
+        unknown = set(spec) - {"url", "timeout", "headers"}
+        if unknown:
+            raise ConnectorConfigError(f"system '{name}' of '{where}' has unknown keys: {', '.join(sorted(unknown))}")
+        headers = spec.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise ConnectorConfigError(f"headers of system '{name}' of '{where}' must be a mapping")
+        try:
+            timeout = float(spec.get("timeout", 10.0))
+        except (TypeError, ValueError) as exc:
+            raise ConnectorConfigError(f"timeout of system '{name}' of '{where}' must be a number") from exc
+        result[str(name)] = SystemSettings(url=spec["url"].rstrip("/"), timeout=timeout,
+                                           headers={str(k): str(v) for k, v in headers.items()})
     return result

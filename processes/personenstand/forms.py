@@ -1,4 +1,4 @@
-"""Forms (JSON Schema, German labels) of the civil status procedures' human tasks."""
+"""Forms (JSON Schema, German labels) of the civil status procedures' start events and human tasks."""
 
 GEBURT = "geburt"
 EHESCHLIESSUNG = "eheschliessung"
@@ -80,8 +80,9 @@ TERMIN_FESTLEGEN = {
     "title": "Trautermin festlegen",
     "required": ["trautermin", "uhrzeit", "trauort"],
     "properties": {
-        "trautermin": {"type": "string", "title": "Datum der Eheschließung (JJJJ-MM-TT)", "pattern": DATE_PATTERN},
-        "uhrzeit": {"type": "string", "title": "Uhrzeit (HH:MM)", "pattern": TIME_PATTERN},
+        "trautermin": {"type": "string", "format": "date", "title": "Datum der Eheschließung",
+                       "pattern": DATE_PATTERN},
+        "uhrzeit": {"type": "string", "format": "time", "title": "Uhrzeit", "pattern": TIME_PATTERN},
         "trauort": {"type": "string", "title": "Trauort", "enum": TRAUORTE},
     },
 }
@@ -102,13 +103,74 @@ TRAUUNG_DURCHFUEHREN = {
     "then": {"required": ["grund"], "properties": {"grund": {"minLength": 3}}},
 }
 
+
+def _person(title: str, required: tuple[str, ...] = ("family_name", "given_names", "birth_date"),
+            address: bool = False) -> dict:
+    properties = {
+        "family_name": {"type": "string", "title": "Familienname", "minLength": 1, "maxLength": 100,
+                        "pattern": NAME_PATTERN},
+        "given_names": {"type": "string", "title": "Vornamen", "minLength": 1, "maxLength": 200},
+        "birth_date": {"type": "string", "format": "date", "title": "Geburtsdatum", "pattern": DATE_PATTERN},
+        "birth_place": {"type": "string", "title": "Geburtsort", "maxLength": 120},
+    }
+    if address:
+        properties["address"] = {
+            "type": "object", "title": "Anschrift", "required": ["street", "postal_code", "city"],
+            "properties": {
+                "street": {"type": "string", "title": "Straße und Hausnummer", "minLength": 1, "maxLength": 200},
+                "postal_code": {"type": "string", "title": "Postleitzahl", "pattern": "^[0-9]{5}$"},
+                "city": {"type": "string", "title": "Ort", "minLength": 1, "maxLength": 120},
+            },
+        }
+    return {"type": "object", "title": title, "required": list(required), "properties": properties}
+
+
+GEBURT_ANZEIGEN = {
+    "type": "object",
+    "title": "Geburt anzeigen",
+    "description": "Geburtsanzeige am Schalter des Standesamts (oder auf Papier von der Klinik).",
+    "required": ["kind", "mutter", "anzeigende_stelle"],
+    "properties": {
+        "kind": {
+            "type": "object", "title": "Kind", "required": ["sex", "birth_date", "birth_place"],
+            "properties": {
+                "sex": {"type": "string", "title": "Geschlecht", "x-widget": "radio",
+                        "enum": ["weiblich", "männlich", "divers", "ohne Angabe"]},
+                "birth_date": {"type": "string", "format": "date", "title": "Geburtsdatum", "pattern": DATE_PATTERN},
+                "birth_time": {"type": "string", "format": "time", "title": "Uhrzeit der Geburt",
+                               "pattern": TIME_PATTERN},
+                "birth_place": {"type": "string", "title": "Geburtsort", "minLength": 1, "maxLength": 120},
+                "facility": {"type": "string", "title": "Klinik oder Einrichtung", "maxLength": 200},
+            },
+        },
+        "mutter": _person("Mutter"),
+        "vater": {**_person("Vater"), "description": "Nur ausfüllen, wenn der Vater angegeben wird."},
+        "anzeigende_stelle": {"type": "string", "title": "Anzeigende Stelle oder Person", "minLength": 2,
+                              "maxLength": 200},
+    },
+}
+"""Start form of a birth notification at the registry office's counter (the data geburt.bpmn starts with)."""
+
+EHESCHLIESSUNG_ANMELDEN = {
+    "type": "object",
+    "title": "Eheschließung anmelden",
+    "required": ["partner_1", "partner_2"],
+    "properties": {
+        "partner_1": _person("Erste Person", address=True),
+        "partner_2": _person("Zweite Person"),
+    },
+}
+"""Start form of a registration of intent to marry (the data eheschliessung.bpmn starts with)."""
+
 FORMS = {
     GEBURT: {
+        "start": GEBURT_ANZEIGEN,
         "anzeige_pruefen": ANZEIGE_PRUEFEN,
         "wohnsitz_klaeren": WOHNSITZ_KLAEREN,
         "namen_bestimmen": NAMEN_BESTIMMEN,
     },
     EHESCHLIESSUNG: {
+        "start": EHESCHLIESSUNG_ANMELDEN,
         "unterlagen_pruefen": UNTERLAGEN_PRUEFEN,
         "termin_festlegen": TERMIN_FESTLEGEN,
         "trauung_durchfuehren": TRAUUNG_DURCHFUEHREN,

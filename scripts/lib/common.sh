@@ -80,7 +80,8 @@ ensure_venv() {
     printf '%s\n' "${wanted}" >"${stamp}"
 }
 
-# ensure_node_modules: install the UI's npm packages (bpmn-js, axe-core) from package-lock.json.
+# ensure_node_modules: install the UI's npm packages (bpmn-js, form-js, dmn-js, bpmnlint, axe-core) from
+# package-lock.json, then bundle the BPMN editor's bpmnlint integration (npm run build; output in node_modules).
 ensure_node_modules() {
     command -v node >/dev/null 2>&1 || ensure_apt_packages nodejs
     command -v npm >/dev/null 2>&1 || ensure_apt_packages npm
@@ -92,4 +93,6 @@ ensure_node_modules() {
         log "npm install"
         npm install --no-audit --no-fund
     fi
+    log "npm run build"
+    npm run build --silent
 }

@@ -43,7 +43,7 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-sandbox", "--disable-gpu", "--lang=de-DE", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run",
         ])
         yield chromium

@@ -82,7 +82,7 @@ def test_modeller_uploads_a_broken_model_and_sees_the_problems(live_server, page
     assert_accessible(page)
     broken = tmp_path / "kaputt.bpmn"
     broken.write_bytes(BROKEN)
-    page.get_by_label("BPMN-Datei und zugehörige DMN-Dateien").set_input_files(str(broken))
+    page.get_by_label("Dateien des Verfahrens oder ein ZIP-Archiv").set_input_files(str(broken))
     page.get_by_role("button", name="Hochladen und prüfen").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("nicht bereitgestellt")

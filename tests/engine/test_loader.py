@@ -116,7 +116,7 @@ def test_encoding_is_taken_from_the_xml_declaration(encoding: str) -> None:
 
 def test_only_bpmn_and_dmn_files_and_size_limits() -> None:
     valid = _fixture("simple_lifecycle.bpmn")
-    assert _one({"a.bpmn": valid, "notes.txt": b"x"}, "only .bpmn and .dmn").file == "notes.txt"
+    assert _one({"a.bpmn": valid, "notes.txt": b"x"}, "only .bpmn, .dmn and .form").file == "notes.txt"
     assert _one({"a.bpmn": valid}, "the limit is 100", max_bytes=100).file == "a.bpmn"
     _one({"a.bpmn": valid, "b.bpmn": valid}, "in total", max_total_bytes=len(valid) + 1)
 

@@ -38,3 +38,26 @@ def test_scalars_read_as_german():
 def test_everything_is_escaped():
     assert render_value({"<b>": "<script>x</script>"}) == ('<dl class="data nested"><dt>&lt;b&gt;</dt>'
                                                           '<dd>&lt;script&gt;x&lt;/script&gt;</dd></dl>')
+
+
+def test_labels_and_kinds_of_the_forms_win_and_technical_values_are_left_out():
+    from engine.forms import data_labels
+    from engine.forms.json_schema import read_json_schema
+    from processes.baugenehmigung import forms as bau
+    from web.ui.case_data_view import render_case_data
+
+    labels = data_labels([read_json_schema(bau.VOLLSTAENDIGKEIT_PRUEFEN), read_json_schema(bau.BETEILIGUNG_FESTLEGEN),
+                          read_json_schema(bau.ENTSCHEIDEN)])
+    html = render_case_data({
+        "rohbausumme": 250000, "beteiligungsfrist": "P30D", "vollstaendig": True, "gebuehr": 2500.5,
+        "begruendung": "Zeile 1\nZeile 2", "bescheid": {"dokument_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                                                        "sha256": "a" * 64, "art": "Genehmigung"},
+        "stellungnahmen": [{"behoerde": "Gemeinde", "fiktion": True}],
+    }, labels)
+    assert "<dt>Rohbausumme</dt><dd>250.000,00 €</dd>" in html
+    assert "<dt>Frist der Beteiligung</dt><dd>30 Tage</dd>" in html
+    assert "<dt>Die Bauvorlagen sind vollständig</dt><dd>ja</dd>" in html
+    assert "<dt>Gebühr nach der Gebührenordnung</dt><dd>2.500,50 €</dd>" in html
+    assert "<dd>Zeile 1<br>Zeile 2</dd>" in html
+    assert "<dt>Stelle</dt><dd>Gemeinde</dd>" in html and "<dt>Zustimmung durch Schweigen</dt><dd>ja</dd>" in html
+    assert "0f8fad5b" not in html and "a" * 64 not in html and "<dt>Art</dt><dd>Genehmigung</dd>" in html

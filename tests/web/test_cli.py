@@ -106,3 +106,16 @@ def test_file_plan_and_object_verification(cli, tmp_path):
     stored.unlink()
     result = cli("eakte", "verify", "63.01-2026-000001", "--authority", "schwerin")
     assert result.exit_code == 1 and "missing" in result.output
+
+
+def test_deploy_with_camunda_forms(cli, tmp_path):
+    fixtures = Path(__file__).parents[1] / "engine" / "forms" / "fixtures"
+    files = [fixtures / "antrag_c7.bpmn", fixtures / "antrag-start.form", fixtures / "antrag-pruefung.form"]
+    ok = cli("deploy", *files)
+    assert ok.exit_code == 0 and "c7_antrag version 1: deployed" in ok.output
+    broken = tmp_path / "antrag-pruefung.form"
+    broken.write_text((fixtures / "antrag-pruefung.form").read_text(encoding="utf-8").replace('"type": "table"',
+                                                                                             '"type": "iframe"'))
+    refused = cli("deploy", files[0], files[1], broken)
+    assert refused.exit_code == 2
+    assert "antrag-pruefung.form, /components/1/type: component 'iframe' is not supported" in refused.output

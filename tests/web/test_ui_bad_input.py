@@ -93,7 +93,7 @@ def german_problem(response) -> str | None:
     html = response.get_data(as_text=True)
     if response.mimetype != "text/html":
         return f"{response.status_code} is {response.mimetype}, not a German page: {html[:200]}"
-    if "error-summary" in html or "field-error" in html or any(f"<h1>{t}</h1>" in html for t in ERROR_TITLES.values()):
+    if any(marker in html for marker in ("error-summary", "field-error", "kern-alert--danger", "kern-error")) or any(f"<h1>{t}</h1>" in html for t in ERROR_TITLES.values()):
         return None
     return f"{response.status_code} page shows no error message: {html[:300]}"
 
@@ -288,7 +288,7 @@ def test_number_fields_refuse_nan_and_infinity(world, session_factory, value):
     url = f"/ui/aufgaben/{world['task']}/erledigen"
     before = snapshot(session_factory)
     response = post(world, url, {"gebuehr": "12", "entscheidung": "genehmigt", "flaeche": value})
-    assert response.status_code == 422 and "Bitte eine Zahl eingeben." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Bitte eine Zahl eingeben (z. B. 1.234,56)." in response.get_data(as_text=True)
     assert snapshot(session_factory) == before
 
 

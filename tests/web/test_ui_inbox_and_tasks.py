@@ -58,14 +58,17 @@ def test_claim_complete_with_validation_and_task_leaves_inbox(app, client, autho
     assert "Übernehmen" in page and "Gebühr in Euro" not in page  # the form appears after claiming
     assert post_form(client, f"/ui/aufgaben/{task_id}/uebernehmen").status_code == 302
     page = client.get(f"/ui/aufgaben/{task_id}").get_data(as_text=True)
-    assert '<label for="feld-gebuehr">Gebühr in Euro <span class="required">(Pflichtfeld)</span></label>' in page
+    # KERN-UX marks optional fields, not required ones.
+    assert '<label class="kern-label" for="feld-gebuehr">Gebühr in Euro</label>' in page
+    assert '<label class="kern-label" for="feld-vollstaendig">Unterlagen vollständig</label>' in page
     assert '<option value="genehmigt"' in page
 
     bad = post_form(client, f"/ui/aufgaben/{task_id}/erledigen", {"gebuehr": "zwölf"})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422
-    assert 'id="gebuehr-fehler"' in html and "Bitte eine ganze Zahl eingeben." in html
-    assert 'aria-describedby="gebuehr-fehler"' in html.replace("\n", " ").replace("  ", " ") or "gebuehr-fehler" in html
+    assert 'id="feld-gebuehr-fehler"' in html and "Bitte eine ganze Zahl eingeben." in html
+    assert 'aria-describedby="feld-gebuehr-fehler" aria-invalid="true"' in html
+    assert '<a class="kern-link" href="#feld-gebuehr">Gebühr in Euro: Bitte eine ganze Zahl eingeben.</a>' in html
     bad = post_form(client, f"/ui/aufgaben/{task_id}/erledigen", {"gebuehr": "-5"})
     html = bad.get_data(as_text=True)
     assert "Der Wert muss mindestens 0 sein." in html and "Dieses Feld ist ein Pflichtfeld." in html
@@ -77,7 +80,7 @@ def test_claim_complete_with_validation_and_task_leaves_inbox(app, client, autho
     inbox = client.get("/ui/aufgaben").get_data(as_text=True)
     assert ">Antrag prüfen<" not in inbox and ">Bescheid erstellen<" in inbox
     case_page = client.get(f"/ui/akten/{cases[0]}").get_data(as_text=True)
-    assert "<dt>Gebühr</dt><dd>120</dd>" in case_page  # the entered data, labelled in German
+    assert "<dt>Gebühr in Euro</dt><dd>120</dd>" in case_page  # the entered data, labelled by its form
 
 
 def test_task_without_schema_has_a_plain_complete_button(app, client, authority, session_factory):

@@ -33,7 +33,7 @@ def test_modeller_sees_every_problem_of_a_broken_model(client, authority, sessio
     assert "nicht bereitgestellt" in html and "kaputt.bpmn" in html and "gibt_es_nicht" in html
     assert _upload(client, {}).status_code == 422
     not_xml = _upload(client, {"x.bpmn": b"<nicht xml"}).get_data(as_text=True)
-    assert "Problem" in not_xml and "<td>1</td>" in not_xml  # line number of the parse error
+    assert "Problem" in not_xml and "kern-table__cell\">1</td>" in not_xml  # line number of the parse error
 
 
 def test_modeller_uploads_and_sees_versions_and_diagram(client, authority, session_factory):
@@ -44,7 +44,7 @@ def test_modeller_uploads_and_sees_versions_and_diagram(client, authority, sessi
     assert first.status_code == 302
     _upload(client, {f"{key}.bpmn": ui_model(key).replace(b"Antrag im UI", b"Antrag im UI 2")})
     listing = client.get("/ui/modelle").get_data(as_text=True)
-    assert listing.count(f">{key}</a>") == 2 and "<td>2</td>" in listing
+    assert listing.count(f">{key}</a>") == 2 and "kern-table__cell\">2</td>" in listing
     page = client.get(first.headers["Location"]).get_data(as_text=True)
     assert "Version 1" in page and "Antrag prüfen (pruefen)" in page
     diagram = client.get(first.headers["Location"] + "/diagramm.bpmn")
@@ -127,3 +127,23 @@ def test_kpis_are_counted_from_the_database(app, client, authority, session_fact
     page = client.get("/ui/aufsicht/kennzahlen").get_data(as_text=True)
     assert "2 von 3 Vorgängen digital eingegangen (66,7 %)" in page
     assert "<td>2,00</td><td>0,50</td>" in page and "80,0 %" in page
+
+
+def test_modeller_sees_form_problems_in_german_with_the_place(app, client, authority, session_factory):
+    import io
+    import json
+
+    from tests.engine.forms.helpers import form_definition, model_files
+    from tests.web.ui_helpers import login, post_form, ui_user
+
+    ui_user(session_factory, authority, "mona", roles=("modeller",), groups=())
+    login(client, authority, "mona")
+    form = form_definition("antrag-pruefung.form")
+    form["components"][3]["conditional"] = {"hide": "=sum(betraege) > 10"}
+    files = {**model_files("antrag_c8"), "antrag-pruefung.form": json.dumps(form).encode()}
+    response = post_form(client, "/ui/modelle", {"dateien": [(io.BytesIO(c), n) for n, c in files.items()]},
+                         page_url="/ui/modelle", content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<td>antrag-pruefung.form</td>" in html and "(Stelle /components/3/conditional/hide)" in html
+    assert "Formularelement „radio“ (Schlüssel „entscheidung“): Der FEEL-Ausdruck „=sum(betraege) &gt; 10“" in html

@@ -5,6 +5,7 @@ from flask_smorest import abort
 
 from engine import definitions
 from processes import casework
+from processes.packages.archive import files_of_upload
 from web.api.blueprint import Blueprint
 from web.api.schemas.definitions import DefinitionQuerySchema, DeployQuerySchema, ProcessDefinitionSchema
 from web.auth import api_auth, current_user
@@ -22,6 +23,7 @@ _UPLOAD_DOC = {
                 "schema": {"type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
             },
             "application/xml": {"schema": {"type": "string"}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -34,7 +36,11 @@ _UPLOAD_DOC = {
 @blp.alt_response(200, schema=ProcessDefinitionSchema, description="identical content: the existing version")
 @blp.doc(**_UPLOAD_DOC)
 def deploy(options):
-    """Deploy a model: one BPMN file plus optional DMN files (multipart field 'file'), or one BPMN file as the body."""
+    """Deploy a procedure package: its files (BPMN, DMN, forms, templates, manifest.json) as repeated multipart
+    fields 'file', or one ZIP archive of the package; or one BPMN file or ZIP archive as the body.
+
+    A package is checked as a whole and refused with every problem (422): file, line or JSON pointer, element.
+    """
     files = _uploaded_files()
     deployment = casework.deploy(get_session(), engine_context(), files, current_user(), shared=options["shared"])
     return deployment.definition, 201 if deployment.created else 200
@@ -59,19 +65,20 @@ def get_definition(definition_id):
 
 def _uploaded_files() -> dict[str, bytes]:
     if request.files:
-        files = {}
+        uploads = []
         for upload in request.files.getlist("file"):
             name = (upload.filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
             if not name:
                 abort(400, message="every uploaded file needs a file name")
-            if name in files:
+            if name in (n for n, _ in uploads):
                 abort(400, message=f"file '{name}' was uploaded twice")
-            files[name] = upload.read()
-        if not files:
-            abort(400, message="send the model files in the multipart field 'file'")
-        return files
+            uploads.append((name, upload.read()))
+        if not uploads:
+            abort(400, message="send the package's files (or one ZIP archive) in the multipart field 'file'")
+        return files_of_upload(uploads)
     body = request.get_data()
     if not body:
-        abort(400, message="no model sent: upload files in the multipart field 'file' or send one BPMN file as the body")
-    name = request.args.get("filename", "model.bpmn")
-    return {name: body}
+        abort(400, message="no model sent: upload files in the multipart field 'file', or send one BPMN file or "
+                           "one ZIP archive as the body")
+    name = request.args.get("filename") or ("paket.zip" if request.mimetype == "application/zip" else "model.bpmn")
+    return files_of_upload([(name, body)])

@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ModelValidationError)
     def _model_error(exc: ModelValidationError):
         problems = [
-            {"message": p.message, "element_id": p.element_id, "line": p.line, "file": p.file} for p in exc.problems
+            {"message": p.message, "element_id": p.element_id, "line": p.line, "file": p.file,
+             **({"pointer": p.pointer} if p.pointer else {})} for p in exc.problems
         ]
         return error_response(422, f"the model is not valid: {len(problems)} problem(s) found", problems)

@@ -3,6 +3,7 @@
 from flask_smorest import abort
 
 from engine import inbox, runner
+from engine.forms import client_schema, form_of
 from engine.inbox import TaskFilter
 from processes import casework
 from web.api.blueprint import Blueprint
@@ -43,8 +44,11 @@ def list_tasks(query):
 @blp.response(200, TaskDetailSchema)
 def get_task(task_id):
     """Show a task with its form schema."""
-    task = casework.get_task(get_session(), current_user(), task_id)
-    task.form_schema = engine_context().forms.get(task.process_key, task.bpmn_id)
+    session = get_session()
+    task = casework.get_task(session, current_user(), task_id)
+    task.form_schema = client_schema(form_of(engine_context().forms, casework.get_case(session, current_user(),
+                                                                                       task.case_id).definition,
+                                             task.bpmn_id))
     return task
 
 

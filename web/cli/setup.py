@@ -30,17 +30,21 @@ def db_upgrade() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--authority", help="deploy for this authority only (slug); default: shared by all")
 @click.option("--user", "username", default="cli", show_default=True, type=ACTOR, help="recorded as the deployer")
 def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> None:
-    """Deploy one BPMN file (plus its DMN files) as a process definition."""
+    """Deploy a procedure package: its folder, a ZIP of it, or its files (BPMN, DMN, forms, templates, manifest)."""
     from engine.identity import get_authority
     from engine.loader import ModelValidationError
     from processes.casework import deploy_model
+    from web.cli.packages import print_problems, read_package
 
     ctx = _context()
-    contents = {path.name: path.read_bytes() for path in files}
+    try:
+        contents = read_package(files)
+    except ModelValidationError as exc:
+        print_problems(exc)
 
     def work(session):
         authority_id = get_authority(session, authority).id if authority else None
@@ -52,11 +56,7 @@ def deploy(files: tuple[Path, ...], authority: str | None, username: str) -> Non
     try:
         _run(work)
     except ModelValidationError as exc:
-        click.echo(f"model rejected: {len(exc.problems)} problem(s)", err=True)
-        for p in exc.problems:
-            where = ", ".join(x for x in (p.file, f"line {p.line}" if p.line else None, p.element_id) if x)
-            click.echo(f"  - {where}: {p.message}" if where else f"  - {p.message}", err=True)
-        sys.exit(2)
+        print_problems(exc)
 
 
 @main.command()

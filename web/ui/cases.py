@@ -9,12 +9,13 @@ from eakte import audit, zustellung
 from eakte.errors import EakteError, FileClosed, NotDeliverable
 from engine import runner
 from engine.errors import Conflict
+from engine.forms import data_labels, forms_of_definition
 from processes import casefile, casework
 from web.api.delivery import public_download_url
 from web.api.schemas.common import MAX_REASON_LENGTH
 from web.database import get_session
 from web.engine_context import engine_context
-from web.ui import documents, services
+from web.ui import case_data_view, documents, services
 from web.ui.common import login_required, page_args, register_error_pages, ui_user
 
 bp = Blueprint("ui_cases", __name__, url_prefix="/ui/akten")
@@ -177,6 +178,8 @@ def _page(case_id: str, errors: dict[str, str] | None = None, status: int = 200,
     shown = _forms_shown(case, user, file, deliverable)
     return render_template(
         "ui/case.html", title=f"Akte {case.business_key or case.id}", case=case,
+        case_data=case_data_view.render_case_data(
+            case.data, data_labels(forms_of_definition(engine_context().forms, case.definition))),
         open_tasks=casework.open_tasks_of(db, case), events=events,
         awaited=runner.awaited_messages(engine_context(), case) if case.status == "running" else [], total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,

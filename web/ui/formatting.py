@@ -36,3 +36,13 @@ def groesse(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{zahl(size / 1024)} KB"
     return f"{zahl(size / (1024 * 1024))} MB"
+
+
+CHANNEL_LABELS = {"api": "Schnittstelle (API)", "portal": "Online-Portal", "xbau": "XBau-Nachricht",
+                  "paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax"}
+"""German names of the intake channels recorded in Case.channel (see processes/intake.py)."""
+
+
+def kanal(channel: str | None) -> str:
+    """Return the German name of an intake channel."""
+    return CHANNEL_LABELS.get(channel or "", channel or "–")

@@ -11,10 +11,14 @@ from eakte.errors import FileClosed, UnsupportedContent
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES, Dokument
 from engine import runner
 from engine.errors import InvalidData
+from engine.forms import form_of
 from processes import casework
 from web.database import get_session
 from web.engine_context import document_store, engine_context
-from web.ui import documents, schema_forms, services
+from web.ui import documents, services
+from web.ui.forms.submission import read_submission
+from web.ui.forms.values import tree_from_data
+from web.ui.forms.widgets import build_context, build_widgets, error_summary
 from web.ui.common import login_required, register_error_pages, ui_user
 
 bp = Blueprint("ui_tasks", __name__, url_prefix="/ui/aufgaben")
@@ -148,37 +152,44 @@ def complete(task_id):
         return _page(task_id, form_errors={"_form": [
             "Die Aufgabe ist Ihnen nicht (mehr) zugewiesen. Bitte übernehmen Sie sie, bevor Sie sie erledigen."]},
             status=409)
-    schema = ctx.forms.get(task.process_key, task.bpmn_id)
-    data, problems = (schema_forms.parse_submission(schema, request.form) if schema else ({}, {}))
-    if schema and not problems:
-        problems = schema_forms.german_errors(schema, data)
-    if problems:
-        return _page(task_id, submitted=data, form_errors=problems, status=422)
+    form = form_of(ctx.forms, casework.get_case(db, user, task.case_id).definition, task.bpmn_id)
+    data, tree = {}, None
+    if form is not None:
+        submission = read_submission(form, request.form)
+        tree = submission.tree
+        if submission.action:  # a row added or removed: the same page again, nothing is saved
+            return _page(task_id, tree=tree, focus=submission.focus)
+        if submission.errors:
+            return _page(task_id, tree=tree, form_errors=submission.errors, status=422)
+        data = submission.data
     try:
         runner.complete_task(db, ctx, task_id, user, data)
-    except InvalidData as exc:  # the engine checks the form again, with the same schema
+    except InvalidData as exc:  # the engine checks the form again, with the same form
         fields = {k: [str(m) for m in v] for k, v in exc.details.get("fields", {}).items()}
-        return _page(task_id, submitted=data, form_errors=fields or {"_form": [exc.message]}, status=422)
+        return _page(task_id, tree=tree, form_errors=fields or {"_form": [exc.message]}, status=422)
     flash(f"Aufgabe „{task.name}“ erledigt.")
     return redirect(url_for("ui_inbox.inbox"))
 
 
-def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None = None, status: int = 200,
-          upload_values=None):
+def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = None, status: int = 200,
+          upload_values=None, focus: str | None = None):
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
     case = casework.get_case(db, user, task.case_id)
-    schema = ctx.forms.get(task.process_key, task.bpmn_id)
+    form = form_of(ctx.forms, case.definition, task.bpmn_id)
     form_errors = form_errors or {}
-    fields = schema_forms.fields_of(schema, submitted if submitted is not None else case.data) if schema else []
-    for f in fields:
-        f.errors = form_errors.get(f.name, [])
     may_work = task.status == "open" and task.assignee_id == user.id
+    widgets, unplaced = [], dict(form_errors)
+    if form is not None and may_work:
+        shown_tree = tree if tree is not None else tree_from_data(form, case.data)
+        widgets, unplaced = build_widgets(form, shown_tree, form_errors, focus)
     file = documents.case_file(db, user, case, task_id=task.id)
-    general_errors = [m for k, msgs in form_errors.items() if k not in _fields_shown(task, user, fields, file, may_work)
-                      for m in msgs]
+    shown = _fields_shown(task, user, file)
+    general_errors = [m for k, msgs in unplaced.items() if k not in shown for m in msgs]
     return render_template(
-        "ui/task.html", title=task.name, task=task, case=case, fields=fields, schema=schema,
+        "ui/task.html", title=task.name, task=task, case=case, form=form, widgets=widgets,
+        context=build_context(form, case.data) if form is not None else [],
+        field_errors_summary=error_summary(widgets) if may_work else [],
         form_errors=form_errors, general_errors=general_errors, may_work=may_work,
         notes=services.notes_of(db, case, limit=20), now=ctx.clock(),
         colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
@@ -188,15 +199,13 @@ def _page(task_id: str, submitted: dict | None = None, form_errors: dict | None 
     ), status
 
 
-def _fields_shown(task, user, fields, file, may_work: bool) -> set[str]:
-    """Return the names of the inputs task.html renders (errors of all others are listed at the top)."""
+def _fields_shown(task, user, file) -> set[str]:
+    """Return the names of the other inputs task.html renders (errors of all others are listed at the top)."""
     if task.status != "open":
         return set()
     shown = {"notiz", "wiedervorlage"}
     if user.has_role("supervisor"):
         shown.add("_zuweisen")
-    if file.akte and (may_work or user.has_role("supervisor")):
+    if file.akte and (task.assignee_id == user.id or user.has_role("supervisor")):
         shown |= UPLOAD_FIELDS
-    if may_work:
-        shown |= {f.name for f in fields}
     return shown
