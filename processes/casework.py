@@ -36,6 +36,10 @@ from processes.filing import CaseFiler, record_case_event
 from processes.renditions import RENDITION_JOB, RenditionJobs
 
 
+ENDED = ("completed", "cancelled")
+"""Statuses of a case that has ended."""
+
+
 @dataclass(frozen=True)
 class EngineLimits:
     """Limits of scripts and case data (settings SCRIPT_MEMORY_LIMIT, SCRIPT_PROCESSES, ..._MAX_BYTES)."""
@@ -124,7 +128,9 @@ def get_case(session: Session, user: User, case_id: str) -> Case:
 
 
 def open_tasks_of(session: Session, case: Case) -> list[UserTask]:
-    """Return the open human tasks of a case."""
+    """Return the open human tasks of a case (none, without asking the database, once it ended)."""
+    if case.status in ENDED:  # ending a case closes its open tasks in the same transaction
+        return []
     return list(session.scalars(
         select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open").order_by(UserTask.created_at)
     ))
