@@ -54,9 +54,10 @@ def parse_file_plan(text: str, filename: str = "plan.yaml") -> dict:
     if not isinstance(processes, dict):
         raise EakteError("'processes' must map process keys to unit codes")
     for key, code in processes.items():
-        if not isinstance(key, str) or not 0 < len(key) <= _PROCESS_KEY_LENGTH or "\0" in key:
-            raise EakteError(f"'processes': the process key {str(key)[:50]!r} must be text of 1-"
-                             f"{_PROCESS_KEY_LENGTH} characters, without NUL characters")
+        try:
+            check_process_key(key)
+        except EakteError as exc:
+            raise EakteError(f"'processes': {exc.message}") from exc
         if not isinstance(code, str) or code not in codes:
             raise EakteError(f"process '{key}' is mapped to unknown unit '{code}'")
     return {"units": data["units"], "processes": processes}
@@ -97,6 +98,30 @@ def load_file_plan(session: Session, authority_id: str, plan: dict) -> list[File
     for process_key, code in plan["processes"].items():
         map_process(session, authority_id, process_key, by_code[code])
     return units
+
+
+def save_unit(session: Session, authority_id: str, entry: dict) -> FilePlanUnit:
+    """Create or change one unit (``entry`` as in a plan document: code, title, retention_years, disposal,
+    confidentiality); its code never changes, because the file numbers of its files contain it."""
+    _check_unit(entry, f"unit '{str(entry.get('code'))[:_CODE_LENGTH]}'")
+    return load_file_plan(session, authority_id, {"units": [entry], "processes": {}})[0]
+
+
+def get_unit(session: Session, authority_id: str, code: str) -> FilePlanUnit:
+    """Return the authority's unit with ``code`` or raise NotFound."""
+    unit = session.scalar(select(FilePlanUnit).where(FilePlanUnit.authority_id == authority_id,
+                                                     FilePlanUnit.code == code))
+    if unit is None:
+        raise NotFound(f"no file plan unit '{code}'")
+    return unit
+
+
+def check_process_key(process_key) -> str:
+    """Return a process key fit for a mapping, or raise EakteError."""
+    if not isinstance(process_key, str) or not 0 < len(process_key) <= _PROCESS_KEY_LENGTH or "\0" in process_key:
+        raise EakteError(f"the process key {str(process_key)[:50]!r} must be text of 1-{_PROCESS_KEY_LENGTH} "
+                         "characters, without NUL characters")
+    return process_key
 
 
 def map_process(session: Session, authority_id: str, process_key: str, unit: FilePlanUnit) -> None:

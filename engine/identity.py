@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.groups import ensure_groups, set_user_groups
 from engine.models import ROLES, ApiToken, Authority, User
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 _hasher = PasswordHasher()
+MAX_PASSWORD_LENGTH = 200
 
 
 def create_authority(session: Session, slug: str, name: str) -> Authority:
@@ -51,8 +54,9 @@ def create_user(
     groups: list[str] | None = None,
     display_name: str | None = None,
     password: str | None = None,
+    email: str | None = None,
 ) -> User:
-    """Create a user of ``authority`` with roles and candidate groups."""
+    """Create a user of ``authority`` with roles, groups (by name; missing ones are created) and an e-mail address."""
     if not _USERNAME.match(username):
         raise InvalidData(f"user name '{username}' may contain letters, digits and . _ @ - (2-100 characters)")
     if display_name is not None and not 0 < len(display_name.strip()) <= User.__table__.c.display_name.type.length:
@@ -67,21 +71,43 @@ def create_user(
         authority_id=authority.id,
         username=username,
         display_name=display_name or username,
+        email=check_email(email),
         roles=sorted(set(roles)),
-        groups=sorted(set(groups or [])),
+        groups=[],
         password_hash=hash_password(password) if password else None,
     )
     session.add(user)
     session.flush()
+    if groups:
+        set_user_groups(session, user, [g.id for g in ensure_groups(session, authority.id, groups)])
     return user
+
+
+def check_email(email: str | None) -> str | None:
+    """Return a stripped e-mail address (None for none), or raise InvalidData if it is not one."""
+    if email is None or not email.strip():
+        return None
+    email = email.strip()
+    if len(email) > User.__table__.c.email.type.length or not _EMAIL.match(email):
+        raise InvalidData(f"'{email[:100]}' is not an e-mail address")
+    return email
 
 
 def issue_token(session: Session, user: User, label: str = "") -> str:
     """Create an API token for ``user`` and return it; only its hash is stored."""
+    return issue_token_row(session, user, label)[1]
+
+
+def issue_token_row(session: Session, user: User, label: str = "") -> tuple[ApiToken, str]:
+    """Create an API token for ``user``; return its row and the token (shown once: only its hash is stored)."""
+    if len(label) > ApiToken.__table__.c.label.type.length or any(ord(c) < 32 for c in label):
+        raise InvalidData(f"a token label must be at most {ApiToken.__table__.c.label.type.length} characters, "
+                          "without control characters")
     token = "af_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_token_hash(token), label=label))
+    row = ApiToken(user_id=user.id, token_sha256=_token_hash(token), label=label)
+    session.add(row)
     session.flush()
-    return token
+    return row, token
 
 
 def revoke_tokens(session: Session, user: User) -> int:
@@ -107,6 +133,8 @@ def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
     if len(password) < 10:
         raise InvalidData("password must have at least 10 characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidData(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
 
 

@@ -14,7 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, new_id, utcnow
 
-ROLES = ("admin", "modeller", "clerk", "supervisor")
+ROLES = ("admin", "modeller", "clerk", "supervisor", "operator")
+PLATFORM_ROLES = ("operator",)
+"""Roles above the authorities (the operator creates authorities and their first administrator).
+
+Administrators of an authority do not hold them."""
 
 
 class Authority(Base):
@@ -38,17 +42,22 @@ class User(Base):
     authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"), index=True)
     username: Mapped[str] = mapped_column(String(100))
     display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
     roles: Mapped[list] = mapped_column(default=list)
+    # The candidate groups (lanes) whose tasks the user sees: derived from the user's groups (engine/groups.py).
     groups: Mapped[list] = mapped_column(default=list)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     authority: Mapped[Authority] = relationship(lazy="joined")
 
     def has_role(self, *roles: str) -> bool:
-        """Tell whether the user holds any of ``roles`` (admins hold all)."""
-        return "admin" in self.roles or any(role in self.roles for role in roles)
+        """Tell whether the user holds any of ``roles`` (admins hold all but the platform roles)."""
+        if "admin" in self.roles and any(role not in PLATFORM_ROLES for role in roles):
+            return True
+        return any(role in self.roles for role in roles)
 
 
 class ApiToken(Base):
@@ -202,17 +211,28 @@ class UserTask(Base):
 
 
 class Substitution(Base):
-    """While active, ``substitute_id`` also sees and works the tasks of ``user_id`` (Vertretung)."""
+    """An absence of ``user_id``; while it lasts, ``substitute_id`` also sees and works their tasks (Vertretung).
+
+    Without a substitute the absence shows the user's tasks to the supervisors.
+    ``groups`` limits the substitution to tasks of these candidate groups
+    (None: all tasks). Rows are never deleted; ending an absence early moves
+    ``ends_at``.
+    """
 
     __tablename__ = "engine_substitutions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"))
     user_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
-    substitute_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
+    substitute_id: Mapped[str | None] = mapped_column(ForeignKey("engine_users.id"), index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
+    groups: Mapped[list | None]
+    created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    substitute: Mapped[User | None] = relationship(foreign_keys=[substitute_id], lazy="joined")
 
 
 class LoginAttempt(Base):
@@ -230,4 +250,6 @@ class LoginAttempt(Base):
 
 # Background execution (jobs, incidents, kept messages) lives in its own module.
 from engine.models_jobs import CaseMessage, Incident, Job, JobEvent  # noqa: E402,F401
+# Groups, UI login sessions and password resets likewise.
+from engine.models_identity import Group, GroupMember, LoginSession, PasswordReset  # noqa: E402,F401
 from engine.models_packages import ConnectorSystem, PackageImport  # noqa: E402,F401

@@ -51,6 +51,7 @@ from engine.models_jobs import STEP_JOB_KINDS, CaseMessage, Job
 from engine.registry import ServiceRegistry
 from engine.script_engine import SandboxLimits
 from engine.service_tasks import DeferredServiceScriptEngine, is_service_task, prepared_result, service_job_payload
+from engine.substitutions import check_may_act_for, on_behalf_data
 from engine.timers import pending_timers
 
 
@@ -164,8 +165,12 @@ def start_case_by_timer(session: Session, ctx: EngineContext, definition: Proces
     return case
 
 
-def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User, data: dict[str, Any]) -> Case:
+def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User, data: dict[str, Any],
+                  on_behalf_of: User | None = None) -> Case:
     """Complete an open human task with ``data`` and run the case until it waits.
+
+    ``on_behalf_of``: the absent colleague the user stands in for (Vertretung);
+    the task must be assigned to them, and the history records it.
 
     Raises:
         NotFound: no such task in the user's authority.
@@ -179,7 +184,9 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
     if case.status != "running":
         raise Conflict(f"case is {case.status}; its tasks cannot be completed")
-    _check_may_work_on(task_row, user)
+    if on_behalf_of is not None:
+        check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
+    _check_may_work_on(task_row, on_behalf_of or user)
     data = validate_task_data(data, form_of(ctx.forms, case.definition, task_row.bpmn_id))
 
     workflow, case_data = _restore(ctx, case)
@@ -199,29 +206,35 @@ def complete_task(session: Session, ctx: EngineContext, task_id: str, user: User
     changes = case_data.absorb(spiff_task)
     ctx.events(
         session, case, "task.completed", user.username,
-        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data, "changes": changes},
+        {"task_id": task_row.id, "bpmn_id": task_row.bpmn_id, "name": task_row.name, "submitted": data,
+         "changes": changes, **on_behalf_data(on_behalf_of)},
     )
     _advance(session, ctx, case, workflow, case_data, user.username, before)
     return case
 
 
-def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, assignee: User | None = None) -> UserTask:
-    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others."""
+def claim_task(session: Session, ctx: EngineContext, task_id: str, user: User, assignee: User | None = None,
+               on_behalf_of: User | None = None) -> UserTask:
+    """Assign an open task to ``assignee`` (default: the user); supervisors may assign others.
+
+    ``on_behalf_of``: the absent colleague the user stands in for (Vertretung);
+    the user takes over a task assigned to them, and the history records it.
+    """
     assignee = assignee or user
     task_row = _load_task(session, task_id, user.authority_id, for_update=True)
     if task_row.status != "open":
         raise Conflict(f"task '{task_row.name}' is already {task_row.status}")
-    if assignee.authority_id != user.authority_id:
-        raise NotFound("no such user in your authority")
-    if assignee.id != user.id and not user.has_role("supervisor"):
-        raise Forbidden("only supervisors may assign tasks to others")
-    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
-        raise Conflict("task is already claimed by someone else")
-    _check_may_work_on(task_row, assignee, claiming=True)
+    if on_behalf_of is not None:
+        check_may_act_for(session, user, on_behalf_of, task_row, ctx.clock())
+        assignee = user
+    else:
+        _check_may_assign(task_row, user, assignee)
     if task_row.assignee_id != assignee.id:
         task_row.assignee, task_row.claimed_at = assignee, ctx.clock()
         case = session.get(Case, task_row.case_id)
-        ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name, "assignee": assignee.username})
+        ctx.events(session, case, "task.claimed", user.username, {"task_id": task_row.id, "name": task_row.name,
+                                                                  "assignee": assignee.username,
+                                                                  **on_behalf_data(on_behalf_of)})
     session.flush()
     return task_row
 
@@ -708,6 +721,16 @@ def _check_separation_of_duties(session: Session, spiff_task, task_row: UserTask
     if last == user.id:
         raise Forbidden(f"four-eyes principle: '{task_row.name}' must be done by someone other than "
                         f"the person who completed '{other_task}'")
+
+
+def _check_may_assign(task_row: UserTask, user: User, assignee: User) -> None:
+    if assignee.authority_id != user.authority_id:
+        raise NotFound("no such user in your authority")
+    if assignee.id != user.id and not user.has_role("supervisor"):
+        raise Forbidden("only supervisors may assign tasks to others")
+    if task_row.assignee_id not in (None, assignee.id) and not user.has_role("supervisor"):
+        raise Conflict("task is already claimed by someone else")
+    _check_may_work_on(task_row, assignee, claiming=True)
 
 
 def _check_may_work_on(task_row: UserTask, user: User, claiming: bool = False) -> None:

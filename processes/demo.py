@@ -54,6 +54,8 @@ USERS = [
     ("standesamt", "Sören Standesamt", ["clerk"], ["Standesamt"]),
     ("amtsleitung", "Anke Amtsleitung", ["clerk", "supervisor"], ["Amtsleitung", "Bauaufsicht"]),
 ]
+OPERATOR = ("betrieb", "Plattformbetrieb", ["operator"], [])
+"""The platform operator (creates authorities and their first administrator); kept in the first authority."""
 
 APPLICATIONS = [
     # applicant, project, parcel, how far the demo takes it
@@ -96,7 +98,7 @@ def _authorities_and_users(session: Session) -> list[DemoLogin]:
         except NotFound:
             authority = create_authority(session, slug, name)
         load_file_plan(session, authority.id, FILE_PLAN)
-        for username, display, roles, groups in USERS:
+        for username, display, roles, groups in USERS + ([OPERATOR] if slug == next(iter(AUTHORITIES)) else []):
             exists = session.scalar(select(User).where(User.authority_id == authority.id, User.username == username))
             if exists is None:
                 create_user(session, authority, username, roles=roles, groups=groups, display_name=display,

@@ -7,10 +7,10 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import access_log, config, database, engine_context, request_guard, security_headers, ui
+from web import access_log, auth, config, database, engine_context, request_guard, security_headers, ui
 from web.api import (
-    case_operations, cases, definitions, delivery, disposal, errors, file_plan, files, incidents, intake, messages,
-    packages, tasks,
+    absences, admin_log, authorities, case_operations, cases, definitions, delivery, disposal, errors, file_plan, files,
+    groups, incidents, intake, messages, packages, tasks, users,
 )
 
 
@@ -26,11 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     security_headers.init_app(app)
     access_log.init_app(app)
     engine_context.init_app(app)
+    auth.init_app(app)
     api = Api(app)
     errors.init_app(app)
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
-        case_operations.blp, intake.blp, delivery.blp, disposal.blp, packages.blp,
+        case_operations.blp, intake.blp, delivery.blp, disposal.blp, packages.blp, users.blp, users.me_blp, groups.blp,
+        absences.blp, authorities.blp, admin_log.blp,
     )
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)

@@ -35,6 +35,12 @@ def defaults() -> dict:
         "OIDC_CLIENT_SECRET": None,
         "OIDC_AUTHORITY_CLAIM": "authority",  # ID token claim naming the authority slug
         "OIDC_USERNAME_CLAIM": "preferred_username",
+        "OIDC_ROLES_CLAIM": None,  # e.g. realm_access.roles: roles then come from the provider at every sign-in
+        "OIDC_ROLE_MAPPING": None,  # provider role=our role, comma-separated, e.g. "bauamt-leitung=supervisor"
+        "OIDC_GROUPS_CLAIM": None,  # e.g. groups: group memberships then come from the provider at every sign-in
+        "OIDC_GROUP_MAPPING": None,  # provider group=our group, comma-separated; unset: same names ("/" dropped)
+        "OIDC_CREATE_USERS": False,  # create users at their first sign-in (needs roles from the provider)
+        "OIDC_API_AUDIENCE": None,  # audience of access tokens the API accepts; unset: OIDC_CLIENT_ID
         "API_TITLE": "Aktenfluss API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -4,8 +4,8 @@
   from this origin (the UI's own scripts and bpmn-js from /ui/vendor), no inline
   scripts, no ``eval``, no plug-ins, forms only to this origin, never framed.
   Inline ``style`` attributes are allowed (``style-src-attr``: the bar widths of
-  the key figures page); ``<style>`` elements are not. A page that needs more
-  (an editor) extends :data:`CONTENT_SECURITY_POLICY` here, per directive.
+  the key figures page); ``<style>`` elements are not. The editors' page gets
+  :data:`EDITOR_POLICY`, which also allows ``<style>`` elements (the modelling libraries insert them).
 * ``X-Frame-Options: DENY`` for browsers without ``frame-ancestors``,
   ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (a link
   address never leaves with its path, which may hold a delivery token).
@@ -35,6 +35,10 @@ CONTENT_SECURITY_POLICY: dict[str, tuple[str, ...]] = {
 }
 """The policy of every page, directive by directive."""
 
+EDITOR_POLICY: dict[str, tuple[str, ...]] = {**CONTENT_SECURITY_POLICY, "style-src": ("'self'", "'unsafe-inline'")}
+"""The policy of the modelling editors' page: bpmn-js, form-js and dmn-js insert ``<style>`` elements while they
+draw; scripts stay as strict as everywhere else."""
+
 DOWNLOAD_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'"
 """The policy of an uploaded document: should a browser render it anyway, it runs nothing."""
 
@@ -61,6 +65,12 @@ def init_app(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
         return response
+
+
+def editor_page_headers(response: Response) -> Response:
+    """Give the answer of the editors' page the editor policy (inline ``<style>`` elements allowed)."""
+    response.headers["Content-Security-Policy"] = policy_header(EDITOR_POLICY)
+    return response
 
 
 def document_download_headers(response: Response) -> Response:

@@ -4,7 +4,8 @@ It speaks just enough of the authorization code flow: discovery document,
 JWKS with an RSA key made by ``cryptography``, an authorize endpoint that
 logs in whoever the test chose (``login_as``) and redirects back with a code,
 and a token endpoint that checks the client's secret and issues an RS256
-ID token carrying the nonce. Tokens are signed here with ``cryptography``
+ID token carrying the nonce (and an RS256 access token, as Keycloak does;
+``access_token`` signs one for API tests). Tokens are signed here with ``cryptography``
 directly, independent of the library the application verifies them with.
 """
 
@@ -64,6 +65,13 @@ class OidcStub:
         signature = (self.sign_with or self.key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
         return f"{header}.{payload}.{_b64url(signature)}"
 
+    def access_token(self, claims: dict, *, expires_in: int = 300, audience: str | None = None) -> str:
+        """Sign an RS256 access token (as Keycloak issues them) for a user with ``claims``."""
+        now = int(time.time())
+        return self.id_token({"iss": self.issuer, "aud": audience or self.client_id, "azp": self.client_id,
+                              "iat": now, "exp": now + expires_in, "typ": "Bearer",
+                              "sub": claims.get("preferred_username", "unbekannt")} | claims)
+
     def __call__(self, environ, start_response):
         request = Request(environ)
         handler = {
@@ -113,7 +121,7 @@ class OidcStub:
         claims = {"iss": self.issuer, "aud": self.client_id, "iat": now, "exp": now + 300,
                   "sub": grant["claims"].get("preferred_username", "unbekannt"),
                   "nonce": self.nonce_override or grant["nonce"]} | grant["claims"]
-        return _json({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": 300,
+        return _json({"access_token": self.access_token(grant["claims"]), "token_type": "Bearer", "expires_in": 300,
                       "id_token": self.id_token(claims)})
 
 

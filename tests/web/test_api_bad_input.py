@@ -58,7 +58,9 @@ class World:
 @pytest.fixture(scope="module")
 def world(app, session_factory) -> World:
     authority = conftest.TestAuthority(session_factory, f"bad-{uuid.uuid4().hex[:12]}")
-    actor = authority.user("alle", roles=("admin", "clerk", "supervisor", "modeller"), groups=("Sachbearbeitung",))
+    actor = authority.user("alle", roles=("admin", "clerk", "supervisor", "modeller", "operator"),
+                           groups=("Sachbearbeitung",))
+    target = authority.user("ziel", roles=("clerk",), groups=("Sachbearbeitung",))
     client = app.test_client()
     key = conftest.unique_key("antrag")
     files = {"file": [(io.BytesIO(model_bytes("antrag.bpmn", key)), "antrag.bpmn")]}
@@ -67,7 +69,13 @@ def world(app, session_factory) -> World:
     case = client.post("/api/v1/cases", json={"process_key": key, "data": {"applicant": "Erika"}},
                        headers=actor.headers).json
     akte = client.get(f"/api/v1/cases/{case['id']}/file", headers=actor.headers).json
+    group = client.get("/api/v1/groups", headers=actor.headers).json[0]
+    token = client.post(f"/api/v1/users/{target.id}/tokens", json={"label": "Skript"}, headers=actor.headers).json
+    absence = client.post("/api/v1/substitutions", json={"user": "ziel", "starts_on": "2030-01-01"},
+                          headers=actor.headers).json
     return World(actor, {
+        "user_id": target.id, "group_id": group["id"], "token_id": token["id"], "absence_id": absence["id"],
+        "code": "00.01", "process_key": key,
         "case_id": case["id"], "task_id": case["open_tasks"][0]["id"], "definition_id": definition["id"],
         "file_id": akte["id"], "document_id": akte["documents"][0]["id"], "incident_id": str(uuid.uuid4()),
         "handover_id": str(uuid.uuid4()),
@@ -91,7 +99,7 @@ def sample(schema: dict):
     if kind == "object" or "properties" in schema:
         return {name: sample(schema["properties"][name]) for name in schema.get("required", [])}
     if kind == "array":
-        return []
+        return [sample(schema["items"])] * schema.get("minItems", 0)
     if kind == "integer":
         return max(1, schema.get("minimum", 1))
     if kind == "number":
@@ -100,6 +108,8 @@ def sample(schema: dict):
         return True
     if schema.get("format") == "email":
         return "erika@example.org"
+    if schema.get("format") == "date":
+        return "2030-01-01"
     if "pattern" in schema:
         return next(s for s in PATTERN_SAMPLES if re.fullmatch(schema["pattern"], s))
     return "Beispieltext"[: schema.get("maxLength", 100)]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import os
 import uuid
+import zipfile
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from tests import conftest
@@ -27,6 +29,20 @@ from tests.web.helpers import deploy, model_bytes, start
 EXAMPLES_PER_OPERATION = int(os.environ.get("AKTENFLUSS_FUZZ_EXAMPLES", "12"))
 """Examples per operation (and role); set AKTENFLUSS_FUZZ_EXAMPLES for a longer run."""
 
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+# A package upload as one ZIP body (application/zip): valid and broken archives, and bytes that are no archive.
+schemathesis.openapi.media_type("application/zip", st.one_of(
+    st.sampled_from([_zip({}), _zip({"antrag.bpmn": model_bytes("antrag.bpmn", "antrag")}),
+                     _zip({"../x.bpmn": b"<x/>"}), _zip({"manifest.json": b"{"})]),
+    st.binary(max_size=512),
+))
 schema = schemathesis.openapi.from_path(COMMITTED)
 
 

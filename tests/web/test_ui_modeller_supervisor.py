@@ -145,5 +145,5 @@ def test_modeller_sees_form_problems_in_german_with_the_place(app, client, autho
                          page_url="/ui/modelle", content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "<td>antrag-pruefung.form</td>" in html and "(Stelle /components/3/conditional/hide)" in html
+    assert ">antrag-pruefung.form</td>" in html and "<code>/components/3/conditional/hide</code>" in html
     assert "Formularelement „radio“ (Schlüssel „entscheidung“): Der FEEL-Ausdruck „=sum(betraege) &gt; 10“" in html

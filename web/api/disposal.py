@@ -6,20 +6,13 @@ archive's import confirmation (0506) or a confirmation recorded by hand; the
 destruction. Only admins may use it.
 """
 
-import os
-import tempfile
-
 from flask import request, send_file
 from flask_smorest import abort
 
-from eakte import anbietung
 from eakte.akten import get_akte
-from eakte.aussonderung import confirm_archive, destroy_file, due_for_disposal
-from eakte.models import Akte, ArchiveHandover
-from eakte.xdomea import export_0503
-from eakte.xdomea.message import authority_contact
+from eakte.aussonderung import due_for_disposal
 from engine.db import utcnow
-from engine.models import Authority
+from processes import disposal
 from web.api.blueprint import Blueprint
 from web.api.schemas.disposal import (
     AppraisalSchema,
@@ -68,11 +61,8 @@ def list_due():
 def create_offer(body):
     """Offer due A and B files to the archive: record the offer and answer with the 0501 message."""
     session, user = get_session(), current_user()
-    owner = session.get(Authority, user.authority_id)
-    sender = authority_contact(owner.name, owner.slug, body["sender_key"])
-    return _with_schema(lambda: anbietung.offer_to_archive(
-        session, owner.id, sender=sender, recipient={"name": body["archive"].strip()}, actor=user.username,
-        today=utcnow().date(), aktenzeichen=body["aktenzeichen"]))
+    return _with_schema(lambda: disposal.offer(session, user, archive=body["archive"], sender_key=body["sender_key"],
+                                               aktenzeichen=body["aktenzeichen"], today=utcnow().date()))
 
 
 @blp.route("/appraisals", methods=["POST"])
@@ -84,8 +74,7 @@ def import_appraisal():
     """Record the archive's appraisal (0502) of an offer: V files become destroyable, A files are to be handed over."""
     user = current_user()
     data = _xml_body()
-    return _with_schema(lambda: anbietung.import_appraisal(get_session(), user.authority_id, data,
-                                                           actor=user.username))
+    return _with_schema(lambda: disposal.import_appraisal(get_session(), user, data))
 
 
 @blp.route("/import-confirmations", methods=["POST"])
@@ -97,8 +86,7 @@ def import_confirmation():
     """Record the archive's import confirmation (0506) of a hand-over; a failed import is recorded, not confirmed."""
     user = current_user()
     data = _xml_body()
-    return _with_schema(lambda: anbietung.import_archive_confirmation(get_session(), user.authority_id, data,
-                                                                      actor=user.username))
+    return _with_schema(lambda: disposal.import_confirmation(get_session(), user, data))
 
 
 @blp.route("/handovers", methods=["POST"])
@@ -115,17 +103,10 @@ def create_handover(body):
     the archive confirms the one it imported.
     """
     session, user = get_session(), current_user()
-    owner = session.get(Authority, user.authority_id)
-    akte = get_akte(session, owner.id, aktenzeichen=body["aktenzeichen"])
-    handle, path = tempfile.mkstemp(prefix="aktenfluss-0503-", suffix=".zip")
-    os.close(handle)
-    try:
-        result = _with_schema(lambda: export_0503(
-            session, document_store(), akte, sender=authority_contact(owner.name, owner.slug, body["sender_key"]),
-            recipient={"name": body["archive"].strip()}, actor=user.username, out=path, receipt=body["receipt"]))
-        package = open(path, "rb")  # noqa: SIM115 - closed by the response
-    finally:
-        os.unlink(path)  # the open handle keeps the content until the response is sent
+    akte = get_akte(session, user.authority_id, aktenzeichen=body["aktenzeichen"])
+    result, package = _with_schema(lambda: disposal.hand_over(
+        session, document_store(), user, akte, archive=body["archive"], sender_key=body["sender_key"],
+        receipt=body["receipt"]))
     response = send_file(package, mimetype="application/zip", as_attachment=True,
                          download_name=f"{result.process_id}_Aussonderung.Aussonderung.0503.zip")
     response.headers["X-Handover-Id"] = result.handover_id
@@ -140,13 +121,7 @@ def create_handover(body):
 @blp.alt_response(409, description="the hand-over is already confirmed")
 def confirm_handover(body, handover_id):
     """Record by hand that the archive received a hand-over (when it confirms by letter, not with a 0506)."""
-    session, user = get_session(), current_user()
-    handover = session.get(ArchiveHandover, handover_id)
-    akte = session.get(Akte, handover.akte_id) if handover is not None else None
-    if akte is None or akte.authority_id != user.authority_id:
-        abort(404, message=f"no archive hand-over with id '{handover_id}'")
-    confirmed = confirm_archive(session, handover_id, actor=user.username,
-                                archive_reference=body["archive_reference"].strip())
+    confirmed, akte = disposal.confirm_by_hand(get_session(), current_user(), handover_id, body["archive_reference"])
     return {"id": confirmed.id, "aktenzeichen": akte.aktenzeichen, "process_id": confirmed.process_id,
             "package_sha256": confirmed.package_sha256, "confirmed_at": confirmed.confirmed_at,
             "archive_reference": confirmed.archive_reference}
@@ -167,8 +142,7 @@ def destroy(body):
     """
     user = current_user()
     commit_now()  # the destruction's own transactions must not wait for this one (SQLite has one writer)
-    result = destroy_file(session_factory(), document_store(), authority_id=user.authority_id,
-                          aktenzeichen=body["aktenzeichen"], actor=user.username)
+    result = disposal.destroy(get_session(), session_factory(), document_store(), user, body["aktenzeichen"])
     message = None if result.complete else ("the content is destroyed, but the storage is not available to delete "
                                             "its objects; repeat the request to finish")
     return {"aktenzeichen": body["aktenzeichen"], "versions_destroyed": result.versions_destroyed,

@@ -2,10 +2,11 @@
 
 from flask import request
 from flask_smorest import abort
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from eakte import aktenplan
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS, DISPOSAL_CODES
+from processes.administration import file_plan as plan_changes
 from web.api.blueprint import Blueprint, json_problem
 from web.auth import api_auth, current_user
 from web.database import get_session
@@ -78,7 +79,76 @@ def put_plan():
     if problem:
         abort(400, message=f"the file plan {problem}")
     session, user = get_session(), current_user()
-    aktenplan.load_file_plan(session, user.authority_id, plan)
+    plan_changes.load_plan(session, user, plan)
+    return aktenplan.describe_plan(session, user.authority_id)
+
+
+class FilePlanUnitChangeSchema(Schema):
+    """Changes to a unit (only the fields given); its code stays, it is part of its files' numbers."""
+
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    retention_years = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=500),
+                                     metadata={"description": "null: kept permanently"})
+    disposal_code = fields.String(validate=validate.OneOf(DISPOSAL_CODES),
+                                  metadata={"description": "A (archive), B (appraise) or V (destroy)"})
+    confidentiality = fields.String(validate=validate.OneOf(CONFIDENTIALITY_LEVELS))
+
+
+class FilePlanUnitCreateSchema(FilePlanUnitChangeSchema):
+    """A new unit."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    retention_years = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=500),
+                                     metadata={"description": "null: kept permanently"})
+    disposal_code = fields.String(required=True, validate=validate.OneOf(DISPOSAL_CODES),
+                                  metadata={"description": "A (archive), B (appraise) or V (destroy)"})
+    confidentiality = fields.String(load_default="intern", validate=validate.OneOf(CONFIDENTIALITY_LEVELS))
+
+
+class ProcessMappingSchema(Schema):
+    """The unit new cases of a process are filed under."""
+
+    unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+def _entry(values: dict) -> dict:
+    entry = {"code": values["code"], "title": values["title"], "disposal": values["disposal_code"],
+             "confidentiality": values["confidentiality"]}
+    entry["retention_years"] = "permanent" if values["retention_years"] is None else values["retention_years"]
+    return entry
+
+
+@blp.route("/units", methods=["POST"])
+@api_auth("admin")
+@blp.arguments(FilePlanUnitCreateSchema)
+@blp.response(201, FilePlanUnitSchema)
+def create_unit(body):
+    """Add a unit to my authority's file plan."""
+    return plan_changes.save_unit(get_session(), current_user(), _entry(body), new=True)
+
+
+@blp.route("/units/<code>", methods=["PATCH"])
+@api_auth("admin")
+@blp.arguments(FilePlanUnitChangeSchema)
+@blp.response(200, FilePlanUnitSchema)
+def change_unit(body, code):
+    """Change a unit's title, retention, disposal code or confidentiality (files closed from now on follow it)."""
+    session, user = get_session(), current_user()
+    unit = aktenplan.get_unit(session, user.authority_id, code)
+    current = {"code": unit.code, "title": unit.title, "retention_years": unit.retention_years,
+               "disposal_code": unit.disposal_code, "confidentiality": unit.confidentiality}
+    return plan_changes.save_unit(session, user, _entry({**current, **body}), new=False)
+
+
+@blp.route("/processes/<process_key>", methods=["PUT"])
+@api_auth("admin")
+@blp.arguments(ProcessMappingSchema)
+@blp.response(200, FilePlanSchema)
+def map_process(body, process_key):
+    """File new cases of a process ('*': every process without its own mapping) under a unit."""
+    session, user = get_session(), current_user()
+    plan_changes.map_process(session, user, process_key, body["unit_code"])
     return aktenplan.describe_plan(session, user.authority_id)
 
 

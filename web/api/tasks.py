@@ -60,7 +60,8 @@ def claim(body, task_id):
     """Claim a task (supervisors may name a colleague as assignee)."""
     session, user = get_session(), current_user()
     assignee = casework.find_user(session, user.authority_id, body["assignee"]) if body.get("assignee") else None
-    return runner.claim_task(session, engine_context(), task_id, user, assignee)
+    absent = casework.find_user(session, user.authority_id, body["on_behalf_of"]) if body.get("on_behalf_of") else None
+    return runner.claim_task(session, engine_context(), task_id, user, assignee, on_behalf_of=absent)
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
@@ -77,7 +78,8 @@ def unclaim(task_id):
 @blp.response(200, CaseSchema)
 def complete(body, task_id):
     """Complete a task with the form's data; answers with the case as it is afterwards."""
-    session = get_session()
-    case = runner.complete_task(session, engine_context(), task_id, current_user(), body["data"])
+    session, user = get_session(), current_user()
+    absent = casework.find_user(session, user.authority_id, body["on_behalf_of"]) if body.get("on_behalf_of") else None
+    case = runner.complete_task(session, engine_context(), task_id, user, body["data"], on_behalf_of=absent)
     case.open_tasks = casework.open_tasks_of(session, case)
     return case

@@ -91,7 +91,8 @@ def create_authority(slug: str, name: str) -> None:
 @users.command("create")
 @click.argument("username")
 @click.option("--authority", required=True, help="slug of the user's authority")
-@click.option("--role", "roles", multiple=True, required=True, help="admin, modeller, clerk, supervisor (repeatable)")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="admin, modeller, clerk, supervisor, operator (the platform's; repeatable)")
 @click.option("--group", "groups", multiple=True, help="candidate group / lane name (repeatable)")
 @click.option("--name", "display_name", help="display name")
 @click.option("--password", help="password for the web UI (at least 10 characters)")

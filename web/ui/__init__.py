@@ -7,14 +7,16 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from web.ui import (assets, auth, cases, editor, files, formatting, inbox, incidents, kpi, modeller, oidc, posteingang,
-                    procedures, start, supervisor, tasks)
+from web.ui import (account, assets, auth, cases, editor, files, formatting, inbox, incidents, kpi, modeller, oidc,
+                    posteingang, procedures, start, supervisor, tasks, vertretung)
+from web.ui.verwaltung import BLUEPRINTS as ADMIN_BLUEPRINTS
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
 BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, posteingang.bp, start.bp, modeller.bp, editor.bp,
-              procedures.bp, supervisor.bp, incidents.bp, kpi.bp, assets.bp)
+              procedures.bp, supervisor.bp, incidents.bp, kpi.bp, assets.bp, account.bp, vertretung.bp,
+              *ADMIN_BLUEPRINTS)
 
 
 def init_app(app: Flask, api_blueprints=()) -> None:
@@ -41,4 +43,5 @@ def init_app(app: Flask, api_blueprints=()) -> None:
 
     @app.context_processor
     def _ui_globals():
-        return {"current_user": ui_user, "csrf_token": generate_csrf}
+        return {"current_user": ui_user, "csrf_token": generate_csrf,
+                "substitution_summary": vertretung.substitution_summary}

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
+from engine.db import utcnow
 from engine.identity import check_password
+from engine.login_sessions import end_login_session, start_login_session
 from engine.models import Authority, User
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import throttle
-from web.ui.common import error_page, register_error_pages, safe_next, ui_user
+from web.ui.common import LOGIN_KEY, error_page, register_error_pages, safe_next, ui_user
 
 bp = Blueprint("ui_auth", __name__, url_prefix="/ui")
 register_error_pages(bp)
@@ -56,17 +58,19 @@ def login():
 
 @bp.post("/abmelden")
 def logout():
-    """End the session."""
+    """End the session, also in the database: a copy of the cookie no longer works."""
+    secret = session.get(LOGIN_KEY)
+    if secret:
+        end_login_session(get_session(), secret, utcnow())
     session.clear()
     return redirect(url_for("ui_auth.login"))
 
 
 def start_session(user: User) -> None:
-    """Log ``user`` in: a fresh session (no fixation) that expires after the configured lifetime."""
+    """Log ``user`` in: a fresh session (no fixation), recorded in the database, that expires after the lifetime."""
     session.clear()
     session.permanent = True
-    session["user_id"] = user.id
-    session["authority_id"] = user.authority_id
+    session[LOGIN_KEY] = start_login_session(get_session(), user, utcnow(), current_app.permanent_session_lifetime)
 
 
 def find_active_user(db, slug: str, username: str) -> User | None:

@@ -14,10 +14,14 @@ from werkzeug.exceptions import HTTPException
 from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
 from engine.errors import EngineError
+from engine.db import utcnow
+from engine.login_sessions import user_of_login_session
 from engine.models import User
 from web.api.schemas.common import MAX_PAGE
 from web.database import get_session
 from web.request_guard import NulCharacter, UnnamedFormPart
+
+LOGIN_KEY = "login"  # the cookie's key holding the login session's secret
 
 ERROR_TITLES = {
     400: "Ungültige Anfrage",
@@ -32,15 +36,18 @@ ERROR_TITLES = {
 
 
 def ui_user() -> User | None:
-    """Return the user logged in to the UI in this request, or None."""
+    """Return the user logged in to the UI in this request, or None.
+
+    The cookie names a login session kept in the database (engine/login_sessions.py): a session that was ended
+    (logout, password change, "sign out everywhere") or has expired logs nobody in.
+    """
     if "ui_user" not in g:
         user = None
-        user_id = session.get("user_id")
-        if user_id:
-            user = get_session().get(User, user_id)
-            if user is None or not user.active or user.authority_id != session.get("authority_id"):
+        secret = session.get(LOGIN_KEY)
+        if secret:
+            user = user_of_login_session(get_session(), secret, utcnow())
+            if user is None:
                 session.clear()
-                user = None
         g.ui_user = user
     return g.ui_user
 
@@ -54,6 +61,8 @@ def login_required(*roles: str):
             user = ui_user()
             if user is None:
                 return redirect(url_for("ui_auth.login", next=request.full_path.rstrip("?")))
+            if user.must_change_password:  # a temporary password: nothing else until it is replaced
+                return redirect(url_for("ui_account.password"))
             if roles and not user.has_role(*roles):
                 return error_page(403, "Für diese Seite fehlt Ihnen die nötige Rolle.")
             return view(*args, **kwargs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, send_file, url_for
 
 from eakte.document_templates import TemplateProblem, render_document
 from engine import definitions
@@ -24,6 +24,7 @@ from processes.packages.deploy import parse_package
 from processes.packages.problems import german
 from web.database import get_session
 from web.engine_context import engine_context
+from web.security_headers import editor_page_headers
 from web.ui.common import error_page, login_required, register_error_pages, ui_user
 from web.ui.editor_state import DOC_TYPES, KEY_PATTERN, EditorState, add_file, from_files, from_form, new_package
 
@@ -156,9 +157,10 @@ def _operations(state: EditorState) -> list[dict]:
 
 
 def _editor_page(state: EditorState, *, problems=None, new: bool = False, based_on=None, status: int = 200):
-    return render_template(
+    html = render_template(
         "ui/editor.html", title=f"Verfahren bearbeiten: {state.manifest.get('name') or state.key}", state=state,
         problems=problems, new=new, based_on=based_on, doc_types=DOC_TYPES,
         editor_data=json.dumps({"operations": _operations(state), "key": state.key,
                                 "checkUrl": url_for("ui_editor.check")}, ensure_ascii=False),
-    ), status
+    )
+    return editor_page_headers(make_response(html, status))

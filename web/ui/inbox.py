@@ -8,7 +8,6 @@ from flask import Blueprint, render_template, request
 
 from engine import inbox as inbox_queries
 from engine.inbox import TaskFilter
-from engine.substitutions import absent_colleagues
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import services
@@ -38,11 +37,9 @@ def inbox():
     sort = sort if sort in SORTS else "due_at"
     due = args.get("faellig", "")
     week_end = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(weeks=1)
-    absent = absent_colleagues(db, user, now)
     flt = TaskFilter(
         scope=scope, process_key=args.get("verfahren") or None, overdue=due == "ueberfaellig",
-        text=(args.get("suche") or "").strip() or None,
-        substituted_ids=tuple(u.id for u in absent), due_before=week_end if due == "woche" else None,
+        text=(args.get("suche") or "").strip() or None, due_before=week_end if due == "woche" else None,
     )
     page, per_page = page_args()
     result = inbox_queries.list_tasks(db, user, flt, now, sort=sort, page=page, per_page=per_page)
@@ -53,6 +50,6 @@ def inbox():
     return render_template(
         "ui/inbox.html", title="Aufgaben", tasks=result.items, total=total, page=page, per_page=per_page,
         pages=pages, now=now, scopes=scopes, sorts=SORTS, scope=scope, sort=sort, due=due,
-        procedures=services.procedures(db, user), absent=absent, absent_ids={u.id for u in absent},
+        procedures=services.procedures(db, user),
         params={k: v for k, v in args.items() if k != "seite"},
     )

@@ -1,9 +1,12 @@
 """Login with OpenID Connect (e.g. the authority's Keycloak), via Authlib's Flask client.
 
-Only users that already exist in Aktenfluss can log in this way: the ID token
-names the authority (claim OIDC_AUTHORITY_CLAIM) and the user name (claim
-OIDC_USERNAME_CLAIM); nobody is created automatically, and roles and groups
-stay those kept in Aktenfluss. Without OIDC_ISSUER the routes answer 404.
+The ID token names the authority (claim OIDC_AUTHORITY_CLAIM) and the user
+name (claim OIDC_USERNAME_CLAIM). With OIDC_ROLES_CLAIM and OIDC_GROUPS_CLAIM
+the user's roles and groups come from the token at every sign-in, and with
+OIDC_CREATE_USERS a user is created at the first one
+(processes/administration/sso.py); otherwise only users that exist in
+Aktenfluss can sign in, with the roles and groups kept here. Without
+OIDC_ISSUER the routes answer 404.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from flask import Blueprint, Flask, abort, current_app, redirect, request, sessi
 from joserfc.errors import JoseError  # what Authlib raises for a bad ID token (signature, nonce, audience, expiry)
 from requests import RequestException
 
+from engine.db import utcnow
+from processes.administration.sso import SignInRefused, sign_in
 from web.database import get_session
-from web.ui.auth import find_active_user, login_form, start_session
+from web.ui.auth import login_form, start_session
 from web.ui.common import register_error_pages, safe_next
 
 bp = Blueprint("ui_oidc", __name__, url_prefix="/ui/anmelden/sso")
@@ -53,7 +58,8 @@ def start():
 
 @bp.get("/rueckkehr")
 def callback():
-    """Check the provider's answer (state, ID token signature, nonce) and log the existing user in."""
+    """Check the provider's answer (state, ID token signature, nonce) and log the user in (created or updated from
+    the token's claims as configured)."""
     client = _client()
     next_url = session.get(_NEXT) or safe_next(None)
     try:
@@ -62,18 +68,26 @@ def callback():
         return _failed("Die Anmeldung über den Anmeldedienst Ihrer Behörde ist fehlgeschlagen. Bitte versuchen Sie "
                        "es noch einmal.", 401, next_url)
     claims = token.get("userinfo") or {}
-    authority_claim, username_claim = current_app.config["OIDC_AUTHORITY_CLAIM"], current_app.config["OIDC_USERNAME_CLAIM"]
-    slug, username = str(claims.get(authority_claim) or "").strip().lower(), str(claims.get(username_claim) or "").strip()
-    if not slug or not username:
-        missing = authority_claim if not slug else username_claim
-        return _failed(f"Der Anmeldedienst hat keine Angabe „{missing}“ übermittelt. Bitte wenden Sie sich an die "
-                       "Administration.", 403, next_url)
-    user = find_active_user(get_session(), slug, username)
-    if user is None:
-        return _failed(f"Das Konto „{username}“ der Behörde „{slug}“ ist in Aktenfluss nicht eingerichtet. Konten "
-                       "werden nicht automatisch angelegt; bitte wenden Sie sich an die Administration.", 403, next_url)
+    try:
+        user = sign_in(get_session(), claims, current_app.extensions["oidc_rules"], utcnow())
+    except SignInRefused as exc:
+        return _failed(_REFUSALS[exc.reason].format(detail=exc.detail), 403, next_url)
     start_session(user)
     return redirect(next_url)
+
+
+_REFUSALS = {
+    "missing_claim": "Der Anmeldedienst hat keine Angabe „{detail}“ übermittelt. Bitte wenden Sie sich an die "
+                     "Administration.",
+    "unknown_authority": "Die Behörde „{detail}“ ist in Aktenfluss nicht eingerichtet. Bitte wenden Sie sich an die "
+                         "Administration.",
+    "unknown_user": "Das Konto „{detail}“ ist in Aktenfluss nicht eingerichtet (oder deaktiviert). Konten werden "
+                    "nicht automatisch angelegt; bitte wenden Sie sich an die Administration.",
+    "no_role": "Ihr Konto „{detail}“ hat beim Anmeldedienst keine Rolle für Aktenfluss. Bitte wenden Sie sich an die "
+               "Administration.",
+    "invalid_claim": "Die Angaben des Anmeldedienstes können nicht übernommen werden. Bitte wenden Sie sich an die "
+                     "Administration.",
+}
 
 
 def _client():

@@ -15,7 +15,7 @@ from engine.forms import form_of
 from processes import casework
 from web.database import get_session
 from web.engine_context import document_store, engine_context
-from web.ui import documents, services
+from web.ui import documents, services, vertretung
 from web.ui.forms.submission import read_submission
 from web.ui.forms.values import tree_from_data
 from web.ui.forms.widgets import build_context, build_widgets, error_summary
@@ -38,9 +38,12 @@ def show(task_id):
 @bp.post("/<task_id>/uebernehmen")
 @login_required("clerk", "supervisor")
 def claim(task_id):
-    """Claim the task for myself."""
-    runner.claim_task(get_session(), engine_context(), task_id, ui_user())
-    flash("Sie haben die Aufgabe übernommen.")
+    """Claim the task for myself (in Vertretung, if it is assigned to a colleague I stand in for)."""
+    db, user, ctx = get_session(), ui_user(), engine_context()
+    absent = vertretung.absent_for_task(db, user, casework.get_task(db, user, task_id), ctx.clock())
+    runner.claim_task(db, ctx, task_id, user, on_behalf_of=absent)
+    flash("Sie haben die Aufgabe übernommen." if absent is None
+          else f"Sie haben die Aufgabe in Vertretung für {absent.display_name} übernommen.")
     return redirect(url_for(".show", task_id=task_id))
 
 
@@ -148,7 +151,8 @@ def complete(task_id):
     """Complete the task with the submitted form."""
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
-    if task.status == "open" and task.assignee_id != user.id:  # e.g. given back or taken over in another window
+    absent = vertretung.absent_for_task(db, user, task, ctx.clock())
+    if task.status == "open" and task.assignee_id != user.id and absent is None:  # e.g. given back meanwhile
         return _page(task_id, form_errors={"_form": [
             "Die Aufgabe ist Ihnen nicht (mehr) zugewiesen. Bitte übernehmen Sie sie, bevor Sie sie erledigen."]},
             status=409)
@@ -163,7 +167,7 @@ def complete(task_id):
             return _page(task_id, tree=tree, form_errors=submission.errors, status=422)
         data = submission.data
     try:
-        runner.complete_task(db, ctx, task_id, user, data)
+        runner.complete_task(db, ctx, task_id, user, data, on_behalf_of=absent)
     except InvalidData as exc:  # the engine checks the form again, with the same form
         fields = {k: [str(m) for m in v] for k, v in exc.details.get("fields", {}).items()}
         return _page(task_id, tree=tree, form_errors=fields or {"_form": [exc.message]}, status=422)
@@ -178,7 +182,8 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
     case = casework.get_case(db, user, task.case_id)
     form = form_of(ctx.forms, case.definition, task.bpmn_id)
     form_errors = form_errors or {}
-    may_work = task.status == "open" and task.assignee_id == user.id
+    on_behalf = vertretung.absent_for_task(db, user, task, ctx.clock())
+    may_work = task.status == "open" and (task.assignee_id == user.id or on_behalf is not None)
     widgets, unplaced = [], dict(form_errors)
     if form is not None and may_work:
         shown_tree = tree if tree is not None else tree_from_data(form, case.data)
@@ -195,7 +200,7 @@ def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = Non
         colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
         groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
         file=file, direction_labels=documents.DIRECTION_LABELS,
-        document_types=DOCUMENT_TYPES, upload=upload_values or {},
+        document_types=DOCUMENT_TYPES, upload=upload_values or {}, on_behalf=on_behalf,
     ), status
 
 

@@ -62,13 +62,19 @@ class TaskPageSchema(PageSchema):
     )
 
 
+_ON_BEHALF = {"description": "user name of the absent colleague you stand in for (Vertretung): the task assigned to "
+                             "them is taken over or completed in their name, and the history says so"}
+
+
 class TaskClaimSchema(Schema):
     """Claim a task for oneself or (supervisors) for a colleague."""
 
     assignee = fields.String(validate=validate.Length(min=1, max=100))
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=100), metadata=_ON_BEHALF)
 
 
 class TaskCompleteSchema(Schema):
     """Complete a task with the form's data."""
 
     data = fields.Dict(keys=fields.String(), load_default=dict)
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=100), metadata=_ON_BEHALF)
