@@ -1,7 +1,7 @@
 """Deferred renditions: a document version can wait for its rendition (made by the worker).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0007
 Create Date: 2027-01-10 09:00:00.000000
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
