@@ -35,7 +35,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, inspect, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import jobs, serializer
 from engine.case_data import CaseData, DataLimits, check_result_size
@@ -680,13 +681,17 @@ def _find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str):
 
 
 def _load_task(session: Session, task_id: str, authority_id: str, for_update: bool = False) -> UserTask:
-    query = select(UserTask).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+    """Load (and lock) a task row; its case comes along without its state, for the events about the task."""
+    query = (select(UserTask, Case).join(Case, Case.id == UserTask.case_id)
+             .where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+             .options(lazyload(UserTask.assignee), load_only(Case.id, Case.authority_id, Case.status), lazyload(Case.definition)))
     if for_update:
         query = query.with_for_update(of=UserTask)
-    row = session.scalar(query.execution_options(populate_existing=True))
+    row = session.execute(query.execution_options(populate_existing=True)).first()
     if row is None:
         raise NotFound(f"no task with id '{task_id}'")
-    return row
+    set_committed_value(row[0], "case", row[1])  # held by the task: the session keeps it for ``session.get``
+    return row[0]
 
 
 def _lock_task_and_case(session: Session, task_id: str, authority_id: str) -> tuple[Case, UserTask]:

@@ -41,7 +41,7 @@ class Recorder:
 
     def _statement(self, _connection, _cursor, statement, _parameters, _context, _executemany):
         if self._on:
-            self.statements.append(" ".join(statement.split())[:160])
+            self.statements.append(" ".join(statement.split())[:int(__import__("os").environ.get("STMT_WIDTH", "160"))])
 
     @contextmanager
     def recording(self):
