@@ -121,7 +121,8 @@ def record_rendition(session: Session, store: DocumentStore, version_id: str, da
         session, audit.case_stream(vorgang.case_id) if vorgang.case_id else f"akte/{dokument.akte_id}",
         "document.rendered", actor=actor, authority_id=session.get(Akte, dokument.akte_id).authority_id,
         case_id=vorgang.case_id,
-        data={"document_id": dokument.id, "version": version.version, "media_type": PDF, "size": stored.size,
+        data={"document_id": dokument.id, "version": version.version, "subject": dokument.subject,
+              "media_type": PDF, "size": stored.size,
               "sha256": stored.sha256, "renderer": version.rendition_recipe.get("renderer")},
     )
     return True

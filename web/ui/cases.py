@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "task.follow_up_set": "Wiedervorlage gesetzt",
     "document.stored": "Dokument abgelegt",
     "document.read": "Dokument geöffnet",
+    "document.rendered": "PDF-Fassung erstellt",
     "service.called": "Fachverfahren abgefragt",
     "message.received": "Nachricht eingegangen",
     "message.delivered": "Nachricht zugestellt",
