@@ -101,3 +101,23 @@ def test_worker_killed_while_rendering_gives_exactly_one_rendition(backend, auth
     with pikepdf.open(io.BytesIO(b"".join(store.open(version.rendition_key)))) as pdf:
         assert len(pdf.pages) > 1
     assert bg.audit_intact(session_factory, case_id)
+
+
+def test_worker_told_to_stop_while_rendering_finishes_the_rendition_and_stops(backend, authority, session_factory,
+                                                                              tmp_path):
+    store = open_store(backend.storage_url)
+    ctx = build_context(store=lambda: store, connectors=ConnectorConfig())
+    key = bg.deploy_fixture(session_factory, ctx, authority.id, "simple_lifecycle.bpmn")
+    case_id = bg.start(session_factory, ctx, authority.id, key, {"applicant_count": 1})
+    clerk = authority.user("anna", groups=["Sachbearbeitung"])
+    [task_id] = bg.open_task_row_ids(session_factory, case_id)
+    entries = {f"angabe_{number:03d}": f"Wert {number}" for number in range(ENTRIES)}
+    with transaction(session_factory) as session:
+        runner.complete_task(session, ctx, task_id, session.get(User, clerk.id), {"approved": True, **entries})
+
+    worker = _worker(backend, authority, tmp_path / "worker.log")
+    _wait_for(lambda: _job(session_factory, case_id).status == "doing", 60, "the claim")
+    worker.send_signal(signal.SIGTERM)  # lands on any thread of the process, often the rendering one
+
+    assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()
+    assert _job(session_factory, case_id).status == "done"  # the job in progress was finished first

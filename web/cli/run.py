@@ -78,6 +78,7 @@ def worker(concurrency: int, lease: float, poll: float, retry_base: float, autho
         click.echo("SQLite supports one worker; using --concurrency 1", err=True)
         concurrency = 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # not seven lines per rendered document
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
