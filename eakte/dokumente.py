@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -31,6 +31,10 @@ from eakte.models import Akte, Dokument, DokumentVersion, Vorgang
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
 from eakte.storage import DocumentStore, IntegrityMismatch, StoredObject, key_for
+
+
+_PUT_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eakte-put")
+"""Threads that put content to the store while the caller writes the rows (started on first use)."""
 
 
 def _stream_of(vorgang: Vorgang) -> str:
@@ -132,14 +136,17 @@ def _storing_meanwhile(store: DocumentStore, parts: list[tuple[bytes, str]]) -> 
     raised. An object written without its rows being committed (block
     failed, or the process died before the commit) is an orphan.
     """
-    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="eakte-put") as workers:
-        puts = [workers.submit(store.put, io.BytesIO(data), size=len(data), content_type=media_type)
-                for data, media_type in parts]
-        planned = [_planned(data) for data, _media_type in parts]
+    puts = [_PUT_THREADS.submit(store.put, io.BytesIO(data), size=len(data), content_type=media_type)
+            for data, media_type in parts]
+    planned = [_planned(data) for data, _media_type in parts]
+    try:
         yield planned
-        for put, expected in zip(puts, planned):
-            if (stored := put.result()) != expected:
-                raise IntegrityMismatch(f"the store filed the content as {stored}, expected {expected}")
+    except BaseException:
+        wait(puts)
+        raise
+    for put, expected in zip(puts, planned):
+        if (stored := put.result()) != expected:
+            raise IntegrityMismatch(f"the store filed the content as {stored}, expected {expected}")
 
 
 def _planned(data: bytes) -> StoredObject:

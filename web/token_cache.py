@@ -108,7 +108,12 @@ class VerifiedTokens:
 
 
 def _columns(row) -> dict:
-    return {column.key: copy.deepcopy(getattr(row, column.key)) for column in row.__table__.columns}
+    return {column.key: _copied(getattr(row, column.key)) for column in row.__table__.columns}
+
+
+def _copied(value):
+    """A copy of a column value that a request may change in place (the JSON lists), else the value."""
+    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
 
 
 def _attach(session: Session, kept: _Verified) -> User:
@@ -123,7 +128,7 @@ def _persistent(session: Session, model, columns: dict):
     present = session.identity_map.get(session.identity_key(model, columns["id"]))
     if present is not None:
         return present
-    row = model(**copy.deepcopy(columns))
+    row = model(**{name: _copied(value) for name, value in columns.items()})
     make_transient_to_detached(row)
     session.add(row)
     return row
