@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from eakte import audit
+from engine.definitions import visible_to
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.models import Case, ProcessDefinition, User, UserTask
 from processes import casework
@@ -91,12 +92,12 @@ def groups_of_authority(session: Session, user: User) -> list[str]:
 
 
 def procedures(session: Session, user: User) -> list[str]:
-    """Return the process keys that have cases in the user's authority."""
+    """Return the keys of the processes the user's authority uses (its own and the shared ones), for filters.
+
+    Read from the definitions, not the cases: their number does not grow with the cases.
+    """
     return list(session.scalars(
-        select(ProcessDefinition.key).distinct()
-        .join(Case, Case.definition_id == ProcessDefinition.id)
-        .where(Case.authority_id == user.authority_id)
-        .order_by(ProcessDefinition.key)
+        select(ProcessDefinition.key).distinct().where(visible_to(user.authority_id)).order_by(ProcessDefinition.key)
     ))
 
 
