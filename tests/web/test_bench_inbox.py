@@ -9,7 +9,7 @@ pytestmark = pytest.mark.skipif(BACKEND != "real", reason="bench inbox needs Pos
 
 
 def test_inbox_queries_and_the_signed_in_page_are_timed(backend):
-    timings, page = bench.run(backend.database_url, open_tasks=400, repeats=2)
+    timings, page = bench.run(backend.database_url, open_tasks=4000, repeats=2)
 
     assert len(timings) == 8 and all(timing.p95 > 0 for timing in timings)
     mine = next(timing for timing in timings if timing.name.startswith("my tasks"))
