@@ -202,6 +202,32 @@ def download(
     zustellung = session.scalar(select(Zustellung).where(Zustellung.token_sha256 == _token_hash(token)))
     if zustellung is None or now >= zustellung.expires_at:
         raise NotFound(LINK_UNAVAILABLE)
+    return _hand_out(session, store, zustellung, now=now, remote_addr=remote_addr, actor=None, via=None)
+
+
+def download_by_recipient(
+    session: Session, store: DocumentStore, zustellung_id: str, akte_id: str, *, now: datetime,
+    remote_addr: str | None, actor: str, via: str,
+) -> tuple[Zustellung, DokumentVersion, Iterator[bytes]]:
+    """Hand out a delivered notice to its recipient signed in elsewhere (e.g. the applicant portal) and record it.
+
+    The same proof as a download by link: first download kept, every download
+    counted and written to the case's audit stream, with the recipient's
+    account as actor and the way (``via``) named.
+
+    Raises:
+        NotFound: No such delivery in this file, it has expired, or the version is gone.
+    """
+    zustellung = session.scalar(select(Zustellung).where(Zustellung.id == zustellung_id,
+                                                         Zustellung.akte_id == akte_id))
+    if zustellung is None or now >= zustellung.expires_at:
+        raise NotFound("Dieser Bescheid ist nicht (mehr) zum Abruf bereit.")
+    return _hand_out(session, store, zustellung, now=now, remote_addr=remote_addr, actor=actor, via=via)
+
+
+def _hand_out(session: Session, store: DocumentStore, zustellung: Zustellung, *, now: datetime,
+              remote_addr: str | None, actor: str | None, via: str | None,
+              ) -> tuple[Zustellung, DokumentVersion, Iterator[bytes]]:
     akte = session.get(Akte, zustellung.akte_id)
     try:
         version = get_version(session, akte.authority_id, zustellung.dokument_id, zustellung.version)
@@ -216,14 +242,14 @@ def download(
     )
     session.refresh(zustellung)
     vorgang = session.get(Vorgang, version.dokument.vorgang_id)
-    audit.record(
-        session, _stream_of(vorgang, akte), "notice.downloaded", actor=None, authority_id=akte.authority_id,
-        case_id=vorgang.case_id, occurred_at=now,
-        data={"delivery_id": zustellung.id, "document_id": zustellung.dokument_id, "version": version.version,
-              "sha256": version.sha256, "downloaded_at": now.isoformat(),
-              "first_downloaded_at": zustellung.first_downloaded_at.isoformat(),
-              "download_count": zustellung.download_count, "client": truncate_address(remote_addr)},
-    )
+    data = {"delivery_id": zustellung.id, "document_id": zustellung.dokument_id, "version": version.version,
+            "sha256": version.sha256, "downloaded_at": now.isoformat(),
+            "first_downloaded_at": zustellung.first_downloaded_at.isoformat(),
+            "download_count": zustellung.download_count, "client": truncate_address(remote_addr)}
+    if via is not None:
+        data["via"] = via
+    audit.record(session, _stream_of(vorgang, akte), "notice.downloaded", actor=actor, authority_id=akte.authority_id,
+                 case_id=vorgang.case_id, occurred_at=now, data=data)
     return zustellung, version, store.open(version.storage_key)
 
 

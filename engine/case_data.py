@@ -26,7 +26,10 @@ value, which preserves values that legitimately differ per task (a message paylo
 catch time, ...). Refresh uses mark 0 (every key from the case) where the task's data is a
 lossy merge or was cut down by Spiff:
 
-* joins (every ``Join`` spec: parallel/inclusive gateways, boundary-event and end joins),
+* joins (every ``Join`` spec: parallel/inclusive gateways, boundary-event and end joins);
+  a join also gets the case's data *after* it ran (Spiff merges the data of the
+  arriving branches in ``_run_hook``, after the refresh, with the same lossy
+  ``DeepMerge``) and records no change: joining changes no data,
 * multi-instance and loop tasks, whose data Spiff merged from their instances,
 * tasks after a task with an ``ioSpecification`` (Spiff keeps only its outputs).
 
@@ -77,6 +80,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiIn
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.specs.Join import Join
 
+from engine.case_data_handover import differs, hand_down, put_case_values
 from engine.errors import ExecutionFailed
 
 MARK_KEY = "case_data_mark"
@@ -156,6 +160,18 @@ class CaseData:
         """
         if not _in_case_scope(task):
             return
+        self.sync(task)
+        snapshot = {key: deepcopy(value) for key, value in task.data.items() if key not in _written_before_run(task)}
+        self._snapshots[task.id] = snapshot
+
+    def sync(self, task) -> None:
+        """Bring ``task.data`` up to date with the case without recording a snapshot (for a task that waits).
+
+        Args:
+            task: A Spiff task (a task about to run, or a waiting event whose condition is evaluated).
+        """
+        if not _in_case_scope(task):
+            return
         mark = 0 if _needs_full_refresh(task) else effective_mark(task)
         own = _local_keys(task) | _written_before_run(task)
         for key, version in self.versions.items():
@@ -165,8 +181,10 @@ class CaseData:
                 task.data[key] = deepcopy(self.values[key])
             else:
                 task.data.pop(key, None)
-        snapshot = {key: deepcopy(value) for key, value in task.data.items() if key not in _written_before_run(task)}
-        self._snapshots[task.id] = snapshot
+
+    def discard(self, task) -> None:
+        """Forget the snapshot of a task that was refreshed but did not complete (its script raised)."""
+        self._snapshots.pop(task.id, None)
 
     def absorb(self, task) -> dict:
         """Record the changes ``task`` made to its data since :meth:`refresh`.
@@ -187,6 +205,11 @@ class CaseData:
             snapshot = self._snapshots.pop(task.id)
         except KeyError:
             raise RuntimeError(f"CaseData.absorb called for task '{task.task_spec.name}' without refresh") from None
+        if isinstance(task.task_spec, Join):  # what Spiff merged there is lossy, not a change
+            put_case_values(self.values, self.versions, task)
+            task.internal_data[MARK_KEY] = self.counter
+            hand_down(self.versions, task)
+            return {"changed": {}, "deleted": []}
         local = _local_keys(task)
         cut_down = getattr(task.task_spec, "io_specification", None) is not None
         step = f"step '{getattr(task.task_spec, 'bpmn_id', None) or task.task_spec.name}'"
@@ -194,10 +217,12 @@ class CaseData:
         for key, value in task.data.items():
             if key in local:
                 continue
-            if key not in snapshot or _differs(snapshot[key], value):
+            if key not in snapshot or differs(snapshot[key], value):
                 check_json(value, key, step)
                 changed[key] = value
-        deleted = [] if cut_down else [key for key in snapshot if key not in task.data and key not in local]
+        read_only = {obj.bpmn_id for obj in getattr(task.task_spec, "data_input_associations", [])}
+        deleted = [] if cut_down else [key for key in snapshot
+                                       if key not in task.data and key not in local and key not in read_only]
         check_result_size(changed, self.limits, step)
         for key, value in changed.items():
             self.counter += 1
@@ -214,8 +239,9 @@ class CaseData:
         if changed:
             self.check_size(step)
         task.internal_data[MARK_KEY] = 0 if cut_down else self.counter
+        if not cut_down:
+            hand_down(self.versions, task)
         return {"changed": deepcopy(changed), "deleted": deleted}
-
 
 
 def check_result_size(values: dict[str, Any], limits: DataLimits, what: str) -> None:
@@ -236,14 +262,6 @@ def check_result_size(values: dict[str, Any], limits: DataLimits, what: str) -> 
 def _entry_size(key: str, value: Any) -> int:
     """Bytes one top-level entry takes in the stored JSON (checked values only)."""
     return len(key.encode("utf-8")) + len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 4
-
-
-def _differs(before: Any, after: Any) -> bool:
-    """Compare a value with its snapshot; a value too deep to compare counts as changed (and is checked)."""
-    try:
-        return before != after
-    except RecursionError:
-        return True
 
 
 def effective_mark(task) -> int:
@@ -278,7 +296,7 @@ def _local_keys(task) -> set[str]:
         if parent is None or not isinstance(parent.task_spec, MultiInstanceTask) or parent.task_spec.task_spec != spec.name:
             return set()
         spec = parent.task_spec
-    return {item.bpmn_id for item in (spec.input_item, spec.output_item) if item is not None}
+    return {item.bpmn_id for item in (spec.input_item, spec.output_item) if item is not None} | {"loopCounter"}
 
 
 def _written_before_run(task) -> set[str]:

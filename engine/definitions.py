@@ -37,11 +37,16 @@ from engine.timers import StartTimer
 
 @dataclass(frozen=True)
 class Deployment:
-    """Result of a deployment: the definition and whether it is new."""
+    """Result of a deployment: the definition of the main process and whether it is new.
+
+    ``definitions`` holds the definitions of every executable process of the
+    files (a collaboration's pools, called processes), the main one first.
+    """
 
     definition: ProcessDefinition
     created: bool
     model: ParsedModel
+    definitions: tuple[ProcessDefinition, ...] = ()
 
 
 def deploy(
@@ -66,7 +71,16 @@ def deploy(
         engine.loader.ModelValidationError: the model is invalid; it lists every problem found.
     """
     now = now or utcnow()
-    model = model or parse_model(files, known_operations=known_operations)
+    main = model or parse_model(files, known_operations=known_operations)
+    _check_called_keys(session, main, authority_id)
+    deployed = [_deploy_process(session, process, files, authority_id, deployed_by, now)
+                for process in main.processes.values()]
+    return Deployment(deployed[0][0], deployed[0][1], main, tuple(definition for definition, _ in deployed))
+
+
+def _deploy_process(session: Session, model: ParsedModel, files: dict[str, bytes], authority_id: str | None,
+                    deployed_by: str | None, now: datetime) -> tuple[ProcessDefinition, bool]:
+    """Store one process of the files as a new version, or return the identical one; tell whether it is new."""
     existing = session.scalar(
         select(ProcessDefinition).where(
             ProcessDefinition.key == model.process_id,
@@ -75,7 +89,7 @@ def deploy(
         )
     )
     if existing is not None:
-        return Deployment(existing, False, model)
+        return existing, False
     first_occurrences = _first_occurrences(model, authority_id, now)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == model.process_id))
     definition = ProcessDefinition(
@@ -94,7 +108,22 @@ def deploy(
     _cancel_replaced_schedules(session, definition, now)
     for timer, occurrence in first_occurrences:
         queue_start_timer(session, definition, timer, occurrence, now=now)
-    return Deployment(definition, True, model)
+    return definition, True
+
+
+def _check_called_keys(session: Session, main: ParsedModel, authority_id: str | None) -> None:
+    """Refuse call activities that call a process neither the files nor the deployed definitions have."""
+    problems = []
+    for model in main.processes.values():
+        for key in model.called_keys:
+            query = select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+            query = query.where(visible_to(authority_id) if authority_id else ProcessDefinition.authority_id.is_(None))
+            if session.scalar(query.limit(1)) is None:
+                problems.append(ModelProblem(
+                    f"process '{model.process_id}' calls process '{key}', which is neither part of the upload nor "
+                    "deployed; deploy it first", key, None, None))
+    if problems:
+        raise ModelValidationError(problems)
 
 
 def queue_start_timer(session: Session, definition: ProcessDefinition, timer: StartTimer, occurrence: int, *,
@@ -198,24 +227,25 @@ def get_definition(session: Session, definition_id: str, authority_id: str) -> P
 
 
 _MODEL_CACHE_SIZE = 128
-_models: OrderedDict[str, ParsedModel] = OrderedDict()
+_models: OrderedDict[str, ParsedModel] = OrderedDict()  # "content hash:key" -> model
 _models_lock = threading.Lock()
 
 
 def model_of(definition: ProcessDefinition) -> ParsedModel:
-    """Return the parsed model of a definition.
+    """Return the parsed model of a definition (its process of the deployed files).
 
     Definitions never change, so the parsed model is cached per process by
-    content hash; the files are read from the database only on a miss.
+    content hash and key; the files are read from the database only on a miss.
     """
+    cache_key = f"{definition.content_hash}:{definition.key}"
     with _models_lock:
-        model = _models.get(definition.content_hash)
+        model = _models.get(cache_key)
         if model is not None:
-            _models.move_to_end(definition.content_hash)
+            _models.move_to_end(cache_key)
             return model
-    model = load_model(definition.file_contents())
+    model = load_model(definition.file_contents(), definition.key)
     with _models_lock:
-        _models[definition.content_hash] = model
+        _models[cache_key] = model
         while len(_models) > _MODEL_CACHE_SIZE:
             _models.popitem(last=False)
     return model

@@ -44,3 +44,11 @@ class ExecutionFailed(EngineError):
     """A step of the model failed (script error, service call error)."""
 
     status = 422
+
+
+class CaseNotActive(Conflict):
+    """The case is suspended or has ended, so its tasks cannot be worked on; ``case_status`` says which."""
+
+    def __init__(self, message: str, case_status: str):
+        super().__init__(message, {"case_status": case_status})
+        self.case_status = case_status

@@ -36,6 +36,9 @@ SORT_COLUMNS = {
     "priority": UserTask.priority,
     "created_at": UserTask.created_at,
     "name": UserTask.name,
+    "business_key": UserTask.business_key,
+    "subject": UserTask.subject,
+    "follow_up_at": UserTask.follow_up_at,
 }
 SCOPES = ("mine", "groups", "all_mine", "authority")
 COUNT_CAP = 10_000
@@ -122,7 +125,8 @@ def _branches(shape: _Shape) -> list[Select]:
     if shape.text:
         # ILIKE on PostgreSQL (served by the trigram indexes), lower() LIKE lower() on SQLite.
         pattern = bindparam("pattern")
-        base = base.where(or_(UserTask.business_key.ilike(pattern, escape="/"), UserTask.subject.ilike(pattern, escape="/")))
+        base = base.where(or_(UserTask.business_key.ilike(pattern, escape="/"), UserTask.subject.ilike(pattern, escape="/"),
+                              UserTask.applicant.ilike(pattern, escape="/")))
     if shape.scope == "authority":
         return [base]
     scopes = []
@@ -185,7 +189,9 @@ def list_tasks(
         flt: Scope and filters.
         now: The current time (for ``overdue``).
         sort: A key of ``SORT_COLUMNS``, prefixed with ``-`` for descending.
-            Ties are broken by creation time and id; missing due dates come last.
+            Ties are broken by creation time and id; missing values come last.
+            Due date and priority are read in index order; the other columns
+            sort the matching tasks of each branch.
         page: 1-based page number.
         per_page: Tasks per page.
         count_cap: Count matches up to this number only.

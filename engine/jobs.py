@@ -21,8 +21,7 @@ Only one job per lock key (the case id) may be ``doing`` at a time: the claim
 skips keys that are busy, and a partial unique index settles the race between
 two workers claiming two jobs of one case at the same instant. Jobs of cases
 that are not running (suspended, cancelled, completed) are not claimed, except
-jobs that are no step of the case (``outbox``: send what an already committed
-step produced; kinds the wiring adds, such as renditions). The
+``outbox`` jobs: they send what an already committed step produced. The
 claim walks the ``(status, run_at)`` index in due order and joins each
 candidate's case by primary key, so its cost does not grow with the number of
 cases or of jobs waiting for later (measured with EXPLAIN ANALYZE: a hashed
@@ -39,7 +38,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +45,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from engine.db import is_postgres, new_id, transaction
 from engine.models import Case
-from engine.models_jobs import STEP_JOB_KINDS, Incident, Job, JobEvent
+from engine.models_jobs import AFTER_END_KINDS, Incident, Job, JobEvent
 
 
 class LeaseLost(Exception):
@@ -70,17 +68,6 @@ class ClaimedJob:
     max_attempts: int
     worker: str
     failed_before: bool = False
-
-
-class JobHandler(Protocol):
-    """Does the work of a job kind the wiring adds (``EngineContext.job_handlers``).
-
-    Called by the worker outside any transaction with the job's payload; may
-    read in transactions of its own from ``factory`` and do slow work. Returns
-    the effect, which the worker runs in the transaction that finishes the job.
-    """
-
-    def __call__(self, factory: sessionmaker[Session], payload: dict, now: datetime) -> Callable[[Session], None]: ...
 
 
 @dataclass(frozen=True)
@@ -107,7 +94,6 @@ def enqueue(
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
     max_attempts: int = 5,
-    locks_case: bool = True,
 ) -> Job | None:
     """Queue a job in the caller's transaction; skip it if an equal one is waiting.
 
@@ -121,8 +107,6 @@ def enqueue(
         run_at: When the job becomes due (default: now).
         dedupe_key: If a waiting job has this key, nothing is queued.
         max_attempts: Attempts before the job fails for good (and an incident opens).
-        locks_case: The case id is the job's lock key (no other job of the case runs meanwhile);
-            False for work beside the case (a rendition of a filed document).
 
     Returns:
         The new job, or None if an equal job was already waiting.
@@ -133,7 +117,7 @@ def enqueue(
         return None
     job = Job(
         id=new_id(), kind=kind, payload=payload or {}, case_id=case_id, authority_id=authority_id,
-        lock_key=case_id if locks_case else None, dedupe_key=dedupe_key, run_at=run_at or now, max_attempts=max_attempts,
+        lock_key=case_id, dedupe_key=dedupe_key, run_at=run_at or now, max_attempts=max_attempts,
         created_at=now, status="todo", attempts=0,
     )
     session.add(job)
@@ -162,7 +146,7 @@ def claim(factory: sessionmaker[Session], worker: str, *, now: datetime, lease: 
         .where(
             Job.status == "todo",
             Job.run_at <= now,
-            or_(Job.case_id.is_(None), Case.status == "running", Job.kind.not_in(STEP_JOB_KINDS)),
+            or_(Job.case_id.is_(None), Case.status == "running", Job.kind.in_(AFTER_END_KINDS)),
             ~exists().where(busy.lock_key == Job.lock_key, busy.status == "doing"),
             *([Job.authority_id == authority_id] if authority_id is not None else []),
         )

@@ -2,21 +2,29 @@
 
 ``parse_model`` takes raw file bytes, parses them with a hardened lxml parser
 (no entity expansion, no DTD loading, no network, no huge trees; any DOCTYPE is
-rejected), runs our own checks (engine.validation) over every file, then hands
-the trees to SpiffWorkflow's spiff parser. The expressions of timer start
-events are evaluated here, without case data (there is none before a case
-starts), and checked as ISO 8601 values. Every problem becomes a
+rejected), validates every BPMN file against the OMG BPMN 2.0 schema
+(engine.bpmn_schema), refuses duplicate ids, checks the structural rules of
+the standard (engine.bpmn_rules) and our own (engine.validation), rewrites standard constructs Spiff lacks into ones it
+runs (engine.bpmn_rewrite, on a copy) and hands the trees to our extension of
+SpiffWorkflow's spiff parser (engine.bpmn_parser). The expressions of timer
+start events are evaluated here, without case data (there is none before a
+case starts), and checked as ISO 8601 values. Every problem becomes a
 ``ModelProblem``; invalid input never raises anything but
 ``ModelValidationError``. ``load_model`` caches parsed models by content hash.
+
+Every executable process of the files becomes a ``ParsedModel`` (a
+collaboration deploys all its pools; a process called by a call activity can
+also be started as a child case). The *main* process, the one a deployment
+answers with, is the first uncalled process with a none start event
+(participants of a collaboration in their order, then document order).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -26,55 +34,23 @@ from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
-from engine.forms.links import FORM_SUFFIX, LinkProblem, link_forms
+from engine.bpmn_parser import CaseBpmnParser, finish_specs
+from engine.forms.links import link_forms
 from engine.forms.model import Form
-from engine.script_engine import SandboxedEnvironment
-from engine.timers import StartTimer, start_timer
-from engine.validation import BPMN_NS, NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
-
-DEFAULT_MAX_BYTES = 5_000_000
-MAX_FILE_NAME_LENGTH = 255
-"""Longest model file name (the column engine_definition_files.filename)."""
-DEFAULT_MAX_TOTAL_BYTES = 20_000_000
-_CACHE_SIZE = 64
-PACKAGE_RESOURCE_SUFFIXES = (".html", ".css")
-"""Document templates of a procedure package: checked by the package layer (processes/packages), not here."""
-PACKAGE_MANIFEST = "manifest.json"
-"""The manifest of a procedure package: checked by the package layer, not here."""
-_DOCTYPE_REJECTED = (
-    "DOCTYPE declarations are not allowed in models (entity declarations could expand "
-    "or fetch external content)"
+from engine.model_files import (  # noqa: F401 - ModelProblem, ModelValidationError are the loader's interface
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_TOTAL_BYTES, ModelProblem, ModelValidationError, missing_imports, read_files,
 )
+from engine.bpmn_rewrite import GLOBAL_TASKS, rewrite
+from engine.bpmn_rules import check_rules
+from engine.bpmn_schema import duplicate_ids, schema_problems
+from engine.script_engine import SandboxedEnvironment
+from engine.specs.calls import ChildCaseCall
+from engine.timers import StartTimer, start_timer
+from engine.validation import NSMAP, Finding, check_bpmn, check_dmn, decision_ids, local_name
 
-
-@dataclass(frozen=True)
-class ModelProblem:
-    """One thing wrong with an uploaded model."""
-
-    message: str
-    element_id: str | None
-    line: int | None
-    file: str | None
-    pointer: str | None = None  # in a form file: the JSON pointer of the part at fault
-    german: str | None = None  # the message in German, where the check that found it has one
-
-    def __str__(self) -> str:
-        where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
-        if self.pointer:
-            where = f"{where}#{self.pointer}" if where else self.pointer
-        return f"{where}: {self.message}" if where else self.message
-
-
-class ModelValidationError(Exception):
-    """Raised when uploaded model files cannot be used; lists every problem found."""
-
-    def __init__(self, problems: list[ModelProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
+_CACHE_SIZE = 64
 
 @dataclass(frozen=True)
 class UserTaskInfo:
@@ -88,7 +64,12 @@ class UserTaskInfo:
 
 @dataclass(frozen=True)
 class ParsedModel:
-    """A validated model, ready to start workflows from."""
+    """A validated process of a model, ready to start workflows from.
+
+    ``processes`` holds every executable process of the same files (this one
+    included), by process id; ``called_keys`` the process keys its call
+    activities call that the files do not contain (they must be deployed).
+    """
 
     process_id: str
     name: str | None
@@ -98,7 +79,9 @@ class ParsedModel:
     user_tasks: list[UserTaskInfo]
     service_operations: list[str]
     start_timers: tuple[StartTimer, ...] = ()
-    forms: Mapping[str, Form] = dataclasses.field(default_factory=dict)  # user task / start event id -> its form
+    called_keys: tuple[str, ...] = ()
+    processes: dict[str, ParsedModel] = field(default_factory=dict, compare=False, repr=False)
+    forms: Mapping[str, Form] = field(default_factory=dict)  # user task / start event id -> its form
 
     @property
     def start_events(self) -> list:
@@ -132,101 +115,8 @@ def content_hash(files: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _hardened_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_pis=True,
-    )
-
-
-def _parse_xml(name: str, data: bytes, problems: list[ModelProblem]) -> etree._Element | None:
-    try:
-        root = etree.fromstring(data, _hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        if "entit" in exc.msg.lower() or "amplification" in exc.msg.lower():
-            message = f"{_DOCTYPE_REJECTED} (parser: {exc.msg})"
-        else:
-            message = f"not well-formed XML: {exc.msg}"
-        problems.append(ModelProblem(message, None, line, name))
-        return None
-    except (ValueError, etree.LxmlError) as exc:
-        problems.append(ModelProblem(f"cannot read XML: {exc}", None, None, name))
-        return None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        problems.append(ModelProblem(_DOCTYPE_REJECTED, None, 1, name))
-        return None
-    return root
-
-
-def _read_files(
-    files: Mapping[str, bytes], max_bytes: int, max_total_bytes: int, problems: list[ModelProblem]
-) -> tuple[dict[str, etree._Element], dict[str, etree._Element], dict[str, bytes]]:
-    bpmn: dict[str, etree._Element] = {}
-    dmn: dict[str, etree._Element] = {}
-    forms: dict[str, bytes] = {}
-    if not files:
-        problems.append(ModelProblem("no model files given", None, None, None))
-    total = sum(len(data) for data in files.values() if isinstance(data, (bytes, bytearray)))
-    if total > max_total_bytes:
-        problems.append(ModelProblem(
-            f"model files are {total} bytes in total; the limit is {max_total_bytes}", None, None, None))
-        return bpmn, dmn, forms
-    for name in sorted(files):
-        if is_package_resource(name):
-            continue
-        data = files[name]
-        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in ("bpmn", "dmn", FORM_SUFFIX):
-            problems.append(ModelProblem("only .bpmn, .dmn and .form files are accepted", None, None, name,
-                                         german="Nur .bpmn-, .dmn- und .form-Dateien werden angenommen."))
-            continue
-        if len(name) > MAX_FILE_NAME_LENGTH:
-            problems.append(ModelProblem(f"the file name has {len(name)} characters; the limit is "
-                                         f"{MAX_FILE_NAME_LENGTH}", None, None, name[:60] + "…"))
-            continue
-        if not isinstance(data, (bytes, bytearray)):
-            problems.append(ModelProblem("file content must be bytes", None, None, name))
-            continue
-        if len(data) > max_bytes:
-            problems.append(ModelProblem(
-                f"file is {len(data)} bytes; the limit is {max_bytes}", None, None, name))
-            continue
-        if suffix == FORM_SUFFIX:
-            forms[name] = bytes(data)
-            continue
-        root = _parse_xml(name, bytes(data), problems)
-        if root is None:
-            continue
-        expected = "definitions"
-        if local_name(root) != expected:
-            problems.append(ModelProblem(
-                f"root element is '{local_name(root)}', expected '{expected}'", None, root.sourceline, name))
-        elif suffix == "bpmn" and etree.QName(root).namespace != BPMN_NS:
-            problems.append(ModelProblem(
-                f"not a BPMN 2.0 file (namespace '{etree.QName(root).namespace}')", None, root.sourceline, name))
-        else:
-            (bpmn if suffix == "bpmn" else dmn)[name] = root
-    return bpmn, dmn, forms
-
-
-def is_package_resource(name: str) -> bool:
-    """Tell whether a file of a deployment is a package's manifest or document template (no model)."""
-    return name == PACKAGE_MANIFEST or name.lower().endswith(PACKAGE_RESOURCE_SUFFIXES)
-
-
 def _from_finding(finding: Finding, file: str) -> ModelProblem:
     return ModelProblem(finding.message, finding.element_id, finding.line, file)
-
-
-def _from_link(problem: LinkProblem) -> ModelProblem:
-    return ModelProblem(problem.message, problem.element_id, problem.line, problem.file, problem.pointer,
-                        problem.german)
 
 
 def _from_spiff(exc: ValidationException, roots: Mapping[str, etree._Element]) -> ModelProblem:
@@ -282,43 +172,73 @@ def _explain(exc: Exception) -> str:
 
 
 def _process_ids(roots: Mapping[str, etree._Element], problems: list[ModelProblem]) -> list[str]:
-    """Return ids of executable top-level processes not called by another one."""
+    """Return the ids of the executable processes, collaboration participants first, in their order."""
     executable: list[str] = []
-    called: set[str] = set()
     for name, root in roots.items():
         for process in root.iterfind("bpmn:process", NSMAP):
-            called.update(root.xpath(".//bpmn:callActivity/@calledElement", namespaces=NSMAP))
-            has_nodes = any(local_name(child) != "laneSet" and local_name(child) != "documentation" for child in process)
+            has_nodes = any(local_name(child) not in ("laneSet", "documentation", "extensionElements")
+                            for child in process)
             if process.get("isExecutable", "true") != "true":
-                if has_nodes:
+                if has_nodes and not _is_participant(roots, process.get("id")):
                     problems.append(ModelProblem(
                         f"process '{process.get('id')}' is not executable; mark it isExecutable=\"true\"",
                         process.get("id"), process.sourceline, name))
                 continue
             executable.append(process.get("id"))
-    return [pid for pid in executable if pid not in called]
+    order = [ref for root in roots.values() for ref in root.xpath("bpmn:collaboration/bpmn:participant/@processRef",
+                                                                   namespaces=NSMAP)]
+    return sorted(executable, key=lambda pid: order.index(pid) if pid in order else len(order))
+
+
+def _is_participant(roots: Mapping[str, etree._Element], process_id: str) -> bool:
+    """A non-executable pool of a collaboration (a partner outside) is documentation, not an error."""
+    return any(root.xpath("bpmn:collaboration/bpmn:participant[@processRef=$id]", namespaces=NSMAP, id=process_id)
+               for root in roots.values())
+
+
+def _main_process(roots: Mapping[str, etree._Element], executable: list[str]) -> str:
+    """The uncalled process with a none start event that comes first (see the module docstring)."""
+    called = {c.split(":")[-1] for root in roots.values()
+              for c in root.xpath(".//bpmn:callActivity/@calledElement", namespaces=NSMAP)}
+    candidates = [pid for pid in executable if pid not in called] or executable
+    for pid in candidates:
+        for root in roots.values():
+            starts = root.xpath("bpmn:process[@id=$id]/bpmn:startEvent", namespaces=NSMAP, id=pid)
+            if any(not any(local_name(child).endswith("EventDefinition") or local_name(child) == "eventDefinitionRef"
+                           for child in start) for start in starts):
+                return pid
+    return candidates[0]
 
 
 def _check_call_activities(roots: Mapping[str, etree._Element]) -> list[ModelProblem]:
-    process_ids = {p.get("id") for root in roots.values() for p in root.iterfind("bpmn:process", NSMAP)}
     problems = []
     for name, root in roots.items():
         for call in root.iterfind(".//bpmn:callActivity", NSMAP):
-            called = call.get("calledElement")
-            if called not in process_ids:
-                what = f"calls process '{called}' that no file provides" if called else "has no calledElement"
-                problems.append(ModelProblem(
-                    f"call activity '{call.get('id')}' {what}", call.get("id"), call.sourceline, name))
+            if not (call.get("calledElement") or "").strip():
+                problems.append(ModelProblem(f"call activity '{call.get('id')}' has no calledElement",
+                                             call.get("id"), call.sourceline, name))
     return problems
 
 
-def _collect_specs(parser: SpiffBpmnParser, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
-    spec = parser.get_spec(process_id)
-    subprocess_specs = parser.get_subprocess_specs(process_id)
-    missing = sorted(key for key, value in subprocess_specs.items() if value is None)
-    if missing:
-        raise ValidationException(f"called process(es) not found: {', '.join(missing)}")
-    return spec, subprocess_specs
+def _check_schema(roots: Mapping[str, etree._Element]) -> list[ModelProblem]:
+    problems = []
+    duplicates = list(duplicate_ids(list(roots.values())))
+    for duplicate in duplicates:
+        lines = ", ".join(str(line) for line in duplicate.lines)
+        problems.append(ModelProblem(f"duplicate id '{duplicate.element_id}': {len(duplicate.lines)} elements "
+                                     f"(lines {lines}) use it; ids must be unique", duplicate.element_id,
+                                     duplicate.lines[0] or None, None))
+    names = frozenset(d.element_id for d in duplicates)
+    for name, root in roots.items():
+        problems.extend(ModelProblem(p.message, None, p.line, name) for p in schema_problems(root, names))
+    return problems + missing_imports(roots)
+
+
+def _called_keys(spec: BpmnProcessSpec, subprocess_specs: Mapping[str, BpmnProcessSpec],
+                 local: set[str]) -> tuple[str, ...]:
+    keys = {task_spec.target.key for process in [spec, *subprocess_specs.values()]
+            for task_spec in process.task_specs.values() if isinstance(task_spec, ChildCaseCall)}
+    return tuple(sorted(keys - local))
 
 
 def _summarise(spec: BpmnProcessSpec, subprocess_specs: Mapping[str, BpmnProcessSpec]) -> tuple[list[UserTaskInfo], list[str]]:
@@ -350,14 +270,15 @@ def parse_model(
         max_total_bytes: Size limit for all files together.
 
     Returns:
-        The parsed model with its single executable, uncalled main process.
+        The parsed model of the main process; ``processes`` holds all of them.
 
     Raises:
         ModelValidationError: Listing every problem found.
     """
     problems: list[ModelProblem] = []
     try:
-        return _parse(files, known_operations, max_bytes, max_total_bytes, problems)
+        models = _parse(files, known_operations, max_bytes, max_total_bytes, problems)
+        return models[next(iter(models))]
     except ModelValidationError:
         raise
     except Exception as exc:  # never let a parser crash escape as anything else
@@ -371,54 +292,71 @@ def _parse(
     max_bytes: int,
     max_total_bytes: int,
     problems: list[ModelProblem],
-) -> ParsedModel:
-    bpmn_roots, dmn_roots, form_files = _read_files(files, max_bytes, max_total_bytes, problems)
+) -> dict[str, ParsedModel]:
+    """Parse and validate; return the models of all executable processes, the main one first."""
+    bpmn_roots, dmn_roots, form_files = read_files(files, max_bytes, max_total_bytes, problems)
+    problems.extend(_check_schema(bpmn_roots))
     available: set[str] = set()
     for name, root in dmn_roots.items():
         problems.extend(_from_finding(f, name) for f in check_dmn(root))
         available.update(decision_ids(root)[:1])
     for name, root in bpmn_roots.items():
         problems.extend(_from_finding(f, name) for f in check_bpmn(root, available, known_operations))
+        problems.extend(_from_finding(f, name) for f in check_rules(root))
     problems.extend(_check_call_activities(bpmn_roots))
     forms, form_problems = link_forms(bpmn_roots, form_files)
-    problems.extend(_from_link(p) for p in form_problems)
-    candidates = _process_ids(bpmn_roots, problems)
-    if bpmn_roots and not candidates:
+    problems.extend(ModelProblem(p.message, p.element_id, p.line, p.file, p.pointer, p.german) for p in form_problems)
+    executable = _process_ids(bpmn_roots, problems)
+    if bpmn_roots and not executable:
         problems.append(ModelProblem("no executable process found", None, None, None))
-    elif len(candidates) > 1:
-        problems.append(ModelProblem(
-            f"ambiguous model: processes {', '.join(candidates)} are all executable and none is "
-            "called by another; keep one main process", None, None, None))
     if not bpmn_roots and not problems:
         problems.append(ModelProblem("no .bpmn file given", None, None, None))
     if problems:
         raise ModelValidationError(problems)
+    main = _main_process(bpmn_roots, executable)
+    order = [main, *(pid for pid in executable if pid != main)]
 
-    parser = SpiffBpmnParser()
+    rewritten = rewrite(bpmn_roots)
+    parser = CaseBpmnParser()
     try:
         for name, root in dmn_roots.items():
             parser.add_dmn_xml(root, filename=name)
-        for name, root in bpmn_roots.items():
+        for name, root in rewritten.roots.items():
             parser.add_bpmn_xml(root.getroottree(), filename=name)
-        spec, subprocess_specs = _collect_specs(parser, candidates[0])
+        parsed = {pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid)) for pid in order}
+        every_spec: dict[str, BpmnProcessSpec] = {}
+        for spec, subprocess_specs in parsed.values():
+            every_spec[spec.name] = spec
+            every_spec.update(subprocess_specs)
+        finish_specs(every_spec, rewritten.original_ids, rewritten.compensation, rewritten.compensation_steps)
     except ValidationException as exc:
         raise ModelValidationError([_from_spiff(exc, {**bpmn_roots, **dmn_roots})]) from exc
     except Exception as exc:
         raise ModelValidationError([ModelProblem(
             f"SpiffWorkflow could not parse the model: {type(exc).__name__}: {exc}", None, None, None)]) from exc
-    user_tasks, operations = _summarise(spec, subprocess_specs)
-    start_timers = _start_timers(spec, bpmn_roots)
-    return ParsedModel(
-        process_id=candidates[0],
-        name=spec.description if spec.description != candidates[0] else None,
-        content_hash=content_hash(files),
-        spec=spec,
-        subprocess_specs=subprocess_specs,
-        user_tasks=user_tasks,
-        service_operations=operations,
-        start_timers=start_timers,
-        forms=forms,
-    )
+    digest = content_hash(files)
+    models: dict[str, ParsedModel] = {}
+    for pid, (spec, subprocess_specs) in parsed.items():
+        user_tasks, operations = _summarise(spec, subprocess_specs)
+        models[pid] = ParsedModel(
+            process_id=pid,
+            name=spec.description if spec.description != pid else None,
+            content_hash=digest,
+            spec=spec,
+            subprocess_specs=subprocess_specs,
+            user_tasks=user_tasks,
+            service_operations=operations,
+            start_timers=_start_timers(spec, bpmn_roots),
+            called_keys=_called_keys(spec, subprocess_specs, set(executable) | _global_task_ids(bpmn_roots)),
+            forms=forms,
+        )
+    for model in models.values():
+        model.processes.update(models)
+    return models
+
+
+def _global_task_ids(roots: Mapping[str, etree._Element]) -> set[str]:
+    return {child.get("id") for root in roots.values() for child in root if local_name(child) in GLOBAL_TASKS}
 
 
 class _Files:
@@ -440,8 +378,8 @@ def _load_cached(files: _Files) -> ParsedModel:
     return parse_model(files.files)
 
 
-def load_model(files: Mapping[str, bytes]) -> ParsedModel:
-    """Like ``parse_model``, but cached by content hash (bounded LRU).
+def load_model(files: Mapping[str, bytes], process_id: str | None = None) -> ParsedModel:
+    """Like ``parse_model``, but cached by content hash (bounded LRU); ``process_id`` picks a process of the files.
 
     Parsed specs are shared between callers and must be treated as read-only.
     """
@@ -449,4 +387,11 @@ def load_model(files: Mapping[str, bytes]) -> ParsedModel:
         wrapped = _Files(files)
     except Exception as exc:  # e.g. non-bytes content cannot be hashed
         raise ModelValidationError([ModelProblem(f"invalid model files: {exc}", None, None, None)]) from exc
-    return _load_cached(wrapped)
+    model = _load_cached(wrapped)
+    if process_id is None or process_id == model.process_id:
+        return model
+    try:
+        return model.processes[process_id]
+    except KeyError:
+        raise ModelValidationError([ModelProblem(f"the files contain no executable process '{process_id}'",
+                                                 process_id, None, None)]) from None

@@ -4,7 +4,7 @@ A message names a BPMN message and a correlation: the case's business key
 (Aktenzeichen) or a process variable and its value. It is delivered to the one
 running case that matches; if that case does not wait for it yet, it is kept
 (``engine_case_messages``) until ``ctx.message_ttl`` and delivered as soon as
-the case reaches the catch event (``runner._advance`` checks after each run).
+the case reaches the catch event (engine.kept_messages, checked after each run).
 If no case matches but a process of the authority starts with that message,
 a new case is started; it gets its own business key (the correlation's key
 named no existing case, so it is not reused).
@@ -17,6 +17,7 @@ files the documents and adds their references).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -25,6 +26,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import definitions, runner
+from engine.loader import start_events
+from engine.case_data import check_result_size
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import Case, ProcessDefinition, User
 from engine.models_jobs import CaseMessage
@@ -59,7 +62,7 @@ def send_message(session: Session, ctx: EngineContext, user: User, name: str, co
         raise Conflict(f"the correlation matches {len(case_ids)} cases; a message must match exactly one")
     if case_ids:
         case = runner.lock_case(session, case_ids[0], user.authority_id)
-        message = runner.keep_message(session, ctx, case, name, _with_attachments(data, attach, case), user.username)
+        message = keep_message(session, ctx, case, name, _with_attachments(data, attach, case), user.username)
         outcome = "delivered" if message.status == "delivered" else "kept"
         return SendResult(outcome, case.id, message.id, message.expires_at if outcome == "kept" else None)
     definition = _started_by(session, user.authority_id, name)
@@ -69,10 +72,42 @@ def send_message(session: Session, ctx: EngineContext, user: User, name: str, co
             f"with message '{name}'; the message was not kept"
         )
     case = runner.start_case(session, ctx, definition, authority_id=user.authority_id, actor=user.username)
-    message = runner.keep_message(session, ctx, case, name, _with_attachments(data, attach, case), user.username)
+    message = keep_message(session, ctx, case, name, _with_attachments(data, attach, case), user.username)
     if message.status != "delivered":
         raise Conflict(f"process '{definition.key}' did not accept message '{name}' at its start")
     return SendResult("started", case.id, message.id, None)
+
+
+def keep_message(session: Session, ctx: EngineContext, case: Case, name: str, data: dict[str, Any],
+                 actor: str | None) -> CaseMessage:
+    """Store a message for a case and deliver it at once if the case waits for it.
+
+    The case must be locked by the caller (``lock_case``). A message the case
+    does not wait for yet is kept until ``ctx.message_ttl`` has passed and is
+    delivered as soon as the case reaches a matching catch event.
+    """
+    check_result_size(data, ctx.data_limits, f"message '{name}'")
+    now = ctx.clock()
+    message = CaseMessage(
+        authority_id=case.authority_id, case_id=case.id, name=name, data=json.loads(json.dumps(data)),
+        status="pending", received_at=now, expires_at=now + ctx.message_ttl, sent_by=actor,
+    )
+    session.add(message)
+    session.flush()
+    ctx.events(session, case, "message.received", actor, {"message_id": message.id, "name": name, "data": message.data})
+    if case.status == "running":
+        runner.continue_with(session, ctx, case, actor, lambda workflow, case_data: None)
+    return message
+
+
+def start_event_messages(definition: ProcessDefinition) -> set[str]:
+    """Return the names of the messages that start a case of ``definition``."""
+    names = set()
+    for spec in start_events(definitions.model_of(definition).spec):
+        event_definition = getattr(spec, "event_definition", None)
+        if event_definition is not None and "Message" in type(event_definition).__name__:
+            names.add(event_definition.name)
+    return names
 
 
 def expire_messages(session: Session, now: datetime) -> int:
@@ -109,7 +144,7 @@ def _started_by(session: Session, authority_id: str, name: str) -> ProcessDefini
     )
     for key in sorted(keys):
         definition = definitions.latest_definition(session, key, authority_id)
-        if name in runner.start_event_messages(definition):
+        if name in start_event_messages(definition):
             return definition
     return None
 

@@ -114,14 +114,25 @@ class DefinitionFile(Base):
     definition: Mapped[ProcessDefinition] = relationship(back_populates="files")
 
 
-CASE_STATUSES = ("running", "completed", "cancelled", "suspended")
+CASE_STATUSES = ("running", "completed", "cancelled", "suspended", "failed")
+"""``failed``: ended by a BPMN error that nothing caught (``error_code`` says which)."""
 
 
 class Case(Base):
-    """A running or finished process instance with its serialized workflow state."""
+    """A running or finished process instance with its serialized workflow state.
+
+    A case started by a call activity is the *child* of the calling case
+    (``parent_case_id``, and ``parent_task_id``: the Spiff task of the call
+    activity that waits for it). A case started by a message or signal that
+    another case threw names that case in ``source_case_id``; replies without a
+    correlation key go back to it first.
+    """
 
     __tablename__ = "engine_cases"
-    __table_args__ = (Index("ix_engine_cases_authority_status", "authority_id", "status", "started_at"),)
+    __table_args__ = (
+        Index("ix_engine_cases_authority_status", "authority_id", "status", "started_at"),
+        Index("ix_engine_cases_authority_started", "authority_id", "started_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"))
@@ -139,6 +150,10 @@ class Case(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[str | None] = mapped_column(String(200))
     ended_at: Mapped[datetime | None]
+    error_code: Mapped[str | None] = mapped_column(String(200))
+    parent_case_id: Mapped[str | None] = mapped_column(ForeignKey("engine_cases.id"), index=True)
+    parent_task_id: Mapped[str | None] = mapped_column(String(36))
+    source_case_id: Mapped[str | None] = mapped_column(ForeignKey("engine_cases.id"), index=True)
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined", innerjoin=True)
 
@@ -183,6 +198,9 @@ class UserTask(Base):
         Index("ix_engine_user_tasks_open_subject_trgm", "subject", postgresql_using="gin",
               postgresql_ops={"subject": "gin_trgm_ops"}, postgresql_where=text("status = 'open'"),
               sqlite_where=text("status = 'open'")),
+        Index("ix_engine_user_tasks_open_applicant_trgm", "applicant", postgresql_using="gin",
+              postgresql_ops={"applicant": "gin_trgm_ops"}, postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -201,6 +219,7 @@ class UserTask(Base):
     follow_up_at: Mapped[datetime | None]
     business_key: Mapped[str | None] = mapped_column(String(100))
     subject: Mapped[str | None] = mapped_column(String(500))
+    applicant: Mapped[str | None] = mapped_column(String(300))  # the applicant's name, searchable in the inbox
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -235,6 +254,19 @@ class Substitution(Base):
     substitute: Mapped[User | None] = relationship(foreign_keys=[substitute_id], lazy="joined")
 
 
+class InboxFilter(Base):
+    """A user's saved inbox filter: a name and the inbox's query parameters (personal, never shared)."""
+
+    __tablename__ = "engine_inbox_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("engine_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LoginAttempt(Base):
     """A login attempt, kept to rate-limit failed logins across all web processes."""
 
@@ -248,8 +280,8 @@ class LoginAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# Background execution (jobs, incidents, kept messages) lives in its own module.
-from engine.models_jobs import CaseMessage, Incident, Job, JobEvent  # noqa: E402,F401
+# Background execution (jobs, incidents, kept messages, event subscriptions) lives in its own module.
+from engine.models_jobs import CaseMessage, EventSubscription, Incident, Job, JobEvent  # noqa: E402,F401
 # Groups, UI login sessions and password resets likewise.
 from engine.models_identity import Group, GroupMember, LoginSession, PasswordReset  # noqa: E402,F401
 from engine.models_packages import ConnectorSystem, PackageImport  # noqa: E402,F401

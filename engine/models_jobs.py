@@ -1,8 +1,11 @@
 """Tables of background execution: jobs, their events, incidents, kept messages.
 
 A job is one unit of work for a worker: run a service task, fire a timer, send
-a message, or start a case on a timer start event's schedule (``start_timer``:
-no case yet, the definition id is in the payload). Jobs of one case share the
+a message, start a case on a timer start event's schedule (``start_timer``:
+no case yet, the definition id is in the payload), route a message or signal
+to other cases (``event``), continue a calling case (``call``), or do work
+outside any case (``background``: a registered background operation, e.g.
+polling FIT-Connect). Jobs of one case share the
 lock key (the case id): at most
 one of them is ``doing`` at a time (partial unique index). Among waiting jobs
 the dedupe key is unique, so the same timer or service task is never queued
@@ -19,14 +22,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base, new_id, utcnow
 
 JOB_STATUSES = ("todo", "doing", "done", "failed", "cancelled")
-JOB_KINDS = ("service", "timer", "outbox", "start_timer")
-"""The engine's own job kinds; the wiring adds more (``EngineContext.job_handlers``, e.g. ``rendition``)."""
+JOB_KINDS = ("service", "timer", "outbox", "start_timer", "background", "event", "call")
 STEP_JOB_KINDS = ("service", "timer")
 """Jobs that drive a case's next steps; they end with the case (completed or cancelled).
 
 An ``outbox`` job carries out an effect of a step that was already taken (a
-message to send) and runs even after its case ended.
+message to send) and runs even after its case ended. So does an ``event`` job
+(a message or signal the case threw, routed to other cases, engine/routing.py)
+and a ``call`` job (a child case ended: its calling case continues,
+engine/calls.py).
 """
+AFTER_END_KINDS = ("outbox", "event")
+"""Jobs that still run after their case ended (see above)."""
 
 
 class Job(Base):
@@ -112,3 +119,20 @@ class CaseMessage(Base):
     expires_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class EventSubscription(Base):
+    """A message or signal a running case can catch now (projected from its state after every step).
+
+    Signals are broadcast to every subscribed case of the authority; messages
+    thrown by another case go to one subscribed case (engine/routing.py).
+    """
+
+    __tablename__ = "engine_event_subscriptions"
+    __table_args__ = (Index("ix_engine_event_subscriptions_lookup", "authority_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("engine_authorities.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("engine_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # message, signal
+    name: Mapped[str] = mapped_column(String(200))

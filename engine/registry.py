@@ -23,6 +23,7 @@ class ServiceRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Callable[..., Any]] = {}
+        self._background: dict[str, Callable[[BackgroundCall], Any]] = {}
 
     def register(self, operation: str, handler: Callable[..., Any]) -> None:
         """Register ``handler`` under the name ``operation``.
@@ -61,6 +62,32 @@ class ServiceRegistry:
         """Return the registered operation names, sorted."""
         return sorted(self._handlers)
 
+    def register_background(self, operation: str, handler: Callable[[BackgroundCall], Any]) -> None:
+        """Register work a ``background`` job does outside any case (e.g. polling a mailbox).
+
+        Background operations are not service operations: a BPMN model cannot
+        call them, and they are not listed by ``names``.
+
+        Raises:
+            ValueError: If the name is empty or already registered.
+        """
+        if not operation:
+            raise ValueError("operation name must not be empty")
+        if operation in self._background:
+            raise ValueError(f"background operation '{operation}' is already registered")
+        self._background[operation] = handler
+
+    def background(self, operation: str) -> Callable[[BackgroundCall], Any]:
+        """Return the handler of a background operation.
+
+        Raises:
+            UnknownOperation: If no background operation has that name.
+        """
+        try:
+            return self._background[operation]
+        except KeyError:
+            raise UnknownOperation(f"unknown background operation '{operation}'") from None
+
 
 @dataclass(frozen=True)
 class CaseCall:
@@ -69,6 +96,23 @@ class CaseCall:
     session: Any
     case: Any
     now: datetime
+
+
+@dataclass(frozen=True)
+class BackgroundCall:
+    """What a background operation works with: the session factory, the engine context, its job.
+
+    The operation opens its own transactions (one per item it handles, so one
+    bad item does not undo the others) and may return an effect: a callable
+    taking a session, run in the transaction that finishes the job (e.g. to
+    queue the next run).
+    """
+
+    factory: Any
+    ctx: Any
+    authority_id: str | None
+    params: dict
+    job_id: str
 
 
 class CaseOperation:

@@ -9,7 +9,9 @@ Spiff 3.2.0 allows this cleanly: the spec is written by ``BpmnWorkflowConverter`
 the registry passes keyword arguments of ``restore`` to the top-level converter. We register
 a subclass of that converter that omits ``spec`` and ``subprocess_specs`` on the way out and
 takes them as arguments on the way in. Everything else (tasks, subprocesses, events) uses
-Spiff's own converters for the spiff extension specs (``SPIFF_CONFIG``).
+Spiff's own converters for the spiff extension specs (``SPIFF_CONFIG``). A
+case's workflow is an ``engine.case_workflow.CaseWorkflow``; it is written and
+read under Spiff's type name ``BpmnWorkflow``.
 
 Consequences:
     * The state is only valid together with the exact spec it was written with; the caller
@@ -30,7 +32,12 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
+
+from engine.case_workflow import CaseWorkflow
+from engine.specs.messages import CaseConditionalEventDefinition, CaseMessageEventDefinition
 
 SERIALIZER_VERSION = f"{SPIFF_FORMAT}-instance-1"
 """Format of the dict returned by :func:`serialize`: Spiff's format minus the specs."""
@@ -63,7 +70,13 @@ class InstanceOnlyWorkflowConverter(BpmnWorkflowConverter):
 def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = InstanceOnlyWorkflowConverter
+    # Event definitions of our own (engine/specs) travel inside events kept in the state (an event-based
+    # gateway keeps the events it saw): they are stored like the Spiff classes they extend.
+    config[CaseMessageEventDefinition] = SPIFF_CONFIG[SpiffMessageEventDefinition]
+    config[CaseConditionalEventDefinition] = TimerConditionalEventDefinitionConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    # A case's workflow is a CaseWorkflow, stored under Spiff's type name: states written before stay readable.
+    InstanceOnlyWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")
     return BpmnWorkflowSerializer(registry, version=SERIALIZER_VERSION)
 
 

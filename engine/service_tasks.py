@@ -1,6 +1,6 @@
 """Service tasks run in the worker, never in the request that reaches them.
 
-How, with SpiffWorkflow 3.2.0: the runner's engine-step loop (``runner._engine_steps``,
+How, with SpiffWorkflow 3.2.0: the engine-step loop (``engine.stepping.run_steps``,
 a copy of ``BpmnWorkflow.do_engine_steps`` with one extra filter) leaves READY
 service tasks alone, so the case simply waits at them like at a human task.
 After each advance the runner queues one ``service`` job per READY service task,

@@ -4,8 +4,9 @@ Spiff evaluates a timer when it first refreshes it and keeps the result in the
 task's ``internal_data['event_value']``: the ISO date (timeDate), the absolute
 end of a duration (timeDuration), or ``{'cycles', 'next', 'duration'}``
 (timeCycle). After every advance the runner reads these, queues one timer job
-per waiting timer keyed by task id and due time, and cancels timer jobs that no
-longer match (the timer fired, was interrupted, or its cycle moved on). A timer
+per waiting timer keyed by task id and due time (also for the timer among the
+events an event-based gateway waits for), and cancels timer jobs that no longer
+match (the timer fired, was interrupted, or its cycle moved on). A timer
 job only reloads the case and advances; Spiff decides what fires against the
 wall clock (tests move it with time-machine).
 
@@ -21,6 +22,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -55,13 +57,22 @@ def pending_timers(workflow, now: datetime) -> list[PendingTimer]:
     """
     timers = []
     for task in list(workflow.event_manager.tasks.values()):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        definition = _timer_of(getattr(task.task_spec, "event_definition", None))
+        if definition is None:
             continue
         due = _due(definition, task.internal_data.get("event_value"), now)
         if due is not None:
             timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id, due + _AFTER_DUE))
     return timers
+
+
+def _timer_of(definition) -> TimerEventDefinition | None:
+    """The timer a waiting event waits for: its own, or the one among the events behind an event-based gateway."""
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
 
 
 def _due(definition: TimerEventDefinition, value, now: datetime) -> datetime | None:

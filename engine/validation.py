@@ -1,10 +1,13 @@
 """Checks of our own over parsed BPMN/DMN trees, before SpiffWorkflow sees them.
 
-SpiffWorkflow silently runs some constructs with a different meaning
-(compensation and link events become plain events, conditions on flows out of
-tasks are ignored, elements it does not know are skipped), and stops at the
-first error it finds. These checks reject such constructs explicitly and
-collect every problem in one pass, each naming the element and its line.
+SpiffWorkflow stops at the first error it finds and silently skips elements
+it does not know. These checks collect every problem in one pass, each naming
+the element and its line: elements and flows that point nowhere, gateways
+without conditions, constructs the engine cannot run (and says so), unsafe
+scripts. Constructs Spiff lacks but the engine runs (compensation, link
+events, complex gateways, implicit splits, conditional flows out of
+activities) are rewritten by engine/bpmn_rewrite.py; structural rules of the
+standard are checked in engine/bpmn_rules.py.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
-GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
-CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
+GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
+CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "complexGateway"}
 SUPPORTED_FLOW_NODES = GATEWAYS | {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask",
@@ -33,18 +36,20 @@ NON_FLOW_ELEMENTS = {
     "textAnnotation", "association", "group", "ioSpecification", "property", "documentation",
     "extensionElements", "incoming", "outgoing", "standardLoopCharacteristics",
     "multiInstanceLoopCharacteristics", "dataInputAssociation", "dataOutputAssociation",
-    "completionCondition", "auditing", "monitoring", "correlationSubscription",
+    "completionCondition", "auditing", "monitoring", "correlationSubscription", "activationCondition",
 }
-UNSUPPORTED_EVENT_DEFINITIONS = {
-    "compensateEventDefinition": "compensation",
-    "linkEventDefinition": "link",
-}
+COMPENSATION_HANDLERS = {"scriptTask", "task", "manualTask"}
+"""Handlers the engine runs inline when it compensates (engine/specs/compensation.py)."""
+COMPENSATION_STEPS = COMPENSATION_HANDLERS | {"startEvent", "intermediateThrowEvent", "endEvent"}
+"""What a compensation event subprocess may contain (a chain the engine runs inline)."""
 # Elements holding expressions that Spiff evaluates (eval) or scripts it runs (exec).
 EXPRESSION_PATHS = [
     (".//bpmn:conditionExpression", "eval", "condition"),
     (".//bpmn:loopCondition", "eval", "loop condition"),
     (".//bpmn:completionCondition", "eval", "completion condition"),
     (".//bpmn:loopCardinality", "eval", "loop cardinality"),
+    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", "event condition"),
+    (".//bpmn:activationCondition", "eval", "activation condition"),
     (".//bpmn:timeDate", "eval", "timer expression"),
     (".//bpmn:timeDuration", "eval", "timer expression"),
     (".//bpmn:timeCycle", "eval", "timer expression"),
@@ -120,7 +125,7 @@ def check_bpmn(
 
 
 def _check_scope(scope: etree._Element) -> Iterator[Finding]:
-    nodes = {c.get("id"): c for c in scope if _bpmn(c) and local_name(c) in SUPPORTED_FLOW_NODES | {"complexGateway"}}
+    nodes = {c.get("id"): c for c in scope if _bpmn(c) and local_name(c) in SUPPORTED_FLOW_NODES}
     flows = [c for c in scope if _bpmn(c) and local_name(c) == "sequenceFlow"]
     outgoing: dict[str, list[etree._Element]] = {}
     for flow in flows:
@@ -130,7 +135,7 @@ def _check_scope(scope: etree._Element) -> Iterator[Finding]:
         outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
 
     if local_name(scope) == "process" and scope.get("isExecutable", "true") == "true":
-        if not any(local_name(n) == "startEvent" for n in nodes.values()):
+        if not any(local_name(n) == "startEvent" or is_instantiating_receive_task(n, scope) for n in nodes.values()):
             yield _finding(f"process '{scope.get('id')}' has no start event", scope)
 
     for node_id, node in nodes.items():
@@ -143,21 +148,12 @@ def _check_scope(scope: etree._Element) -> Iterator[Finding]:
                         f"{_label(node)} has an outgoing flow '{flow.get('id')}' without condition and is not the default",
                         flow,
                     )
-        elif kind not in GATEWAYS and kind != "startEvent":
-            if len(flows_out) > 1:
-                yield _finding(
-                    f"{_label(node)} has {len(flows_out)} outgoing flows without a gateway "
-                    "(implicit parallel split is not supported; add a parallel gateway)",
-                    node,
-                )
-        if kind not in CONDITIONAL_GATEWAYS:
+        elif kind == "eventBasedGateway" or kind.endswith("Event"):
             for flow in flows_out:
                 if flow.find("bpmn:conditionExpression", NSMAP) is not None:
                     yield _finding(
-                        f"sequence flow '{flow.get('id')}' from {_label(node)} has a condition; "
-                        "conditions are only supported on flows out of exclusive or inclusive gateways",
-                        flow,
-                    )
+                        f"sequence flow '{flow.get('id')}' from {_label(node)} has a condition; flows out of events "
+                        "and event-based gateways cannot be conditional", flow)
 
 
 def _check_events_and_elements(root: etree._Element) -> Iterator[Finding]:
@@ -166,22 +162,48 @@ def _check_events_and_elements(root: etree._Element) -> Iterator[Finding]:
         if not _bpmn(element):
             continue
         kind = local_name(element)
-        if kind in UNSUPPORTED_EVENT_DEFINITIONS:
-            event = element.getparent()
-            yield _finding(
-                f"{UNSUPPORTED_EVENT_DEFINITIONS[kind]} event '{event.get('id')}' ({local_name(event)}) "
-                "is not supported",
-                event,
-            )
-        elif kind == "complexGateway":
-            yield _finding(f"{_label(element)} is not supported", element)
-        elif (
+        if is_compensation_event_subprocess(element):
+            yield from _check_compensation_event_subprocess(element)
+        elif element.get("isForCompensation") == "true" and kind not in COMPENSATION_HANDLERS and kind in SUPPORTED_FLOW_NODES:
+            yield _finding(f"compensation handler '{element.get('id')}' is a {kind}; the engine runs script tasks, "
+                           "tasks and manual tasks as compensation handlers", element)
+        if (
             element.getparent() is not None
             and local_name(element.getparent()) in scopes
             and _bpmn(element.getparent())
             and kind not in SUPPORTED_FLOW_NODES | NON_FLOW_ELEMENTS
         ):
             yield _finding(f"element type '{kind}' ('{element.get('id')}') is not supported", element)
+
+
+def is_instantiating_receive_task(node: etree._Element, scope: etree._Element) -> bool:
+    """Tell whether a node is a receive task that starts its process (``instantiate``, no incoming flow, no
+    boundary event): engine/bpmn_rewrite.py makes it a message start event."""
+    node_id = node.get("id")
+    return (local_name(node) == "receiveTask" and node.get("instantiate") == "true" and _bpmn(node)
+            and not any(local_name(c) == "sequenceFlow" and c.get("targetRef") == node_id for c in scope)
+            and not any(local_name(c) == "boundaryEvent" and (c.get("attachedToRef") or "").split(":")[-1] == node_id
+                        for c in scope))
+
+
+def is_compensation_event_subprocess(element: etree._Element) -> bool:
+    """Tell whether an element is an event subprocess started by a compensation event."""
+    return (local_name(element) == "subProcess" and element.get("triggeredByEvent") == "true"
+            and element.find("bpmn:startEvent/bpmn:compensateEventDefinition", NSMAP) is not None)
+
+
+def _check_compensation_event_subprocess(element: etree._Element) -> Iterator[Finding]:
+    outgoing: dict[str, int] = {}
+    for flow in element.iterfind("bpmn:sequenceFlow", NSMAP):
+        outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
+    for node in element:
+        kind = local_name(node) if _bpmn(node) else None
+        if kind in SUPPORTED_FLOW_NODES and (kind not in COMPENSATION_STEPS or outgoing.get(node.get("id"), 0) > 1
+                                            or node.get("isForCompensation") == "true"):
+            yield _finding(
+                f"compensation event subprocess '{element.get('id')}' contains '{node.get('id')}' ({kind}); the engine "
+                "runs compensation event subprocesses made of one path of script tasks, tasks, manual tasks and "
+                "none or compensation events", node)
 
 
 def _check_service_tasks(root: etree._Element, known_operations: Collection[str] | None) -> Iterator[Finding]:

@@ -9,9 +9,13 @@ For each job:
    that extends the lease while the job runs;
 2. *prepare* outside any transaction: a service job calls the operation (a
    Python handler or the HTTP connector); a timer job has nothing to prepare;
+   a ``background`` job runs its operation, which commits each item it
+   handles in a transaction of its own (engine.registry.BackgroundCall);
 3. *apply* in one transaction: lock the case, advance it, write audit events,
    ``jobs.finish`` — committed together, or not at all (a ``start_timer`` job
-   starts a case and queues its schedule's next occurrence, engine.start_timers);
+   starts a case and queues its schedule's next occurrence, engine.start_timers;
+   an ``event`` job delivers a message or signal another case threw, a ``call``
+   job continues a calling case after its child case ended, engine.case_events);
 4. on an error: roll back, then ``jobs.fail`` schedules a retry with exponential
    backoff and jitter, or, with no attempts left, opens an incident (written
    into the case's audit log in the same transaction).
@@ -44,10 +48,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, messages, runner, start_timers
+from engine import case_events, jobs, messages, runner, start_timers
 from engine.connectors.http import ConnectorOperation
 from engine.connectors.systems import declared_operation
-from engine.registry import CaseCall, CaseOperation
+from engine.registry import BackgroundCall, CaseCall, CaseOperation
 from engine.db import transaction
 from engine.models import Authority, Case
 from engine.models_jobs import Incident
@@ -135,7 +139,7 @@ class Worker:
 
     def _process(self, job: jobs.ClaimedJob) -> None:
         try:
-            effect = _HANDLERS.get(job.kind, _prepare_added_kind)(self, job)
+            effect = _HANDLERS[job.kind](self, job)
             with transaction(self.factory) as session:
                 effect(session)
                 jobs.finish(session, job, now=self.ctx.clock())
@@ -279,6 +283,21 @@ def _prepare_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     return apply
 
 
+def _prepare_event(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    def apply(session: Session) -> None:
+        case_events.route_event(session, worker.ctx, job.payload)
+
+    return apply
+
+
+def _prepare_call(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    def apply(session: Session) -> None:
+        if _lock_running_case(session, job) is not None:
+            case_events.resume_call(session, worker.ctx, job.payload)
+
+    return apply
+
+
 def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     def apply(session: Session) -> None:
         start_timers.fire(session, worker.ctx, job.payload)
@@ -286,12 +305,12 @@ def _prepare_start_timer(worker: Worker, job: jobs.ClaimedJob) -> Effect:
     return apply
 
 
-def _prepare_added_kind(worker: Worker, job: jobs.ClaimedJob) -> Effect:
-    """A job kind the wiring added (``EngineContext.job_handlers``, e.g. renditions of filed documents)."""
-    handler = worker.ctx.job_handlers.get(job.kind)
-    if handler is None:
-        raise JobError(f"no handler for jobs of kind '{job.kind}' in this worker")
-    return handler(worker.factory, job.payload, worker.ctx.clock())
+def _prepare_background(worker: Worker, job: jobs.ClaimedJob) -> Effect:
+    """Run a background operation (it commits its own items); its returned effect finishes with the job."""
+    handler = worker.ctx.registry.background(job.payload["operation"])
+    call = BackgroundCall(worker.factory, worker.ctx, job.authority_id, job.payload.get("params", {}), job.id)
+    effect = handler(call)
+    return effect if effect is not None else (lambda session: None)
 
 
 def _lock_running_case(session: Session, job: jobs.ClaimedJob, keep_payload: dict | None = None) -> Case | None:
@@ -312,6 +331,9 @@ _HANDLERS: dict[str, Callable[[Worker, jobs.ClaimedJob], Effect]] = {
     "timer": _prepare_timer,
     "outbox": _prepare_outbox,
     "start_timer": _prepare_start_timer,
+    "event": _prepare_event,
+    "call": _prepare_call,
+    "background": _prepare_background,
 }
 
 

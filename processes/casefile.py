@@ -19,6 +19,7 @@ from eakte.models import Akte, Dokument, DokumentVersion, Vorgang, Zustellung
 from eakte.storage import DocumentStore
 from engine.errors import Conflict, Forbidden
 from engine.models import Case, User, UserTask
+from processes import file_rules
 from processes.casework import get_case
 
 
@@ -115,12 +116,40 @@ def _works_on_case(session: Session, user: User, dokument: Dokument) -> bool:
 
 
 def close_file(session: Session, user: User, akte_id: str, now: datetime) -> Akte:
-    """Close a file (zdA); all its cases must have ended."""
+    """Close a file (zdA) by hand, as ``file_rules.check_may_close`` allows.
+
+    Raises:
+        FileHasActiveCases: A case of the file is running or suspended (409).
+        Forbidden: A clerk who did not work on a case of the file (403).
+        FileClosed: The file is closed already (409).
+    """
     akte = akten.get_akte(session, user.authority_id, akte_id=akte_id)
-    running = [v.case_id for v in akte.vorgaenge if v.case_id and session.get(Case, v.case_id).status == "running"]
-    if running:
-        raise Conflict(f"file {akte.aktenzeichen} still has {len(running)} running case(s); finish them first")
+    _check_may_close(session, user, akte)
     return akten.close_akte(session, akte, now=now, actor=user.username)
+
+
+def close_refusal(session: Session, user: User, akte: Akte) -> Conflict | Forbidden | None:
+    """Return why ``user`` could not close the open file ``akte`` now, or None (to offer the action or explain)."""
+    try:
+        _check_may_close(session, user, akte)
+    except (Conflict, Forbidden) as refusal:
+        return refusal
+    return None
+
+
+def _check_may_close(session: Session, user: User, akte: Akte) -> None:
+    case_ids = [v.case_id for v in akte.vorgaenge if v.case_id]
+    statuses = list(session.scalars(select(Case.status).where(Case.id.in_(case_ids)))) if case_ids else []
+    file_rules.check_may_close(akte.aktenzeichen, statuses, is_supervisor=user.has_role("supervisor"),
+                               worked_on_file=_worked_on_cases(session, user, case_ids))
+
+
+def _worked_on_cases(session: Session, user: User, case_ids: list[str]) -> bool:
+    if not case_ids:
+        return False
+    return bool(session.scalar(select(exists().where(
+        UserTask.case_id.in_(case_ids), (UserTask.assignee_id == user.id) | (UserTask.completed_by == user.id)
+    ))))
 
 
 def reopen_file(session: Session, user: User, akte_id: str, reason: str) -> Akte:

@@ -28,13 +28,14 @@ from engine.runner import EngineContext
 from eakte.storage import DocumentStore
 from eakte.siegel import Sealer
 from processes import register_all
+from processes.applicants import applicant_of
 from processes.notices import CaseFileSteps
 from processes.packages.deploy import deploy_package
 from processes.packages.setup import start_guard
 from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
-from processes.renditions import RENDITION_JOB, RenditionJobs
-
+from processes.online import OnlineServices, register as register_online
+from processes.renditions import register as register_renditions
 
 ENDED = ("completed", "cancelled")
 """Statuses of a case that has ended."""
@@ -57,6 +58,7 @@ def build_context(
     connectors: ConnectorConfig | None = None,
     public_base_url: str = "http://127.0.0.1:5000",
     limits: EngineLimits | None = None,
+    online: OnlineServices | None = None,
 ) -> EngineContext:
     """Create the engine context with every bundled procedure registered.
 
@@ -65,20 +67,25 @@ def build_context(
     (processes/renditions.py) and the procedures' steps that write notices are
     available; without one, only the audit log is written (the engine
     benchmark measures that configuration). Connector endpoints come from
-    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE.
+    ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE; FIT-Connect
+    and the payment platform from ``online`` or, by default, their files
+    (processes/online.py).
     """
     registry, forms = ServiceRegistry(), FormRegistry()
-    steps = CaseFileSteps(store, sealer, public_base_url) if store is not None else None
-    register_all(registry, forms, steps)
+    online = online if online is not None else OnlineServices.from_env()
+    steps = CaseFileSteps(store, sealer, public_base_url, online.payments) if store is not None else None
+    register_all(registry, steps)
+    if store is not None:
+        register_online(registry, store, online)
+        register_renditions(registry, store)
     connectors = connectors if connectors is not None else ConnectorConfig.from_env()
     register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event
-    job_handlers = {RENDITION_JOB: RenditionJobs(store)} if store is not None else {}
     limits = limits or EngineLimits()
     ctx = EngineContext(events=events, registry=registry, forms=forms, clock=clock, script_time_limit=script_time_limit,
                         script_memory_limit=limits.script_memory_limit, script_processes=limits.script_processes,
                         data_limits=limits.data, connectors=connectors, declared_operations=declared_operations,
-                        job_handlers=job_handlers)
+                        applicant_of=applicant_of)
     ctx.start_guard = start_guard(ctx)
     return ctx
 

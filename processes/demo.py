@@ -1,4 +1,4 @@
-"""Demo data: two authorities, users for every role, file plans, the bundled models, cases in several states.
+"""Demo data: two authorities, users for every role, file plans, the bundled packages, cases in several states.
 
 Running it twice changes nothing: what exists already is left alone. Cases
 are advanced through the real engine and worker (``drain`` runs the due
@@ -79,15 +79,21 @@ def seed(sessions: sessionmaker[Session], ctx: EngineContext, store: DocumentSto
     """Create what is missing of the demo and return the logins."""
     with transaction(sessions) as session:
         logins = _authorities_and_users(session)
-        for path in sorted(BPMN_DIR.rglob("*.bpmn")):
-            files = {path.name: path.read_bytes()} | {dmn.name: dmn.read_bytes() for dmn in path.parent.glob("*.dmn")}
-            deploy_model(session, ctx, files, authority_id=None, actor="demo")
+        for package in bundled_packages():
+            deploy_model(session, ctx, package, authority_id=None, actor="demo")
         schwerin = get_authority(session, "schwerin")
         if session.scalar(select(func.count()).select_from(Case).where(Case.authority_id == schwerin.id)):
             return logins
     for applicant, project, parcel, stage in APPLICATIONS:
         _application(sessions, ctx, store, drain, applicant, project, parcel, stage)
     return logins
+
+
+def bundled_packages() -> list[dict[str, bytes]]:
+    """Return the files of each bundled procedure package (one folder of bpmn/ each: model, forms, templates,
+    manifest)."""
+    return [{path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+            for folder in sorted(BPMN_DIR.iterdir()) if folder.is_dir()]
 
 
 def _authorities_and_users(session: Session) -> list[DemoLogin]:
@@ -120,29 +126,30 @@ def _application(sessions, ctx, store, drain, applicant, project, parcel, stage)
                           "address": {"street": "Schloßstraße 12", "postal_code": "19053", "city": "Schwerin"}},
             "project": {"description": project, "type": "Neubau", "measures": [], "building_type": None},
             "parcel": {"gemarkung": gemarkung, "flur": flur, "flurstueck": flurstueck},
-        }, [IncomingDocument(_sample_pdf(project), "Lageplan.pdf", "Lageplan")])
+        }, [IncomingDocument(sample_pdf(project), "Lageplan.pdf", "Lageplan")])
         case_id = receipt.case.id
     drain()
     if stage == "eingegangen":
         return
-    _work(sessions, ctx, case_id, "posteingang", "vollstaendigkeit_pruefen",
+    complete_as(sessions, ctx, case_id, "posteingang", "vollstaendigkeit_pruefen",
           {"vollstaendig": True, "gebaeudeart": "Gewerbe" if "Halle" in project else "Sonstige", "rohbausumme": 850000})
     drain()
-    _work(sessions, ctx, case_id, "bauaufsicht", "beteiligung_festlegen",
+    complete_as(sessions, ctx, case_id, "bauaufsicht", "beteiligung_festlegen",
           {"fachbehoerden": ["Brandschutzdienststelle", "Gemeinde"], "beteiligungsfrist": "P30D"})
     drain()
     if stage == "beteiligung":
         return
     for _ in range(2):
-        _work(sessions, ctx, case_id, "fachbehoerde", "stellungnahme_abgeben",
+        complete_as(sessions, ctx, case_id, "fachbehoerde", "stellungnahme_abgeben",
               {"ergebnis": "Zustimmung", "begruendung": "Keine Bedenken."})
         drain()
-    _work(sessions, ctx, case_id, "bauaufsicht", "entscheiden",
+    complete_as(sessions, ctx, case_id, "bauaufsicht", "entscheiden",
           {"entscheidung": "Genehmigung", "begruendung": "Das Vorhaben entspricht dem Bebauungsplan."})
     drain()
 
 
-def _work(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) -> None:
+def complete_as(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) -> None:
+    """Claim and complete a case's open task as a demo user of Schwerin."""
     with transaction(sessions) as session:
         user = _user(session, username)
         case = session.get(Case, case_id)
@@ -151,7 +158,7 @@ def _work(sessions, ctx, case_id: str, username: str, bpmn_id: str, data: dict) 
         complete_task(session, ctx, task.id, user, data)
 
 
-def _sample_pdf(title: str) -> bytes:
+def sample_pdf(title: str) -> bytes:
     """A small, valid one-page PDF standing in for a site plan."""
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))

@@ -1,8 +1,10 @@
 """Starting a case by hand (Posteingang, Schalter): which procedures a clerk may start, and starting one.
 
 A procedure can be started by hand when its newest version (for the clerk's
-authority) has a start event with a start form: deployed with the model
-(engine.forms.links) or registered by a bundled procedure. The clerk must
+authority) has a start event with a start form (deployed with the model, see
+engine.forms.links, or registered in Python), or a plain start event without
+one (neither message nor timer): then the case starts with the subject and
+the channel alone, and the attachments are its application. The clerk must
 hold the role ``clerk`` and belong to the group of the start event's lane
 (the lane that receives the application); a start event outside any lane may
 be used by every clerk. The entered data becomes the case's start data, the
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from sqlalchemy.orm import Session
 
 from eakte.storage import DocumentStore
@@ -58,28 +61,32 @@ def startable_procedures(session: Session, ctx: EngineContext, user: User) -> li
 
 
 def _start_entries(ctx: EngineContext, definition: ProcessDefinition) -> list[Startable]:
+    """Return the start event a clerk uses: the first with a start form, else the first plain one (no form)."""
     model = model_of(definition)
     if model.starts_only_by_timer:
         return []
-    entries = []
+    with_form, plain = [], []
     for event in model.start_events:
         form = form_of(ctx.forms, definition, event.bpmn_id)
+        lane = getattr(event, "lane", None)
         if form is not None:
-            entries.append(Startable(definition, event.bpmn_id, event.bpmn_name, form, getattr(event, "lane", None)))
-    return entries[:1]
+            with_form.append(Startable(definition, event.bpmn_id, event.bpmn_name, form, lane))
+        elif isinstance(getattr(event, "event_definition", None), NoneEventDefinition):
+            plain.append(Startable(definition, event.bpmn_id, event.bpmn_name, Form(fields=[]), lane))
+    return (with_form or plain)[:1]
 
 
 def startable(session: Session, ctx: EngineContext, user: User, process_key: str) -> Startable:
     """Return the procedure ``process_key`` if ``user`` may start it by hand.
 
     Raises:
-        NotFound: not deployed for the authority, or without a start form.
+        NotFound: not deployed for the authority, or no start event a person can start it with.
         Forbidden: the user is no clerk of the start event's group.
     """
     definition = definitions.latest_definition(session, process_key, user.authority_id)
     entries = _start_entries(ctx, definition)
     if not entries:
-        raise NotFound(f"process '{process_key}' has no start form")
+        raise NotFound(f"process '{process_key}' cannot be started by hand (it starts by message or timer only)")
     entry = entries[0]
     if not user.has_role("clerk") or (entry.lane is not None and entry.lane not in (user.groups or [])):
         raise Forbidden(f"only clerks of the group '{entry.lane}' may start this procedure")

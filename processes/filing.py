@@ -62,8 +62,9 @@ class CaseFiler:
         elif kind == "task.completed":
             self._file_task_protocol(session, case, actor, data)
         elif kind == "service.called" and not data.get("built_in"):
+            answer_to = data.get("step") or data.get("operation") or "Fachverfahren"  # the step's name, in German
             self._file_json(session, akten.vorgang_of_case(session, case.id), actor, data,
-                            subject=f"Auskunft: {data.get('operation', 'Fachverfahren')}", doc_type="Auskunft",
+                            subject=f"Auskunft: {answer_to}", doc_type="Auskunft",
                             direction="incoming")
 
     def _open_file(self, session: Session, case: Case, actor: str | None) -> Vorgang:

@@ -32,11 +32,15 @@ from engine.models import Case, User
 from engine.runner import EngineContext
 from processes import casework
 from processes.baugenehmigung import xbau
+from processes.payment.settlement import PAID_MESSAGE
 
 PROCESS_KEY = "baugenehmigung"
-CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax")
-"""Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax."""
+CHANNELS = ("api", "portal", "xbau", "paper", "counter", "email", "fax", "fitconnect")
+"""Intake channels recorded in Case.channel: API, portal, XBau message, paper (post), counter (in person), e-mail, fax,
+FIT-Connect submission."""
 MESSAGE_DOCUMENTS_KEY = "dokumente"
+RESERVED_MESSAGES = frozenset({PAID_MESSAGE})
+"""Messages that recorded post must not stand in for: a fee counts as paid only when it is booked (payment)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,8 @@ def record_post(
     if message_name is None:
         checked = [(document, _check(document)) for document in documents]
         return PostRecord(_file_incoming(session, store, case, checked, actor=user.username, now=ctx.clock()), False)
+    if message_name in RESERVED_MESSAGES:
+        raise Conflict(f"message '{message_name}' is sent only by its own service (a fee is booked at the cashier)")
     if case.business_key is None or message_name not in {m.name for m in runner.awaited_messages(ctx, case)}:
         raise Conflict(f"case '{case.business_key or case.id}' does not wait for message '{message_name}'")
     filed: list[DokumentVersion] = []
@@ -164,13 +170,19 @@ def _send_with_documents(
 
 def receive_xbau(
     session: Session, ctx: EngineContext, store: DocumentStore, user: User, message: bytes,
-    attachments: dict[str, bytes], schema_directory: Path | None = None,
+    attachments: dict[str, bytes], schema_directory: Path | None = None, *, channel: str = "xbau",
+    eingang: dict | None = None, extra_documents: list[IncomingDocument] = (),
 ) -> Receipt:
     """Accept an XBau 0200 message with its attachments (file name -> bytes).
 
     Every attachment the message announces as sent (``anhang``, not following
     later) must be present, and every part sent must be announced. The
     message itself is filed as the Antrag's original.
+
+    Args:
+        channel: How the message came (``xbau`` directly, ``fitconnect`` inside a submission).
+        eingang: Details of the way in, added to the case data's ``eingang``.
+        extra_documents: Further documents that came with the message (e.g. the transport's metadata).
 
     Raises:
         XBauRejected: the message or the attachment set is not acceptable.
@@ -191,9 +203,12 @@ def receive_xbau(
     documents = [IncomingDocument(message, f"{xbau.MESSAGE_TYPE}.xml", f"XBau-Nachricht {xbau.MESSAGE_TYPE}",
                                   doc_type="Antrag")]
     documents += [IncomingDocument(attachments[name], name, anlage.title) for name, anlage in expected.items()]
+    documents += list(extra_documents)
     data = antrag.case_data
+    if eingang:
+        data = {**data, "eingang": {**(data.get("eingang") or {}), **eingang}}
     return receive_application(
-        session, ctx, store, user, data=data, documents=documents, channel="xbau",
+        session, ctx, store, user, data=data, documents=documents, channel=channel,
         subject=_subject(data), message_id=antrag.message_id,
     )
 

@@ -12,13 +12,16 @@ from typing import Callable
 from eakte import akten
 from eakte.dokumente import get_version
 from eakte.models import Akte, Vorgang
-from eakte.rendering import DocumentMeta, render_pdf
+from eakte.rendering import DocumentMeta
 from eakte.siegel import Sealer
 from eakte.storage import DocumentStore
 from eakte.zustellung import file_notice, make_available
 from engine import jobs
 from engine.models import Authority
 from engine.registry import CaseCall
+from processes.payment.config import PaymentConfig
+from processes.payment.fees import register_fee
+from processes.payment.models import PaymentRequest
 
 SYSTEM_ACTOR = "system"
 
@@ -27,19 +30,21 @@ class CaseFileSteps:
     """Notices, delivery and closing, bound to the document store and the authority's seal."""
 
     def __init__(self, store: Callable[[], DocumentStore], sealer: Callable[[], Sealer | None],
-                 public_base_url: str = "http://127.0.0.1:5000"):
+                 public_base_url: str = "http://127.0.0.1:5000", payments: PaymentConfig | None = None):
         self._store = store
         self._sealer = sealer
         self._public_base_url = public_base_url.rstrip("/")
+        self._payments = payments or PaymentConfig()
+
+    def fee(self, call: CaseCall, *, amount_cents: int, purpose: str) -> PaymentRequest:
+        """Set a fee of the calling case under a new Kassenzeichen (the fee notice names it)."""
+        authority = call.session.get(Authority, call.case.authority_id)
+        return register_fee(call.session, call.case, amount_cents=amount_cents, purpose=purpose,
+                            prefix=self._payments.prefix(authority.slug), now=call.now)
 
     def vorgang(self, call: CaseCall) -> Vorgang:
         """Return the Vorgang that records the calling case."""
         return akten.vorgang_of_case(call.session, call.case.id)
-
-    def issue(self, call: CaseCall, *, template: str, title: str, subject: str, doc_type: str, context: dict) -> dict:
-        """Render, seal and file a document; return what the process needs to know about it."""
-        return self.issue_rendered(call, lambda meta: render_pdf(template, context, meta), title=title,
-                                   subject=subject, doc_type=doc_type)
 
     def issue_rendered(self, call: CaseCall, render: Callable[[DocumentMeta], bytes], *, title: str, subject: str,
                        doc_type: str) -> dict:

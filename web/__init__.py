@@ -7,10 +7,10 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from web import access_log, auth, config, database, engine_context, request_guard, security_headers, ui
+from web import access_log, auth, config, database, engine_context, portal, request_guard, security_headers, ui
 from web.api import (
     absences, admin_log, authorities, case_operations, cases, definitions, delivery, disposal, errors, file_plan, files,
-    groups, incidents, intake, messages, packages, tasks, users,
+    fitconnect, groups, incidents, intake, messages, packages, payments, tasks, users,
 )
 
 
@@ -32,9 +32,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     api_blueprints = (
         definitions.blp, cases.blp, tasks.blp, files.blp, file_plan.blp, messages.blp, incidents.blp,
         case_operations.blp, intake.blp, delivery.blp, disposal.blp, packages.blp, users.blp, users.me_blp, groups.blp,
-        absences.blp, authorities.blp, admin_log.blp,
+        absences.blp, authorities.blp, admin_log.blp, fitconnect.blp, payments.blp,
     )
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     ui.init_app(app, api_blueprints=api_blueprints)
+    portal.init_app(app)
     return app

@@ -41,6 +41,11 @@ def defaults() -> dict:
         "OIDC_GROUP_MAPPING": None,  # provider group=our group, comma-separated; unset: same names ("/" dropped)
         "OIDC_CREATE_USERS": False,  # create users at their first sign-in (needs roles from the provider)
         "OIDC_API_AUDIENCE": None,  # audience of access tokens the API accepts; unset: OIDC_CLIENT_ID
+        # Applicant portal (/buerger): the eID broker (BundID, MV-Servicekonto) as OpenID provider; off when unset.
+        "PORTAL_OIDC_ISSUER": None,
+        "PORTAL_OIDC_CLIENT_ID": None,
+        "PORTAL_OIDC_CLIENT_SECRET": None,
+        "PORTAL_MIN_ASSURANCE": "substantiell",  # Vertrauensniveau an applicant needs: niedrig, substantiell, hoch
         "API_TITLE": "Aktenfluss API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

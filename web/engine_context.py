@@ -7,14 +7,23 @@ from eakte.storage import DocumentStore, open_store
 from engine.case_data import DataLimits
 from engine.runner import EngineContext
 from processes.casework import EngineLimits, build_context
+from processes.online import OnlineServices
+
+
+def services_from_settings(settings: dict) -> tuple[EngineContext, DocumentStore, OnlineServices]:
+    """Build store, seal, engine context and the online services' configuration (nothing is contacted)."""
+    store = open_store(settings["STORAGE_URL"])
+    sealer = Sealer.from_config(settings)
+    online = OnlineServices.from_env()
+    ctx = build_context(store=lambda: store, sealer=lambda: sealer, public_base_url=settings["PUBLIC_BASE_URL"],
+                        script_time_limit=float(settings["SCRIPT_TIME_LIMIT"]), limits=limits_from_settings(settings),
+                        online=online)
+    return ctx, store, online
 
 
 def context_from_settings(settings: dict) -> tuple[EngineContext, DocumentStore]:
     """Build the document store, the seal and the engine context the settings describe (nothing is contacted)."""
-    store = open_store(settings["STORAGE_URL"])
-    sealer = Sealer.from_config(settings)
-    ctx = build_context(store=lambda: store, sealer=lambda: sealer, public_base_url=settings["PUBLIC_BASE_URL"],
-                        script_time_limit=float(settings["SCRIPT_TIME_LIMIT"]), limits=limits_from_settings(settings))
+    ctx, store, _online = services_from_settings(settings)
     return ctx, store
 
 
@@ -28,10 +37,11 @@ def limits_from_settings(settings: dict) -> EngineLimits:
 
 
 def init_app(app: Flask) -> None:
-    """Build the document store and the engine context for this app."""
-    ctx, store = context_from_settings(app.config)
+    """Build the document store, the engine context and the online services' configuration for this app."""
+    ctx, store, online = services_from_settings(app.config)
     app.extensions["document_store"] = store
     app.extensions["engine_context"] = ctx
+    app.extensions["online_services"] = online
 
 
 def engine_context() -> EngineContext:
@@ -42,3 +52,8 @@ def engine_context() -> EngineContext:
 def document_store() -> DocumentStore:
     """Return the current app's document store."""
     return current_app.extensions["document_store"]
+
+
+def online_services() -> OnlineServices:
+    """Return the current app's FIT-Connect and payment configuration."""
+    return current_app.extensions["online_services"]

@@ -1,7 +1,8 @@
 """Forms of user tasks and start events: the form model, its two formats, and checking submitted data.
 
 Modules: ``model`` (the form model), ``conditions`` and ``feel`` (visibility
-conditions), ``json_schema`` and ``formjs`` (the two readers), ``links`` (forms
+conditions), ``json_schema`` and ``formjs`` (the two readers; ``formjs_properties`` for form-js's
+``x-`` custom properties), ``links`` (forms
 deployed with a model and linked from it), ``registry`` (where a task's form
 comes from), ``applicable`` and ``to_schema`` (what applies, and the JSON Schema
 that is checked), ``validation`` and ``messages`` (checking, German messages),

@@ -36,8 +36,30 @@ def lookup_in(data: Any, rows: tuple[tuple[Any, str], ...] = ()) -> Callable[[st
 def applicable_data(form: Form, data: dict) -> dict:
     """Return a copy of ``data`` without the values of fields that do not apply or are not entered."""
     result = copy.deepcopy(data)
+    if form.source == "form-js":
+        _untick_missing(form.fields, result)
     _reduce(form.fields, result, result, ())
     return result
+
+
+def _untick_missing(fields: list[Field], container: Any) -> None:
+    """Add ``false`` for every input checkbox missing from ``container`` (not creating objects on the way)."""
+    if not isinstance(container, dict):
+        return
+    for field in fields:
+        if field.is_display:
+            continue
+        if field.kind == "checkbox" and field.key:
+            *parents, last = field.key.split(".")
+            target = get_path(container, ".".join(parents)) if parents else container
+            if isinstance(target, dict) and last not in target:
+                target[last] = False
+        elif field.kind == "group":
+            _untick_missing(field.children, get_path(container, field.key) if field.key else container)
+        elif field.kind == "list" and not field.plain_list:
+            rows = get_path(container, field.key)
+            for row in rows if isinstance(rows, list) else []:
+                _untick_missing(field.children, row)
 
 
 def _reduce(fields: list[Field], container: Any, whole: dict, rows: tuple) -> None:
@@ -47,6 +69,8 @@ def _reduce(fields: list[Field], container: Any, whole: dict, rows: tuple) -> No
         if not applies or field.is_display:
             if field.key and isinstance(container, dict):
                 _remove(container, field.key)
+            elif field.kind == "table" and field.source and isinstance(container, dict):
+                _remove(container, field.source)  # the rows a table shows are context, never input
             elif not field.key and field.kind == "group":
                 _reduce_all(field.children, container)
             continue

@@ -10,9 +10,13 @@ patternErrorMessage, validationType email/phone), readonly and disabled (true:
 the value is shown, not entered), defaultValue, values, decimalDigits,
 increment, appearance prefix/suffix adorners (a number adorned with € or EUR
 is a money amount), datetime subtype/dateLabel/timeLabel/timeSerializingFormat,
-dynamiclist allowAddRemove/defaultRepetitions, text and html templates with ``{{ path }}`` placeholders, table dataSource
-(``=path``) with columns, and ``conditional.hide`` in the FEEL subset of
-engine.forms.feel. Times are entered in German local time (Europe/Berlin) and
+dynamiclist allowAddRemove/defaultRepetitions, a description on groups and
+dynamic lists (shown as their hint), text and html templates with ``{{ path }}``
+placeholders, table dataSource (``=path``) with columns, ``conditional.hide``
+in the FEEL subset of engine.forms.feel, and the ``x-`` custom properties of
+engine.forms.formjs_properties (durations, optional groups, lists of plain
+values, row counts). A group of read-only fields only is context, shown
+read-only above the inputs. Times are entered in German local time (Europe/Berlin) and
 stored as timeSerializingFormat says. Layout and presentation properties
 (layout, showOutline, searchable, use24h, timeInterval, increment, rowCount,
 verticalAlignment, disableCollapse, nonCollapsedItems) are accepted and have no
@@ -29,6 +33,7 @@ from typing import Any
 
 from engine.forms.conditions import Not
 from engine.forms.feel import FeelError, parse_condition
+from engine.forms.formjs_properties import apply_properties
 from engine.forms.model import Column, Field, Form, Option
 
 MIN_SCHEMA_VERSION = 4
@@ -50,8 +55,8 @@ ALLOWED = {
     "taglist": _CHOICE,
     "datetime": _INPUT | {"subtype", "dateLabel", "timeLabel", "use24h", "timeSerializingFormat", "timeInterval",
                           "disallowPassedDates"},
-    "group": {"label", "path", "components", "showOutline", "verticalAlignment", "conditional"},
-    "dynamiclist": {"label", "path", "components", "showOutline", "isRepeating", "allowAddRemove",
+    "group": {"label", "description", "path", "components", "showOutline", "verticalAlignment", "conditional"},
+    "dynamiclist": {"label", "description", "path", "components", "showOutline", "isRepeating", "allowAddRemove",
                     "defaultRepetitions", "disableCollapse", "nonCollapsedItems", "verticalAlignment", "conditional"},
     "text": {"text", "conditional"},
     "html": {"content", "conditional", "label"},
@@ -162,10 +167,13 @@ class _Reader:
                       description=_text(component.get("description")) or None)
         field.condition = self.condition(component, pointer, what, was)
         if kind in ("group", "dynamiclist"):
-            return self.container(component, field, pointer, prefix, what, was)
-        if kind in ("text", "html", "table", "separator", "spacer"):
-            return self.display(component, field, pointer, what, was)
-        return self.input(component, field, pointer, prefix, what, was)
+            field = self.container(component, field, pointer, prefix, what, was)
+        elif kind in ("text", "html", "table", "separator", "spacer"):
+            field = self.display(component, field, pointer, what, was)
+        else:
+            field = self.input(component, field, pointer, prefix, what, was)
+        apply_properties(component, field, pointer, what, was, self.problem)
+        return field
 
     def condition(self, component: dict, pointer: str, what: str, was: str):
         conditional = component.get("conditional")
@@ -216,6 +224,8 @@ class _Reader:
                          f"{was} braucht eine Liste „components“.")
             children = []
         field.children = self.components(children, f"{pointer}/components", full)
+        if component["type"] == "group" and field.children and all(child.is_display for child in field.children):
+            field.readonly = True  # only read-only values: shown as context, like a read-only JSON Schema object
         return field
 
     def display(self, component, field, pointer, what, was) -> Field:

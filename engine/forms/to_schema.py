@@ -44,7 +44,10 @@ def _object(fields: list[Field], container: Any, whole: Any, rows: tuple) -> dic
             continue
         value = get_path(container, field.key) if container is not None and field.key else None
         sub = _field(field, value, whole, rows)
-        _place(schema, field.key, sub, field.required and not optional and field.kind != "group")
+        # A group's object is required when the group is (form-js groups are, unless x-optional) and something
+        # in it is required: a group of optional fields may be left out of the data as a whole.
+        needed = field.required and not optional and (field.kind != "group" or bool(sub.get("required")))
+        _place(schema, field.key, sub, needed)
     return schema
 
 

@@ -1,1 +1,2 @@
-"""Building permit procedure (Baugenehmigungsverfahren): XBau intake and, later, services and forms."""
+"""Building permit procedure (Baugenehmigungsverfahren): the XBau mapping of the intake. The model, forms and
+templates are the package bpmn/baugenehmigung."""

@@ -1,1 +1,2 @@
-"""Civil status procedures (Personenstandswesen): birth and marriage registration."""
+"""Civil status procedures (Personenstandswesen): the entries in the birth and marriage registers. The models, forms
+and templates are the packages bpmn/geburt and bpmn/eheschliessung."""

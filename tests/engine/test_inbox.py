@@ -176,5 +176,5 @@ def test_unknown_scope_and_sort_are_refused(authority, session_factory):
         user = session.get(User, clerk.id)
         with pytest.raises(ValueError, match="scope"):
             inbox.list_tasks(session, user, TaskFilter(scope="everyone"), NOW)
-        with pytest.raises(KeyError, match="subject"):
-            inbox.list_tasks(session, user, TaskFilter(), NOW, sort="subject")
+        with pytest.raises(KeyError, match="applicant"):
+            inbox.list_tasks(session, user, TaskFilter(), NOW, sort="applicant")

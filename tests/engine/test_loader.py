@@ -124,19 +124,15 @@ def test_only_bpmn_and_dmn_files_and_size_limits() -> None:
 @pytest.mark.parametrize(
     ("body", "fragment", "element_id"),
     [
-        (_linear('<bpmn:intermediateThrowEvent id="t1"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>'),
-         "compensation event 't1'", "t1"),
-        ('<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"/>'
-         '<bpmn:endEvent id="end"><bpmn:compensateEventDefinition/></bpmn:endEvent>',
-         "compensation event 'end'", "end"),
         (_linear('<bpmn:intermediateThrowEvent id="t1"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateThrowEvent>'),
-         "link event 't1'", "t1"),
-        (_linear('<bpmn:complexGateway id="t1"/>'), "complex gateway 't1' is not supported", "t1"),
+         "link throw event 't1' has no link catch event 'L'", "t1"),
+        (_linear('<bpmn:intermediateCatchEvent id="t1"/>'), "intermediate catch event 't1' needs an event definition",
+         "t1"),
         (_linear('<bpmn:choreographyTask id="t1"/>'), "element type 'choreographyTask'", "t1"),
-        ('<bpmn:startEvent id="start"/><bpmn:task id="t1"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>'
+        ('<bpmn:startEvent id="start"/><bpmn:task id="t1"/><bpmn:endEvent id="a"/>'
          '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="t1"/>'
-         '<bpmn:sequenceFlow id="f1" sourceRef="t1" targetRef="a"/><bpmn:sequenceFlow id="f2" sourceRef="t1" targetRef="b"/>',
-         "task 't1' has 2 outgoing flows without a gateway", "t1"),
+         '<bpmn:sequenceFlow id="f1" sourceRef="t1" targetRef="a"><bpmn:conditionExpression>x</bpmn:conditionExpression>'
+         '</bpmn:sequenceFlow>', "task 't1' has one outgoing flow and it is conditional", "f1"),
         ('<bpmn:startEvent id="start"/><bpmn:exclusiveGateway id="gw_ok" default="f1"/><bpmn:endEvent id="a"/>'
          '<bpmn:endEvent id="b"/><bpmn:endEvent id="c"/><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="gw_ok"/>'
          '<bpmn:sequenceFlow id="f1" sourceRef="gw_ok" targetRef="a"/>'
@@ -145,7 +141,7 @@ def test_only_bpmn_and_dmn_files_and_size_limits() -> None:
          "exclusive gateway 'gw_ok' has an outgoing flow 'flow_3' without condition and is not the default", "flow_3"),
         ('<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/>'
          '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"><bpmn:conditionExpression>x</bpmn:conditionExpression></bpmn:sequenceFlow>',
-         "conditions are only supported on flows out of exclusive or inclusive gateways", "f1"),
+         "flows out of events and event-based gateways cannot be conditional", "f1"),
         ('<bpmn:task id="t1"/>', "process 'p' has no start event", "p"),
         (_linear('<bpmn:serviceTask id="t1"/>'), "service task 't1' has no operation name", "t1"),
         (_linear('<bpmn:scriptTask id="t1"><bpmn:script>x = (</bpmn:script></bpmn:scriptTask>'),
@@ -175,19 +171,29 @@ def test_unknown_service_operation_is_rejected_when_operations_are_known() -> No
     assert problem.element_id == "call_echo"
 
 
-def test_call_activity_must_call_a_provided_process() -> None:
+def test_a_call_activity_may_call_a_process_the_files_do_not_contain() -> None:
     body = _linear('<bpmn:callActivity id="t1" calledElement="missing"/>')
-    problem = _one({"m.bpmn": _model(body)}, "call activity 't1' calls process 'missing' that no file provides")
-    assert (problem.element_id, problem.file) == ("t1", "m.bpmn")
+    model = parse_model({"m.bpmn": _model(body)})
+    assert model.called_keys == ("missing",)  # deploying checks that it is deployed (tests/engine/test_deploy_processes.py)
 
 
-def test_process_executability() -> None:
+def test_a_call_activity_must_call_a_process_or_global_task() -> None:
+    body = _linear('<bpmn:callActivity id="t1" calledElement="end"/>')
+    problem = _one({"m.bpmn": _model(body)}, "call activity 't1' calls 'end', a endEvent")
+    assert problem.element_id == "t1"
+
+
+def test_process_executability_and_the_main_process() -> None:
     body = _linear('<bpmn:task id="t1"/>')
     not_executable = _problems({"m.bpmn": _model(body, 'id="p" isExecutable="false"')})
     assert any("process 'p' is not executable; mark it isExecutable=\"true\"" in p.message for p in not_executable)
     assert any("no executable process" in p.message for p in not_executable)
-    two = _model(body).replace(b"</bpmn:definitions>", b'<bpmn:process id="q"><bpmn:startEvent id="s2"/></bpmn:process></bpmn:definitions>')
-    _one({"m.bpmn": two}, "processes p, q are all executable and none is called by another")
+    second = ('<bpmn:process id="q"><bpmn:startEvent id="s2"><bpmn:messageEventDefinition messageRef="m"/>'
+              '</bpmn:startEvent><bpmn:endEvent id="e2"/><bpmn:sequenceFlow id="g" sourceRef="s2" targetRef="e2"/>'
+              '</bpmn:process><bpmn:message id="m" name="go"/></bpmn:definitions>')
+    two = _model(body).replace(b"</bpmn:definitions>", second.encode())
+    model = parse_model({"m.bpmn": two})
+    assert model.process_id == "p" and sorted(model.processes) == ["p", "q"]  # both deploy; p has a none start event
 
 
 def test_several_problems_are_reported_in_one_pass() -> None:
@@ -196,7 +202,7 @@ def test_several_problems_are_reported_in_one_pass() -> None:
         '<bpmn:endEvent id="end"><bpmn:linkEventDefinition/></bpmn:endEvent>'
         '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="cg"/><bpmn:sequenceFlow id="f2" sourceRef="cg" targetRef="svc"/>'
         '<bpmn:sequenceFlow id="f3" sourceRef="svc" targetRef="end"/>'
-    )
+    )  # cg: one flow in and out; svc: no operation; end: a link end event
     problems = _problems({"m.bpmn": _model(body), "readme.md": b"x"})
     ids = {p.element_id for p in problems}
     assert {"cg", "svc", "end"} <= ids
@@ -229,7 +235,7 @@ def test_spiff_parse_errors_become_problems_with_element_and_line() -> None:
         {"a.dmn": b'<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"/>'},
         {"a.bpmn": HEADER.encode() + b"</bpmn:definitions>"},
         {"a.bpmn": _model('<bpmn:startEvent id="s"/><bpmn:callActivity id="c"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="c"/>')},
-        {"a.bpmn": _model('<bpmn:startEvent id="s"/><bpmn:callActivity id="c" calledElement="missing"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="c"/>')},
+        {"a.bpmn": _model('<bpmn:startEvent id="s"/><bpmn:callActivity id="c" calledElement="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="c"/>')},
         {"a.bpmn": "not bytes"},
         {"a.bpmn": _fixture("fee_decision.bpmn"), "b.dmn": _fixture("fee_table.dmn")[:300]},
     ],

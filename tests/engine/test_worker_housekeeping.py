@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import runner
+from engine import messages, runner
 from engine.db import transaction
 from engine.models_jobs import CaseMessage
 from tests.engine import background as bg
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.core
 def _keep_message(session_factory, ctx, case_id: str) -> str:
     with transaction(session_factory) as session:
         case = runner.lock_case(session, case_id)
-        return runner.keep_message(session, ctx, case, "Unterlagen", {"x": 1}, "test").id
+        return messages.keep_message(session, ctx, case, "Unterlagen", {"x": 1}, "test").id
 
 
 def _message_status(session_factory, message_id: str) -> str:

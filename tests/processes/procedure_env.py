@@ -80,9 +80,8 @@ def start_installation(tmp: Path, backend, monkeypatch) -> tuple[Installation, S
 
 
 def model_files(procedure: str) -> dict[str, bytes]:
-    """The bundled BPMN and DMN files of a procedure."""
-    return {path.name: path.read_bytes() for path in sorted((BPMN / procedure).iterdir())
-            if path.suffix in (".bpmn", ".dmn")}
+    """The files of a bundled procedure package (models, forms, templates, manifest)."""
+    return {path.name: path.read_bytes() for path in sorted((BPMN / procedure).iterdir()) if path.is_file()}
 
 
 def deploy(client, actor, files: dict[str, bytes]):

@@ -18,7 +18,7 @@ from eakte.models import Akte
 from eakte.siegel import verify_seal
 from eakte.xdomea import export_0503, validate_xdomea
 from tests.eakte import pdf_samples
-from tests.processes import xbau_samples
+from processes.simulators import xbau_antrag as xbau_samples
 from tests.processes.procedure_env import deploy, model_files, simulator_control, simulator_get
 
 XBAU_URL = "/api/v1/intake/xbau"
@@ -88,6 +88,16 @@ class Case:
     def document_types(self) -> list[str]:
         return sorted(d["doc_type"] for d in self.file()["documents"])
 
+    def pay_fee(self, amount_cents: int | None = None) -> dict:
+        """The cashier books the applicant's transfer for the fee notice's Kassenzeichen; the case goes on."""
+        data = self.get()["data"]
+        assert self.open_tasks() == [] and data["bescheid"]["kassenzeichen"]  # waits for the payment
+        amount = amount_cents if amount_cents is not None else round(data["gebuehr"] * 100)
+        booked = self.client.post("/api/v1/payments/bookings", headers=self.people["eingang"].headers,
+                                  json={"kassenzeichen": data["bescheid"]["kassenzeichen"], "amount_cents": amount})
+        self.inst.drain()
+        return booked
+
     def check_final_file(self, session_factory, backend, tmp_path) -> None:
         """The file alone shows the case: closed, chain intact, xdomea package valid."""
         akte = self.file()
@@ -140,10 +150,25 @@ def test_complete_path_with_agency_silence(installation, people, session_factory
     case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung mit Auflagen",
                                                  "auflagen": "Rauchmelder gemäß Stellungnahme.",
                                                  "begruendung": "Das Vorhaben ist zulässig."})
+    # Notice and fee notice are issued; they are delivered once the fee is paid.
+    assert case.get()["status"] == "running" and case.document_types().count("Bescheid") == 2
+    assert not [m for m in simulator_get(installation, "postfach", "/nachrichten", empfaenger="Erika Müller")[
+        "nachrichten"] if case.aktenzeichen in m["betreff"]]
+    wrong = case.pay_fee(amount_cents=100)
+    assert wrong.status_code == 422 and "does not match the fee" in wrong.json["message"]
+    kassenzeichen = case.get()["data"]["bescheid"]["kassenzeichen"]
+    mistyped = case.client.post("/api/v1/payments/bookings", headers=people["eingang"].headers, json={
+        "kassenzeichen": kassenzeichen[:-1] + str((int(kassenzeichen[-1]) + 1) % 10), "amount_cents": 320000})
+    assert mistyped.status_code == 422 and "check digit" in mistyped.json["message"]
+    assert case.get()["status"] == "running"
+    paid = case.pay_fee()
+    assert paid.status_code == 200 and paid.json["result"] == "paid", paid.json
     final = case.get()
     assert final["status"] == "completed" and final["open_tasks"] == []
+    assert final["data"]["zahlung"]["kassenzeichen"] == final["data"]["bescheid"]["kassenzeichen"]
     types = case.document_types()
     assert types.count("Bescheid") == 2 and types.count("Auskunft") == 2 and types.count("Bauvorlage") == 2
+    assert any(d["subject"].startswith("Zahlungsnachweis") for d in case.file()["documents"])
 
     notice = next(d for d in case.file()["documents"] if d["doc_type"] == "Bescheid" and d["subject"].startswith("Bescheid"))
     pdf = case.client.get(f"/api/v1/documents/{notice['id']}/content", headers=people["supervisor"].headers).data
@@ -166,6 +191,7 @@ def _finish_with_permit(case):
     participate(case, "Gemeinde")
     case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Zustimmung", "begruendung": "Einvernehmen."})
     case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung", "begruendung": "Zulässig."})
+    case.pay_fee()
     assert case.get()["status"] == "completed"
 
 
@@ -221,13 +247,66 @@ def test_refusal_needs_a_second_person(installation, people, session_factory, ba
     case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Ablehnung", "begruendung": "Denkmal."})
     case.complete("bauaufsicht2", "entscheiden", {"entscheidung": "Ablehnung", "begruendung": "Denkmalschutz."})
     assert case.open_tasks() == ["ablehnung_freigeben"]
-    refused = case.complete("bauaufsicht2", "ablehnung_freigeben", {"freigegeben": True}, expect=403)
+    assert case.get()["data"]["entschieden_von"] == "bruno"
+    refused = case.complete("bauaufsicht2", "ablehnung_freigeben", {"freigabe": "freigeben"}, expect=403)
     assert "four-eyes" in refused["message"]
-    case.complete("supervisor", "ablehnung_freigeben", {"freigegeben": True})
+    case.complete("supervisor", "ablehnung_freigeben", {"freigabe": "freigeben"})
+    case.pay_fee()
     final = case.get()
     assert final["status"] == "completed" and final["data"]["bescheid"]["art"] == "Ablehnung"
     assert len(final["data"]["bescheid"]["dokument_ids"]) == 2  # refusal and fee notice
     case.check_final_file(session_factory, backend, tmp_path)
+
+
+def _task(case, bpmn_id):
+    return next(t for t in case.get()["open_tasks"] if t["bpmn_id"] == bpmn_id)
+
+
+def test_returned_refusal_goes_back_to_the_clerk_who_decided_with_the_remark(installation, people, session_factory,
+                                                                             backend, tmp_path):
+    case = Case(installation, people)
+    complete_check(case)
+    participate(case, "Untere Denkmalschutzbehörde")
+    case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Ablehnung", "begruendung": "Denkmal."})
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Ablehnung", "begruendung": "Denkmalschutz."})
+    freigabe = _task(case, "ablehnung_freigeben")
+    assert freigabe["candidate_group"] == "Amtsleitung" and freigabe["assignee"] is None
+
+    without_reason = case.complete("supervisor", "ablehnung_freigeben", {"freigabe": "zurückgeben"}, expect=422)
+    assert "freigabe_begruendung" in without_reason["errors"]["fields"]
+    not_a_choice = case.complete("supervisor", "ablehnung_freigeben", {"freigabe": "vielleicht"}, expect=422)
+    assert "freigabe" in not_a_choice["errors"]["fields"]
+    case.complete("supervisor", "ablehnung_freigeben",  # the decision is read-only here: a value for it is dropped
+                  {"freigabe": "zurückgeben", "freigabe_begruendung": "Denkmalschutz mit Auflagen prüfen.",
+                   "entscheidung": "Genehmigung"})
+
+    returned = _task(case, "entscheiden")
+    assert returned["assignee"] == "berta"  # back to the clerk who decided, not to the group
+    data = case.get()["data"]
+    assert data["rueckgabe_begruendung"] == "Denkmalschutz mit Auflagen prüfen."
+    assert data["entscheidung"] == "Ablehnung" and data["begruendung"] == "Denkmalschutz."  # pre-filled
+    assert data["freigabe"] is None and data["freigabe_begruendung"] is None
+    history = case.history()
+    created = [e for e in history if e["kind"] == "task.created" and e["data"]["bpmn_id"] == "entscheiden"]
+    assert created[-1]["data"]["assignee"] == "berta"
+    assert any(e["kind"] == "step.completed" and e["data"]["name"] == "Entscheidung an die Sachbearbeitung zurückgeben"
+               for e in history)
+
+    case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung mit Auflagen",
+                                                 "auflagen": "Abstimmung mit der Denkmalschutzbehörde.",
+                                                 "begruendung": "Mit Auflagen zulässig."})
+    case.pay_fee()
+    final = case.get()
+    assert final["status"] == "completed" and final["data"]["bescheid"]["art"] == "Genehmigung mit Auflagen"
+    case.check_final_file(session_factory, backend, tmp_path)
+
+
+def test_agency_tasks_carry_the_agency_in_their_name(installation, people):
+    case = Case(installation, people)
+    complete_check(case)
+    participate(case, "Brandschutzdienststelle", "Gemeinde")
+    names = sorted(t["name"] for t in case.get()["open_tasks"])
+    assert names == ["Stellungnahme abgeben – Brandschutzdienststelle", "Stellungnahme abgeben – Gemeinde"]
 
 
 def test_specialist_system_failing_then_recovering(installation, people, session_factory, backend, tmp_path):
@@ -247,6 +326,7 @@ def test_specialist_system_failing_then_recovering(installation, people, session
     assert case.get()["data"]["flurstueck"]["found"] is True
     case.complete("fachbehoerde", "stellungnahme_abgeben", {"ergebnis": "Zustimmung", "begruendung": "Einvernehmen."})
     case.complete("bauaufsicht", "entscheiden", {"entscheidung": "Genehmigung", "begruendung": "Zulässig."})
+    case.pay_fee()
     assert case.get()["status"] == "completed"
     kinds = [e["kind"] for e in case.history()]
     assert "incident.opened" in kinds

@@ -24,6 +24,8 @@ from engine.db import transaction
 from engine.models import User
 from engine.models_jobs import Job
 from processes.casework import build_context
+from processes.renditions import RENDITION_OPERATION
+from engine.registry import BackgroundCall
 from tests.engine import background as bg
 
 pytestmark = pytest.mark.core
@@ -60,8 +62,10 @@ def _protocol_version(session_factory, case_id: str) -> DokumentVersion | None:
             Dokument.vorgang_id == vorgang.id, Dokument.doc_type == "Protokoll"))
 
 
-def _rendition_jobs(session_factory, case_id: str) -> list[Job]:
-    return [job for job in bg.case_jobs(session_factory, case_id) if job.kind == "rendition"]
+def _rendition_jobs(session_factory, version_id: str) -> list[Job]:
+    with transaction(session_factory) as session:
+        return [job for job in session.scalars(select(Job).where(Job.kind == "background").order_by(Job.created_at))
+                if job.payload.get("params", {}).get("version_id") == version_id]
 
 
 def _rendered_events(session_factory, case_id: str) -> list:
@@ -77,8 +81,9 @@ def test_completion_commits_the_record_with_its_rendition_job(session_factory, a
 
     version = _protocol_version(session_factory, case_id)
     assert version.rendition_status == "pending" and version.rendition_key is None
-    [job] = _rendition_jobs(session_factory, case_id)
-    assert (job.status, job.payload, job.lock_key) == ("todo", {"version_id": version_id}, None)
+    [job] = _rendition_jobs(session_factory, version_id)
+    assert job.status == "todo" and job.payload == {"operation": RENDITION_OPERATION, "params": {"version_id": version_id}}
+    assert job.lock_key is None and job.authority_id == authority.id
     assert bg.case_row(session_factory, case_id).status == "completed"  # the job runs after the case ended
 
     assert bg.drain(bg.worker(session_factory, ctx, authority.id)) == 1
@@ -90,7 +95,7 @@ def test_completion_commits_the_record_with_its_rendition_job(session_factory, a
     assert text  # a page was drawn
     [rendered] = _rendered_events(session_factory, case_id)
     assert rendered.data["sha256"] == version.rendition_sha256 and rendered.actor is None
-    assert [job.status for job in _rendition_jobs(session_factory, case_id)] == ["done"]
+    assert [job.status for job in _rendition_jobs(session_factory, version_id)] == ["done"]
     assert bg.audit_intact(session_factory, case_id)
 
 
@@ -105,7 +110,8 @@ def test_a_completion_that_rolls_back_leaves_neither_record_nor_job(session_fact
         raise RuntimeError("the process dies before the commit")
 
     assert _protocol_version(session_factory, case_id) is None
-    assert _rendition_jobs(session_factory, case_id) == []
+    with transaction(session_factory) as session:
+        assert session.scalar(select(Job.id).where(Job.kind == "background", Job.authority_id == authority.id)) is None
     assert bg.open_task_row_ids(session_factory, case_id) == [task_id]
 
 
@@ -114,8 +120,9 @@ def test_worker_dying_after_rendering_gives_exactly_one_rendition(session_factor
     now = ctx.clock()
     claimed = jobs.claim(session_factory, "doomed-worker", now=now, lease=timedelta(seconds=1),
                          authority_id=authority.id)
-    assert claimed.kind == "rendition"
-    effect = ctx.job_handlers["rendition"](session_factory, claimed.payload, now)  # rendered, stored nothing yet
+    assert claimed.payload["operation"] == RENDITION_OPERATION
+    call = BackgroundCall(session_factory, ctx, authority.id, claimed.payload["params"], claimed.id)
+    effect = ctx.registry.background(RENDITION_OPERATION)(call)  # rendered, stored nothing yet
     with pytest.raises(RuntimeError), transaction(session_factory) as session:
         effect(session)  # the PDF is stored and recorded ...
         raise RuntimeError("... but the process dies before the commit")
@@ -127,7 +134,7 @@ def test_worker_dying_after_rendering_gives_exactly_one_rendition(session_factor
     version = _protocol_version(session_factory, case_id)
     assert version.rendition_status == "ready"
     assert len(_rendered_events(session_factory, case_id)) == 1
-    [job] = _rendition_jobs(session_factory, case_id)
+    [job] = _rendition_jobs(session_factory, version_id)
     assert (job.status, job.attempts) == ("done", 2)
 
 
@@ -145,7 +152,7 @@ def test_a_reader_gets_the_rendition_at_once_and_the_job_then_does_nothing(sessi
     [rendered] = _rendered_events(session_factory, case_id)
     assert rendered.actor == "bernd"
     assert _pdf(store, _protocol_version(session_factory, case_id)) == pdf
-    assert [job.status for job in _rendition_jobs(session_factory, case_id)] == ["done"]
+    assert [job.status for job in _rendition_jobs(session_factory, version_id)] == ["done"]
 
 
 def test_export_of_the_file_makes_pending_renditions_first(session_factory, authority, ctx, store, tmp_path):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from engine.models import Case
 from processes.baugenehmigung import xbau
 from tests.eakte import pdf_samples
-from tests.processes.xbau_samples import SampleAnlage, SampleAntrag, build_0200, message_bytes
+from processes.simulators.xbau_antrag import SampleAnlage, SampleAntrag, build_0200, message_bytes
 from tests.web.helpers import deploy, model_bytes
 
 pytestmark = pytest.mark.core

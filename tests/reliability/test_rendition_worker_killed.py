@@ -49,9 +49,10 @@ def _worker(backend, authority, log: Path) -> subprocess.Popen:
         )
 
 
-def _job(session_factory, case_id: str) -> Job:
+def _job(session_factory, authority_id: str) -> Job:
+    """The rendition job of the test's authority (its only background job)."""
     with transaction(session_factory) as session:
-        return session.scalar(select(Job).where(Job.case_id == case_id, Job.kind == "rendition"))
+        return session.scalar(select(Job).where(Job.kind == "background", Job.authority_id == authority_id))
 
 
 def _wait_for(predicate, timeout: float, what: str) -> None:
@@ -75,16 +76,16 @@ def test_worker_killed_while_rendering_gives_exactly_one_rendition(backend, auth
         runner.complete_task(session, ctx, task_id, session.get(User, clerk.id), {"approved": True, **entries})
 
     victim = _worker(backend, authority, tmp_path / "worker.log")
-    _wait_for(lambda: _job(session_factory, case_id).status == "doing", 60, "the claim")
+    _wait_for(lambda: _job(session_factory, authority.id).status == "doing", 60, "the claim")
     time.sleep(0.3)  # inside the rendering
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
-    killed_at = _job(session_factory, case_id)
+    killed_at = _job(session_factory, authority.id)
     assert killed_at.status == "doing", "the job finished before the kill: render more entries"
 
     restarted = _worker(backend, authority, tmp_path / "worker.log")
     try:
-        _wait_for(lambda: _job(session_factory, case_id).status == "done", 120, "the rendition after the restart")
+        _wait_for(lambda: _job(session_factory, authority.id).status == "done", 120, "the rendition after the restart")
     finally:
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=30) == 0
@@ -116,8 +117,8 @@ def test_worker_told_to_stop_while_rendering_finishes_the_rendition_and_stops(ba
         runner.complete_task(session, ctx, task_id, session.get(User, clerk.id), {"approved": True, **entries})
 
     worker = _worker(backend, authority, tmp_path / "worker.log")
-    _wait_for(lambda: _job(session_factory, case_id).status == "doing", 60, "the claim")
+    _wait_for(lambda: _job(session_factory, authority.id).status == "doing", 60, "the claim")
     worker.send_signal(signal.SIGTERM)  # lands on any thread of the process, often the rendering one
 
     assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()
-    assert _job(session_factory, case_id).status == "done"  # the job in progress was finished first
+    assert _job(session_factory, authority.id).status == "done"  # the job in progress was finished first

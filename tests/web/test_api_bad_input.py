@@ -79,7 +79,7 @@ def world(app, session_factory) -> World:
         "case_id": case["id"], "task_id": case["open_tasks"][0]["id"], "definition_id": definition["id"],
         "file_id": akte["id"], "document_id": akte["documents"][0]["id"], "incident_id": str(uuid.uuid4()),
         "handover_id": str(uuid.uuid4()),
-        "token": "af_" + "0" * 40,
+        "token": "af_" + "0" * 40, "authority": authority.slug,
     }, {"process_key": key})
 
 

@@ -41,13 +41,16 @@ def test_everything_is_escaped():
 
 
 def test_labels_and_kinds_of_the_forms_win_and_technical_values_are_left_out():
+    import json
+    from pathlib import Path
+
     from engine.forms import data_labels
-    from engine.forms.json_schema import read_json_schema
-    from processes.baugenehmigung import forms as bau
+    from engine.forms.formjs import read_form_js
     from web.ui.case_data_view import render_case_data
 
-    labels = data_labels([read_json_schema(bau.VOLLSTAENDIGKEIT_PRUEFEN), read_json_schema(bau.BETEILIGUNG_FESTLEGEN),
-                          read_json_schema(bau.ENTSCHEIDEN)])
+    package = Path(__file__).resolve().parents[2] / "bpmn" / "baugenehmigung"
+    labels = data_labels([read_form_js(json.loads((package / name).read_text(encoding="utf-8")))
+                          for name in ("vollstaendigkeit_pruefen.form", "beteiligung_festlegen.form", "entscheiden.form")])
     html = render_case_data({
         "rohbausumme": 250000, "beteiligungsfrist": "P30D", "vollstaendig": True, "gebuehr": 2500.5,
         "begruendung": "Zeile 1\nZeile 2", "bescheid": {"dokument_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
@@ -61,3 +64,28 @@ def test_labels_and_kinds_of_the_forms_win_and_technical_values_are_left_out():
     assert "<dd>Zeile 1<br>Zeile 2</dd>" in html
     assert "<dt>Stelle</dt><dd>Gemeinde</dd>" in html and "<dt>Zustimmung durch Schweigen</dt><dd>ja</dd>" in html
     assert "0f8fad5b" not in html and "a" * 64 not in html and "<dt>Art</dt><dd>Genehmigung</dd>" in html
+
+
+def test_chosen_values_are_shown_by_the_label_of_their_option():
+    from engine.forms import data_labels
+    from engine.forms.json_schema import read_json_schema
+
+    form = read_json_schema({"type": "object", "properties": {
+        "art": {"type": "string", "title": "Art", "x-widget": "radio",
+                "oneOf": [{"const": "person", "title": "Privatperson"}, {"const": "org", "title": "Organisation"}]},
+        "wege": {"type": "array", "title": "Wege", "uniqueItems": True,
+                 "items": {"type": "string", "oneOf": [{"const": "post", "title": "per Post"},
+                                                       {"const": "mail", "title": "per E-Mail"}]}},
+    }})
+    labels = data_labels([form])
+
+    assert render_value("person", labels, "art") == "Privatperson"
+    assert render_value(["mail", "post"], labels, "wege") == "per E-Mail, per Post"
+    assert render_value("unbekannt", labels, "art") == "unbekannt"  # a value no option offers stays as it is
+
+
+def test_codes_of_the_product_read_as_german_words():
+    assert render_value({"channel": "paper"}) == ('<dl class="data nested"><dt>Eingangskanal</dt>'
+                                                  '<dd>Papier (Post)</dd></dl>')
+    assert render_value({"status": "received"}) == '<dl class="data nested"><dt>Status</dt><dd>eingegangen</dd></dl>'
+    assert label("registered_since") == "Gemeldet seit" and label("meldedaten_mutter") == "Meldedaten der Mutter"

@@ -127,7 +127,7 @@ def form_urls(world) -> dict[str, dict]:
     return {
         f"/ui/aufgaben/{task}/uebernehmen": {},
         f"/ui/aufgaben/{task}/zurueckgeben": {},
-        f"/ui/aufgaben/{task}/zuweisen": {"gruppe": "Sachbearbeitung", "kollege": ""},
+        f"/ui/aufgaben/{task}/zuweisen": {"gruppe": "Sachbearbeitung", "kollege": "", "zur_gruppe": "ja"},
         f"/ui/aufgaben/{task}/wiedervorlage": {"wiedervorlage": "2030-01-02"},
         f"/ui/aufgaben/{task}/notiz": {"notiz": "Rückruf vereinbart"},
         f"/ui/aufgaben/{task}/dokumente": {"betreff": "Lageplan", "dokumentart": "Bauvorlage", "richtung": "incoming",
@@ -137,9 +137,13 @@ def form_urls(world) -> dict[str, dict]:
         f"/ui/akten/{case}/anhalten": {"begruendung": "Rückfrage"},
         f"/ui/akten/{case}/fortsetzen": {"begruendung": "Antwort da"},
         f"/ui/akten/{case}/zustellungen": {"dokument": world["notice"], "empfaenger": "Erika Mustermann", "tage": "10"},
+        "/ui/kasse": {"kassenzeichen": "50632600000177", "betrag": "3.200,00", "gebucht_am": "2026-01-02"},
         f"/ui/posteingang/{case}": {"zuordnung": "akte", "betreff": "Brief", "dokumentart": "Nachricht",
                                     "dateien": lambda: (io.BytesIO(b"Hallo"), "brief.txt")},
         f"/ui/aufsicht/stoerungen/{uuid.uuid4()}/erneut": {},
+        "/ui/aufgaben/filter": {"filtername": "Meine Auswahl", "suche": "Carport", "bereich": "mine", "sortierung": "-priority"},
+        f"/ui/aufgaben/filter/{uuid.uuid4()}/loeschen": {},
+        f"/ui/akten/{case}/abbrechen": {"abbruchgrund": "Antrag zurückgenommen"},
         "/ui/modelle": {},
         "/ui/anmelden": {"behoerde": world["authority"].slug, "benutzername": "robust", "passwort": "falsch"},
         "/ui/abmelden": {},
@@ -165,8 +169,8 @@ def test_form_fields_with_hostile_values_never_give_a_server_error(world, sessio
                  post(world, f"/ui/aufgaben/{world['task']}/wiedervorlage", {"wiedervorlage": value}))
                 for value in BAD_DATES]
     for url, fields in form_urls(world).items():
-        if url in ("/ui/abmelden", f"/ui/akten/{world['other_case']}/zda"):
-            continue  # these would end the session or close a file for good: sent at the end
+        if url in ("/ui/abmelden", f"/ui/akten/{world['other_case']}/zda", f"/ui/akten/{world['other_case']}/abbrechen"):
+            continue  # these would end the session, close a file or cancel the case for good: sent at the end
         requests.append((f"{url} empty", lambda url=url: post(world, url, {})))
         for name in fields:
             for label, value in (("overlong", OVERLONG), ("NUL", "a\x00b"), ("non-UTF-8", NON_UTF8),
@@ -250,6 +254,7 @@ def test_filters_and_ids_with_hostile_values_never_give_a_server_error(world, se
         "/ui/aufsicht/stoerungen": ["seite", "pro_seite"],
         f"/ui/akten/{world['case']}": ["seite", "pro_seite"],
         "/ui/posteingang": ["aktenzeichen"],
+        "/ui/kasse": ["kassenzeichen"],
     }
     values = ["-1", "0", "abc", str(10 ** 30), "", "x" * 5000, "\x00", "9999-12-31", "0001-01-01", "2026-02-30",
               "unbekannt", "%"]
@@ -277,6 +282,10 @@ def test_closing_and_logout_forms_with_hostile_values(world, session_factory):
     requests = [(f"zda {label}", lambda value=value: post(world, zda, {"bestaetigt": value}))
                 for label, value in (("missing", None), ("nein", "nein"), ("overlong", OVERLONG), ("NUL", "\x00"),
                                      ("repeated", ["ja", "nein"]))]
+    cancel = f"/ui/akten/{world['other_case']}/abbrechen"
+    requests += [(f"cancel {label}", lambda value=value: post(world, cancel, {"abbruchgrund": value}))
+                 for label, value in (("missing", None), ("blank", "   "), ("overlong", OVERLONG), ("NUL", "a\x00b"),
+                                      ("non-UTF-8", NON_UTF8))]
     requests.append(("logout with fields", lambda: post(world, "/ui/abmelden", {"x": OVERLONG})))
     problems = run(world, session_factory, [(label, send) for label, send in requests])
     assert not problems, "\n".join(problems)

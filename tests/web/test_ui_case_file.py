@@ -69,8 +69,10 @@ def test_upload_from_task_appears_in_task_and_case_and_downloads_are_logged(app,
     assert f"<dd>{aktenzeichen}</dd>" in case_page and "Antrag prüfen" in case_page
     assert f"{len(content)} Byte" in case_page or " KB" in case_page
     history = case_page.split('id="h-historie"')[1]
-    assert "<strong>Dokument abgelegt</strong>: Lageplan" in history  # the history names the document
-    [link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1)">Lageplan, Version 1 herunterladen', case_page)
+    assert "<strong>Dokument abgelegt: Lageplan</strong>" in history  # the history names the document
+    [link] = re.findall(
+        r'href="(/ui/dokumente/[^"]+/versionen/1)"><span class="kern-sr-only">Lageplan, Version 1 </span>herunterladen',
+        case_page)
     download = client.get(link)
     assert download.status_code == 200 and download.data == content
     assert download.mimetype == "application/pdf" and "Lageplan.pdf" in download.headers["Content-Disposition"]
@@ -83,12 +85,20 @@ def test_pdf_with_active_content_serves_rendition_by_default_and_original_on_req
     original = pdf_bytes(javascript="app.alert('hallo')")
     assert _upload(client, task_id, original).status_code == 302
     task_page = client.get(f"/ui/aufgaben/{task_id}").get_data(as_text=True)
-    [rendition_link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1)"', task_page)
+    [rendition_link] = re.findall(
+        r'href="(/ui/dokumente/[^"]+/versionen/1)"><span class="kern-sr-only">Lageplan, Version 1 </span>herunterladen',
+        task_page)
     [original_link] = re.findall(r'href="(/ui/dokumente/[^"]+/versionen/1\?original=1)">Original wie eingegangen',
                                  task_page)
-    rendition = client.get(rendition_link).data
-    assert rendition != original and b"app.alert" not in rendition
+    rendition = client.get(rendition_link)
+    assert rendition.data != original and b"app.alert" not in rendition.data
+    assert rendition.headers["Content-Disposition"].startswith("attachment;")
     assert client.get(original_link).data == original
+    shown = client.get(rendition_link + "?ansehen=1")  # opened in the browser: the cleaned rendition, inline
+    assert shown.data == rendition.data and shown.mimetype == "application/pdf"
+    assert shown.headers["Content-Disposition"] == "inline; filename*=UTF-8''Lageplan.pdf"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in shown.headers[
+        "Content-Security-Policy"]
 
 
 def test_rejected_upload_shows_german_message_next_to_the_field(app, client, authority, session_factory):
@@ -128,19 +138,28 @@ def test_documents_the_user_may_not_open_are_listed_without_link(app, client, au
 def test_zda_needs_confirmation_and_ended_cases_and_reopening_needs_a_reason(app, client, authority, session_factory):
     case_id, task_id = _claimed_task(app, client, authority, session_factory, roles=("clerk", "supervisor"))
     page_url = f"/ui/akten/{case_id}"
+    running = client.get(f"{page_url}/zda")
+    assert running.status_code == 409
+    assert "erst geschlossen werden, wenn alle ihre Vorgänge beendet sind: 1 Vorgang läuft noch" in running.get_data(
+        as_text=True)
+    assert "Akte jetzt schließen" not in running.get_data(as_text=True)
+    refused = post_form(client, f"{page_url}/zda", {"bestaetigt": "ja"}, page_url=page_url)
+    assert refused.status_code == 409
+    assert "erst geschlossen werden, wenn alle ihre Vorgänge beendet sind" in refused.get_data(as_text=True)
+
+    assert post_form(client, f"{page_url}/abbrechen", {"abbruchgrund": "Antrag zurückgezogen"},
+                     page_url=page_url).status_code == 302
+    assert 'href="/ui/akten/%s/zda"' % case_id in client.get(page_url).get_data(as_text=True)
+    confirm = client.get(f"{page_url}/zda")
+    assert confirm.status_code == 200 and "Akte jetzt schließen" in confirm.get_data(as_text=True)
     unconfirmed = post_form(client, f"{page_url}/zda", page_url=page_url)
     assert unconfirmed.status_code == 422
     assert "Bitte bestätigen Sie" in unconfirmed.get_data(as_text=True)
-    running = post_form(client, f"{page_url}/zda", {"bestaetigt": "ja"}, page_url=page_url)
-    assert running.status_code == 409
-    assert "erst geschlossen werden, wenn alle ihre Vorgänge beendet sind" in running.get_data(as_text=True)
-
-    assert post_form(client, f"{page_url}/abbrechen", {"begruendung": "Antrag zurückgezogen"},
-                     page_url=page_url).status_code == 302
-    closed = post_form(client, f"{page_url}/zda", {"bestaetigt": "ja"}, page_url=page_url, follow_redirects=True)
+    closed = post_form(client, f"{page_url}/zda", {"bestaetigt": "ja"}, page_url=f"{page_url}/zda",
+                       follow_redirects=True)
     html = closed.get_data(as_text=True)
     assert "ist geschlossen (zdA) und jetzt schreibgeschützt" in html and "geschlossen (zdA) seit" in html
-    assert "Akte wieder öffnen" in html and "Akte schließen</button>" not in html
+    assert "Akte wieder öffnen" in html and "Akte schließen …" not in html
     again = post_form(client, f"{page_url}/zda", {"bestaetigt": "ja"}, page_url=page_url)
     assert again.status_code == 409 and "bereits geschlossen (zdA)" in again.get_data(as_text=True)
 
@@ -156,11 +175,13 @@ def test_zda_needs_confirmation_and_ended_cases_and_reopening_needs_a_reason(app
 def test_clerk_sees_no_reopen_and_may_not_reopen(app, client, authority, session_factory):
     case_id, _ = _claimed_task(app, client, authority, session_factory)
     page = client.get(f"/ui/akten/{case_id}").get_data(as_text=True)
-    assert "Akte schließen</button>" in page and "Vorgang steuern" not in page
+    assert "Vorgang steuern" not in page
+    assert "erst geschlossen werden, wenn alle ihre Vorgänge beendet sind" in page  # why zdA is not offered
     refused = post_form(client, f"/ui/akten/{case_id}/wiedereroeffnen", {"grund": "x"}, page_url=f"/ui/akten/{case_id}")
     assert refused.status_code == 403
     assert post_form(client, f"/ui/akten/{case_id}/anhalten", {"begruendung": "x"},
                      page_url=f"/ui/akten/{case_id}").status_code == 403
+    assert client.get(f"/ui/akten/{case_id}/abbrechen").status_code == 403
 
 
 def test_supervisor_suspends_resumes_and_cancels_with_reasons(app, client, authority, session_factory):
@@ -178,13 +199,25 @@ def test_supervisor_suspends_resumes_and_cancels_with_reasons(app, client, autho
                           follow_redirects=True)
     html = suspended.get_data(as_text=True)
     assert "Der Vorgang ist angehalten." in html and "Vorgang fortsetzen" in html and status() == "suspended"
+    assert "Begründung: „Rückfrage beim Bauamt“" in html
     twice = post_form(client, f"{page_url}/anhalten", {"begruendung": "nochmal"}, page_url=page_url)
     assert twice.status_code == 409 and "Nur laufende Vorgänge können angehalten werden." in twice.get_data(as_text=True)
     assert post_form(client, f"{page_url}/fortsetzen", {"begruendung": "geklärt"}, page_url=page_url).status_code == 302
     assert status() == "running"
-    assert post_form(client, f"{page_url}/abbrechen", {"begruendung": "zurückgezogen"}, page_url=page_url).status_code == 302
+
+    confirm = client.get(f"{page_url}/abbrechen").get_data(as_text=True)
+    assert "Grund des Abbruchs" in confirm and "Vorgang endgültig abbrechen" in confirm
+    no_reason = post_form(client, f"{page_url}/abbrechen", {"begruendung": "das Feld der anderen Aktionen"},
+                          page_url=page_url)
+    assert no_reason.status_code == 422 and status() == "running"
+    assert "Bitte geben Sie an, warum der Vorgang abgebrochen wird." in no_reason.get_data(as_text=True)
+    assert post_form(client, f"{page_url}/abbrechen", {"abbruchgrund": "zurückgezogen"},
+                     page_url=page_url).status_code == 302
     assert status() == "cancelled"
-    assert "Vorgang steuern" not in client.get(page_url).get_data(as_text=True)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Vorgang steuern" not in page and "Begründung: „zurückgezogen“" in page
+    ended = client.get(f"{page_url}/abbrechen")
+    assert ended.status_code == 409 and "bereits beendet" in ended.get_data(as_text=True)
     kinds = _kinds(session_factory, case_id)
     assert ["case.suspended", "case.resumed", "case.cancelled"] == [k for k in kinds if k in (
         "case.suspended", "case.resumed", "case.cancelled")]

@@ -114,8 +114,11 @@ def test_supervisor_hands_task_to_colleague_or_group(app, client, authority, ses
     _, cases = _setup(app, client, authority, session_factory)
     ui_user(session_factory, authority, "leitung", roles=("supervisor",), groups=())
     ui_user(session_factory, authority, "tom", display_name="Tom Taube")
+    ui_user(session_factory, authority, "bauer", display_name="Bea Bauer", groups=("Bauaufsicht",))
     task_id = open_task_ids(session_factory, cases[0])[0]
-    assert post_form(client, f"/ui/aufgaben/{task_id}/zuweisen", {"kollege": "tom"}).status_code == 403  # clerk
+    outside = post_form(client, f"/ui/aufgaben/{task_id}/zuweisen", {"kollege": "bauer"})
+    assert outside.status_code == 403  # a clerk hands over only within the task's group
+    assert post_form(client, f"/ui/aufgaben/{task_id}/zuweisen", {"gruppe": "Bauaufsicht"}).status_code == 403
     client.post("/ui/abmelden", data={})
     sup = app.test_client()
     login(sup, authority, "leitung")

@@ -26,7 +26,7 @@ BIRTH = {
 
 
 def deploy_bundled(app, session_factory, user_id: str, procedure: str) -> None:
-    files = {p.name: p.read_bytes() for p in (BPMN / procedure).iterdir() if p.suffix in (".bpmn", ".dmn", ".form")}
+    files = {p.name: p.read_bytes() for p in (BPMN / procedure).iterdir()}  # the whole package
     with transaction(session_factory) as session:  # the specialist systems' connectors are not configured here
         definitions.deploy(session, files, authority_id=session.get(User, user_id).authority_id, deployed_by="test")
 
@@ -122,3 +122,38 @@ def test_a_start_form_deployed_with_the_model_is_offered(app, client, authority,
         assert case.channel == "email"
         assert case.data == {"antragsteller": "Erika", "anschrift": {"strasse": "Am Markt 1", "plz": "19055",
                                                                        "ort": "Schwerin"}}
+
+
+def test_a_procedure_without_a_start_form_starts_with_subject_and_channel(app, client, authority, session_factory):
+    from pathlib import Path as _Path
+
+    from engine.models import UserTask
+    from tests.conftest import unique_key
+    from tests.web.ui_helpers import ui_model
+
+    clerk = ui_user(session_factory, authority, "theo", roles=("clerk",), groups=("Sachbearbeitung",))
+    key, by_message = unique_key("ohneform"), unique_key("nachricht")
+    message_model = (_Path(__file__).resolve().parents[1] / "engine" / "fixtures" / "bg_message_start.bpmn").read_bytes()
+    with transaction(session_factory) as session:
+        authority_id = session.get(User, clerk).authority_id
+        definitions.deploy(session, {f"{key}.bpmn": ui_model(key)}, authority_id=authority_id, deployed_by="test")
+        definitions.deploy(session, {"m.bpmn": message_model.replace(b'id="bg_message_start"',
+                                                                     f'id="{by_message}"'.encode())},
+                           authority_id=authority_id, deployed_by="test")
+    login(client, authority, "theo")
+    listing = client.get("/ui/neuer-vorgang").get_data(as_text=True)
+    assert f"/ui/neuer-vorgang/{key}" in listing and f"/ui/neuer-vorgang/{by_message}" not in listing
+    assert client.get(f"/ui/neuer-vorgang/{by_message}").status_code == 404  # only a message starts it
+    url = f"/ui/neuer-vorgang/{key}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Dieses Verfahren hat kein Startformular" in page
+    refused = post_form(client, url, {"betreff": "", "kanal": "paper"}, page_url=url)
+    assert refused.status_code == 422 and "Bitte einen Betreff eingeben." in refused.get_data(as_text=True)
+    started = post_form(client, url, {"betreff": "Antrag per Brief", "kanal": "paper",
+                                      "anlagen": [(io.BytesIO(pdf_bytes()), "Brief.pdf")]},
+                        page_url=url, content_type="multipart/form-data")
+    assert started.status_code == 302, started.get_data(as_text=True)
+    with transaction(session_factory) as session:
+        case = session.scalar(select(Case).where(Case.authority_id == authority.id))
+        assert (case.subject, case.channel, case.definition.key) == ("Antrag per Brief", "paper", key)
+        assert session.scalar(select(UserTask.bpmn_id).where(UserTask.case_id == case.id)) == "pruefen"

@@ -4,6 +4,7 @@ JavaScript; dependent fields; German numbers, money and durations; read-only con
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -174,14 +175,15 @@ def test_json_schema_task_plain_lists_durations_and_integers(client, schema_task
     assert data["gebuehr"] == 250000 and data["stellungnahmen"] == CASE_DATA["stellungnahmen"]  # context, not input
 
 
-def _bundled_task(app, client, authority, session_factory, schema: dict, data: dict) -> tuple[str, str]:
+def _bundled_task(app, client, authority, session_factory, form: str, data: dict) -> tuple[str, str]:
+    """A task whose form is one of the building permit package's form-js forms, with case data as given."""
     clerk = ui_user(session_factory, authority, "berta")
     key = new_key()
-    [case_id] = deploy_and_start(app, session_factory, clerk, key)
+    form_file = (Path(__file__).resolve().parents[2] / "bpmn" / "baugenehmigung" / form).read_bytes()
+    [case_id] = deploy_and_start(app, session_factory, clerk, key, task_form=form_file)
     with transaction(session_factory) as session:
         case = session.get(Case, case_id)
         case.data = {**case.data, **data}
-    app.extensions["engine_context"].forms.register(key, "pruefen", schema)
     login(client, authority, "berta")
     [task_id] = open_task_ids(session_factory, case_id)
     post_form(client, f"/ui/aufgaben/{task_id}/uebernehmen")
@@ -189,13 +191,11 @@ def _bundled_task(app, client, authority, session_factory, schema: dict, data: d
 
 
 def test_decision_task_shows_every_statement_the_zoning_result_and_the_fee(app, client, authority, session_factory):
-    from processes.baugenehmigung import forms as bau
-
     statements = [{"behoerde": "Gemeinde", "ergebnis": "Zustimmung", "begruendung": "Einvernehmen erteilt.",
                    "fiktion": False},
                   {"behoerde": "Brandschutzdienststelle", "ergebnis": "Zustimmung",
                    "begruendung": "Keine Äußerung innerhalb der Frist.", "fiktion": True}]
-    task_id, _ = _bundled_task(app, client, authority, session_factory, bau.ENTSCHEIDEN, {
+    task_id, _ = _bundled_task(app, client, authority, session_factory, "entscheiden.form", {
         "stellungnahmen": statements, "gebuehr": 3200.0, "tarifstelle": "2.1.1 Wohngebäude",
         "bebauungsplan": {"found": True, "plan_name": "Lankow-Nord", "zone_label": "Allgemeines Wohngebiet",
                           "grz": 0.4, "max_storeys": 2, "in_force_since": "2004-06-15"}})
@@ -210,9 +210,7 @@ def test_decision_task_shows_every_statement_the_zoning_result_and_the_fee(app, 
 
 def test_participation_is_entered_as_a_checkbox_group_and_a_duration_in_days(app, client, authority,
                                                                             session_factory):
-    from processes.baugenehmigung import forms as bau
-
-    task_id, case_id = _bundled_task(app, client, authority, session_factory, bau.BETEILIGUNG_FESTLEGEN, {})
+    task_id, case_id = _bundled_task(app, client, authority, session_factory, "beteiligung_festlegen.form", {})
     html = _page(client, task_id)
     assert '<legend class="kern-label">Zu beteiligende Stellen</legend>' in html
     assert 'name="beteiligungsfrist:anzahl" type="text" inputmode="numeric" value="30"' in html

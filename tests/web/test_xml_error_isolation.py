@@ -13,7 +13,7 @@ from lxml import etree
 import eakte
 import processes
 from tests.eakte import xdomea_messages
-from tests.processes.xbau_samples import SampleAntrag, build_0200
+from processes.simulators.xbau_antrag import SampleAntrag, build_0200
 
 pytestmark = pytest.mark.core
 

@@ -64,16 +64,33 @@ def new_key() -> str:
     return f"ui_{uuid.uuid4().hex[:10]}"
 
 
+def with_task_form(model: bytes, form: bytes) -> dict[str, bytes]:
+    """Return the UI test model with its task "pruefen" linked to a form-js form (``zeebe:formDefinition``)."""
+    import json
+
+    form_id = json.loads(form)["id"]
+    task = '<bpmn:userTask id="pruefen" name="Antrag prüfen">\n      <bpmn:extensionElements>'.encode()
+    assert task in model
+    linked = model.replace(task, task + f'\n        <zeebe:formDefinition formId="{form_id}"/>'.encode()).replace(
+        b'id="defs_ui_antrag"', b'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs_ui_antrag"')
+    return {"model.bpmn": linked, f"{form_id}.form": form}
+
+
 def deploy_and_start(app, session_factory, user_id: str, process_key: str, count: int = 1, prefix: str = "AZ",
-                     channel: str = "api") -> list[str]:
-    """Deploy the UI test model as ``user_id`` and start ``count`` cases; return their ids."""
+                     channel: str = "api", task_form: bytes | None = None) -> list[str]:
+    """Deploy the UI test model as ``user_id`` and start ``count`` cases; return their ids.
+
+    With ``task_form`` (a form-js form), the task "pruefen" is linked to it.
+    """
     from engine.models import User
     from processes import casework
 
     ctx = app.extensions["engine_context"]
+    model = ui_model(process_key)
+    files = with_task_form(model, task_form) if task_form else {f"{process_key}.bpmn": model}
     with transaction(session_factory) as session:
         user = session.get(User, user_id)
-        casework.deploy(session, ctx, {f"{process_key}.bpmn": ui_model(process_key)}, user)
+        casework.deploy(session, ctx, files, user)
         ids = []
         for number in range(count):
             case = casework.start_case(session, ctx, user, process_key, {"antragsteller": "Erika Mustermann"},

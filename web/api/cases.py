@@ -1,14 +1,29 @@
 """REST resource: cases (start, show, history)."""
 
 from eakte import audit
+from engine.case_list import CaseFilter, list_cases
 from processes import casefile, casework
 from web.api.blueprint import Blueprint
-from web.api.schemas.cases import CaseCreateSchema, CaseSchema, HistoryPageSchema, HistoryQuerySchema
+from web.api.schemas.cases import (
+    CaseCreateSchema, CasePageSchema, CaseQuerySchema, CaseSchema, HistoryPageSchema, HistoryQuerySchema,
+)
 from web.auth import api_auth, current_user
 from web.database import get_session
 from web.engine_context import engine_context
 
-blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Start cases and read their history")
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Start, find and read cases")
+
+
+@blp.route("", methods=["GET"])
+@api_auth()
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CasePageSchema)
+def find_cases(query):
+    """List my authority's cases, newest first: by process, state, business key, start time, calling or starting case."""
+    page, per_page = query.pop("page"), query.pop("per_page")
+    flt = CaseFilter(status=query.pop("state", None), **query)
+    items, total = list_cases(get_session(), current_user().authority_id, flt, page=page, per_page=per_page)
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
 @blp.route("", methods=["POST"])

@@ -7,7 +7,9 @@ from engine import definitions
 from processes import casework
 from processes.packages.archive import files_of_upload
 from web.api.blueprint import Blueprint
-from web.api.schemas.definitions import DefinitionQuerySchema, DeployQuerySchema, ProcessDefinitionSchema
+from web.api.schemas.definitions import (
+    DefinitionQuerySchema, DeploymentSchema, DeployQuerySchema, ProcessDefinitionSchema,
+)
 from web.auth import api_auth, current_user
 from web.database import get_session
 from web.engine_context import engine_context
@@ -32,17 +34,20 @@ _UPLOAD_DOC = {
 @blp.route("", methods=["POST"])
 @api_auth("modeller")
 @blp.arguments(DeployQuerySchema, location="query")
-@blp.response(201, ProcessDefinitionSchema, description="a new version was deployed")
-@blp.alt_response(200, schema=ProcessDefinitionSchema, description="identical content: the existing version")
+@blp.response(201, DeploymentSchema, description="a new version was deployed")
+@blp.alt_response(200, schema=DeploymentSchema, description="identical content: the existing version")
 @blp.doc(**_UPLOAD_DOC)
 def deploy(options):
     """Deploy a procedure package: its files (BPMN, DMN, forms, templates, manifest.json) as repeated multipart
     fields 'file', or one ZIP archive of the package; or one BPMN file or ZIP archive as the body.
 
     A package is checked as a whole and refused with every problem (422): file, line or JSON pointer, element.
+    Every executable process of the BPMN files becomes a definition of its own (the pools of a collaboration,
+    called processes); the answer shows the main one (the first process with a none start event) and lists all.
     """
     files = _uploaded_files()
     deployment = casework.deploy(get_session(), engine_context(), files, current_user(), shared=options["shared"])
+    deployment.definition.deployed_processes = deployment.definitions
     return deployment.definition, 201 if deployment.created else 200
 
 

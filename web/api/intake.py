@@ -1,9 +1,10 @@
-"""REST resource: intake of building applications (XBau 0200 messages and portal forms)."""
+"""REST resource: intake of applications (XBau 0200 messages, portal forms, birth notifications of hospitals)."""
 
 from flask import current_app, request
 from flask_smorest import abort
 
 from processes import intake
+from processes.fitconnect import datasets
 from web.api.blueprint import Blueprint
 from web.api.schemas.intake import PortalApplicationSchema, ReceiptSchema
 from web.auth import api_auth, current_user
@@ -52,6 +53,39 @@ def receive_portal(body):
     """Receive a building application from an online form (documents as base64); answer with the receipt."""
     documents = [intake.IncomingDocument(a["content"], a["filename"], a["title"]) for a in body.pop("attachments")]
     return intake.receive_portal(get_session(), engine_context(), document_store(), current_user(), body, documents)
+
+
+_PERSON = {"type": "object", "required": ["family_name", "given_names", "birth_date", "birth_place"],
+           "properties": {"family_name": {"type": "string"}, "given_names": {"type": "string"},
+                          "birth_date": {"type": "string", "format": "date"}, "birth_place": {"type": "string"}}}
+_BIRTH_DOC = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "a Geburtsanzeige data set (JSON Schema: " + datasets.GEBURTSANZEIGE.schema_uri + ")",
+    "required": ["kind", "mutter", "anzeigende_stelle"],
+    "properties": {
+        "kind": {"type": "object", "required": ["sex", "birth_date", "birth_place"], "properties": {
+            "sex": {"type": "string", "enum": ["weiblich", "männlich", "divers", "ohne Angabe"]},
+            "birth_date": {"type": "string", "format": "date"}, "birth_time": {"type": "string", "example": "08:12"},
+            "birth_place": {"type": "string"}, "facility": {"type": "string"}}},
+        "mutter": _PERSON, "vater": _PERSON, "anzeigende_stelle": {"type": "string"}}}}}}}
+
+
+@blp.route("/geburtsanzeigen", methods=["POST"])
+@api_auth("clerk")
+@blp.response(201, ReceiptSchema)
+@blp.alt_response(422, description="the data set does not match the Geburtsanzeige schema (every problem listed)")
+@blp.doc(**_BIRTH_DOC)
+def receive_birth_notification():
+    """Receive a birth notification from a hospital system (JSON data set); starts the registry office's case."""
+    raw = request.get_data()
+    document = datasets.parse_json(raw)
+    read = datasets.GEBURTSANZEIGE.read(raw)
+    documents = [intake.IncomingDocument(raw, "geburtsanzeige.json", "Geburtsanzeige (wie eingegangen)",
+                                         doc_type="Antrag")]
+    return intake.receive_application(
+        get_session(), engine_context(), document_store(), current_user(),
+        data={**read.case_data, "eingang": {"channel": "api", "schema": document.get("$schema")}},
+        documents=documents, channel="api", subject=read.subject, process_key=datasets.GEBURTSANZEIGE.process_key,
+    )
 
 
 def _xbau_request() -> tuple[bytes, dict[str, bytes]]:

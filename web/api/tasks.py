@@ -5,7 +5,7 @@ from flask_smorest import abort
 from engine import inbox, runner
 from engine.forms import client_schema, form_of
 from engine.inbox import TaskFilter
-from processes import casework
+from processes import casework, handover
 from web.api.blueprint import Blueprint
 from web.api.schemas.cases import CaseSchema
 from web.api.schemas.tasks import (
@@ -57,11 +57,13 @@ def get_task(task_id):
 @blp.arguments(TaskClaimSchema)
 @blp.response(200, TaskSchema)
 def claim(body, task_id):
-    """Claim a task (supervisors may name a colleague as assignee)."""
+    """Claim a task, or hand it to a colleague (409 while the case is suspended)."""
     session, user = get_session(), current_user()
-    assignee = casework.find_user(session, user.authority_id, body["assignee"]) if body.get("assignee") else None
     absent = casework.find_user(session, user.authority_id, body["on_behalf_of"]) if body.get("on_behalf_of") else None
-    return runner.claim_task(session, engine_context(), task_id, user, assignee, on_behalf_of=absent)
+    if body.get("assignee") and absent is None:
+        task, _, _ = handover.hand_over(session, engine_context(), user, task_id, body["assignee"], body["add_to_group"])
+        return task
+    return runner.claim_task(session, engine_context(), task_id, user, on_behalf_of=absent)
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])

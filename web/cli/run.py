@@ -64,14 +64,18 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @click.option("--retry-base", default=5.0, show_default=True, help="seconds before the first retry (doubles each time)")
 @click.option("--authority", help="only this authority's jobs (slug): a dedicated worker; default all")
 def worker(concurrency: int, lease: float, poll: float, retry_base: float, authority: str | None) -> None:
-    """Run background jobs (service tasks, timers) until SIGTERM or Ctrl-C; the current job is finished first."""
+    """Run background jobs (service tasks, timers, FIT-Connect polling) until SIGTERM or Ctrl-C; the current job is finished first."""
     import logging
     import signal
     import threading
     from datetime import timedelta
 
+    from engine.db import utcnow
     from engine.jobs import Backoff
     from engine.worker import run_workers
+    from processes.config_files import ConfigError
+    from processes.fitconnect.config import FitConnectConfig
+    from processes.fitconnect.polling import schedule_polling
 
     url = _settings()["DATABASE_URL"]
     if url.startswith("sqlite") and concurrency > 1:
@@ -89,6 +93,13 @@ def worker(concurrency: int, lease: float, poll: float, retry_base: float, autho
         found: list[str] = []
         _run(lambda session: found.append(get_authority(session, authority).id))
         authority_id = found[0]
+    try:
+        polled = schedule_polling(_sessions(), FitConnectConfig.from_env(), utcnow())
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if polled:
+        click.echo(f"FIT-Connect polling queued for: {', '.join(polled)}")
     click.echo(f"worker started ({concurrency} thread(s)) on {url.split('@')[-1]}")
     run_workers(_sessions(), _context(), stop, concurrency=concurrency, authority_id=authority_id,
                 lease=timedelta(seconds=lease), poll_interval=poll, backoff=Backoff(base_seconds=retry_base))

@@ -7,16 +7,16 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from web.ui import (account, assets, auth, cases, editor, files, formatting, inbox, incidents, kpi, modeller, oidc,
-                    posteingang, procedures, start, supervisor, tasks, vertretung)
+from web.ui import (account, assets, auth, case_actions, cases, editor, files, formatting, inbox, incidents, kasse,
+                    kpi, model_messages, modeller, oidc, posteingang, procedures, start, supervisor, tasks, vertretung)
 from web.ui.verwaltung import BLUEPRINTS as ADMIN_BLUEPRINTS
 from web.ui.common import ui_user
 
 csrf = CSRFProtect()
 
-BLUEPRINTS = (auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, files.bp, posteingang.bp, start.bp, modeller.bp, editor.bp,
-              procedures.bp, supervisor.bp, incidents.bp, kpi.bp, assets.bp, account.bp, vertretung.bp,
-              *ADMIN_BLUEPRINTS)
+BLUEPRINTS = (auth.site_bp, auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, case_actions.bp, files.bp, posteingang.bp,
+              kasse.bp, start.bp, modeller.bp, editor.bp, procedures.bp, supervisor.bp, incidents.bp, kpi.bp, assets.bp,
+              account.bp, vertretung.bp, *ADMIN_BLUEPRINTS)
 
 
 def init_app(app: Flask, api_blueprints=()) -> None:
@@ -40,6 +40,11 @@ def init_app(app: Flask, api_blueprints=()) -> None:
     app.add_template_filter(formatting.zahl, "zahl")
     app.add_template_filter(formatting.groesse, "groesse")
     app.add_template_filter(formatting.kanal, "kanal")
+    app.add_template_filter(formatting.prioritaet, "prioritaet")
+    app.add_template_filter(formatting.eintraege, "eintraege")
+    app.add_template_filter(formatting.kalenderwoche, "kalenderwoche")
+    app.add_template_filter(files.opens_inline, "im_browser")
+    app.add_template_filter(model_messages.german, "modellmeldung")
 
     @app.context_processor
     def _ui_globals():

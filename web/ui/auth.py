@@ -12,16 +12,25 @@ from engine.models import Authority, User
 from web.database import get_session
 from web.engine_context import engine_context
 from web.ui import throttle
-from web.ui.common import LOGIN_KEY, error_page, register_error_pages, safe_next, ui_user
+from web.ui.common import LOGIN_KEY, after_login, error_page, landing_url, register_error_pages, safe_next, ui_user
 
 bp = Blueprint("ui_auth", __name__, url_prefix="/ui")
 register_error_pages(bp)
+site_bp = Blueprint("ui_site", __name__)
 
 
+@site_bp.get("/")
 @bp.get("/", endpoint="root")
 def root():
-    """Send visitors to their inbox (or to the login)."""
-    return redirect(url_for("ui_inbox.inbox"))
+    """Send visitors to their start page (inbox, or the process models for modellers), or to the sign-in page."""
+    user = ui_user()
+    return redirect(landing_url(user) if user is not None else url_for("ui_auth.login"))
+
+
+@site_bp.get("/favicon.ico")
+def favicon():
+    """Browsers that ask for /favicon.ico get the SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/<path:_unknown>", methods=["GET", "POST"])
@@ -36,7 +45,7 @@ def login():
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         if ui_user() is not None:
-            return redirect(next_url)
+            return redirect(after_login(ui_user(), next_url))
         return login_form(next_url)
     slug = request.form.get("behoerde", "").strip().lower()
     username = request.form.get("benutzername", "").strip()
@@ -53,7 +62,7 @@ def login():
         # 200 keeps the transaction: the failed attempt must be stored to count towards the limit.
         return login_form(next_url, slug, username, "Behörde, Benutzername oder Passwort sind falsch.", 200)
     start_session(user)
-    return redirect(next_url)
+    return redirect(after_login(user, next_url))
 
 
 @bp.post("/abmelden")

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from markupsafe import Markup, escape
 
 from engine.forms import DataLabel
+from web.ui.formatting import CHANNEL_LABELS
 from web.ui.forms.display import format_html
 
 LABELS = {
@@ -47,10 +48,27 @@ LABELS = {
     "vollstaendig": "Vollständig", "vorhaben": "Vorhaben", "weitere_grundstuecke": "Weitere Grundstücke",
     "zda": "zdA", "zone_label": "Gebietsbezeichnung", "zone_type": "Gebietsart", "zustellung": "Zustellung",
     "zustellungen": "Zustellungen", "beurkundet_am": "Beurkundet am", "beurkundung": "Beurkundung",
+    "titel": "Titel", "vorlage": "Vorlage", "bescheid_dokument": "Bescheid (Dokument)",
+    "gebuehrenfestsetzung": "Gebührenfestsetzung", "gebuehrenbescheid": "Gebührenbescheid",
+    "betrag": "Betrag", "zweck": "Zweck", "nachforderungsschreiben": "Nachforderungsschreiben",
+    "ruecknahmebescheid": "Rücknahmebescheid", "einstellung": "Einstellung",
+    "terminbestaetigung": "Terminbestätigung", "uhrzeit": "Uhrzeit", "trauort": "Trauort",
+    "ehename": "Ehename", "eheschliessung_am": "Eheschließung am",
+    "kassenzeichen": "Kassenzeichen", "entschieden_von": "Entschieden von", "meldedaten_mutter": "Meldedaten der Mutter",
+    "meldedaten_vater": "Meldedaten des Vaters", "message": "Meldung", "nationality": "Staatsangehörigkeit",
+    "registered_since": "Gemeldet seit", "registration": "Wohnung", "mitteilung_meldebehoerde":
+    "Mitteilung an die Meldebehörde", "mitteilung_statistik": "Mitteilung an das Statistische Amt",
+    "received_at": "Eingegangen am", "registry_office": "Standesamt", "urkunde": "Urkunde", "termin": "Termin",
+    "beginn": "Beginn", "nachforderung": "Nachforderung", "nachreichung": "Nachreichung", "dokumente": "Dokumente",
+    "betreff": "Betreff", "typ": "Art", "dateiname": "Dateiname", "eingangskanal": "Eingangskanal",
 }
 """German labels of the keys that the bundled procedures and their specialist systems use."""
 
-MONEY_KEYS = {"gebuehr", "rohbausumme"}
+VALUE_LABELS = {"channel": CHANNEL_LABELS, "eingangskanal": CHANNEL_LABELS,
+                "status": {"received": "eingegangen", "missing": "fehlt", "requested": "nachgefordert"}}
+"""German words for the values of keys that hold one of a few codes (where no form offers them as options)."""
+
+MONEY_KEYS = {"gebuehr", "rohbausumme", "betrag"}
 """Keys holding euro amounts where no form says so (the fee comes from the decision table)."""
 
 _HIDDEN_KEYS = {"id", "sha256", "content_hash", "message_id", "service_reference", "link", "links", "token"}
@@ -91,7 +109,13 @@ def render_value(value, labels: Mapping[str, DataLabel] | None = None, path: str
             return Markup(", ").join(render_value(item, labels, item_path) for item in value)
         return Markup("<ol>" + "".join(f"<li>{render_value(item, labels, item_path)}</li>" for item in value) + "</ol>")
     known = labels.get(path)
+    if known and known.options:
+        chosen = known.option_label(value)
+        if chosen is not None:
+            return escape(chosen)
     key = path.rsplit(".", 1)[-1]
+    if isinstance(value, str) and value in VALUE_LABELS.get(key, {}):
+        return escape(VALUE_LABELS[key][value])
     kind = known.kind if known else ("money" if key in MONEY_KEYS else None)
     return format_html(value, kind, known.unit if known else None)
 

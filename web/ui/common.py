@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from eakte.errors import EakteError
 from eakte.storage import StorageUnavailable
-from engine.errors import EngineError
+from engine.errors import CaseNotActive, EngineError
 from engine.db import utcnow
 from engine.login_sessions import user_of_login_session
 from engine.models import User
@@ -85,6 +85,19 @@ def safe_next(target: str | None) -> str:
     return url_for("ui_inbox.inbox")
 
 
+def landing_url(user: User) -> str:
+    """Return the page a user starts on: the process models for modellers who work on no tasks, else the inbox."""
+    roles = set(user.roles or ())
+    if "modeller" in roles and not roles & {"clerk", "supervisor"}:
+        return url_for("ui_modeller.index")
+    return url_for("ui_inbox.inbox")
+
+
+def after_login(user: User, next_url: str) -> str:
+    """Return where to go after signing in: ``next_url`` if one was asked for, else the user's start page."""
+    return landing_url(user) if next_url == url_for("ui_inbox.inbox") else next_url
+
+
 def error_page(status: int, message: str):
     """Render the German error page with ``status``."""
     return render_template("ui/error.html", title=ERROR_TITLES.get(status, "Fehler"), message=message), status
@@ -106,13 +119,28 @@ _NUL_MESSAGE = ("Die Eingabe enthält ein unzulässiges Steuerzeichen (NUL). Bit
                 "das Formular noch einmal.")
 
 
+CASE_NOT_ACTIVE = {
+    "suspended": ("Der Vorgang ist angehalten. Seine Aufgaben können erst wieder übernommen oder erledigt werden, "
+                  "wenn die Leitung ihn fortsetzt."),
+    "completed": "Der Vorgang ist abgeschlossen; an seinen Aufgaben kann nicht mehr gearbeitet werden.",
+    "cancelled": "Der Vorgang ist abgebrochen; an seinen Aufgaben kann nicht mehr gearbeitet werden.",
+}
+
+
+def german_message(exc: EngineError | EakteError) -> str:
+    """Return the German text for a domain error shown to a person (specific where the UI knows the case)."""
+    if isinstance(exc, CaseNotActive):
+        return CASE_NOT_ACTIVE.get(exc.case_status, _MESSAGES[409])
+    return _MESSAGES.get(exc.status, exc.message)
+
+
 def register_error_pages(blueprint: Blueprint) -> None:
     """Show domain errors of ``blueprint``'s views as German HTML pages."""
 
     @blueprint.errorhandler(EngineError)
     @blueprint.errorhandler(EakteError)
     def _domain_error(exc: EngineError | EakteError):
-        return error_page(exc.status, _MESSAGES.get(exc.status, exc.message))
+        return error_page(exc.status, german_message(exc))
 
     @blueprint.errorhandler(StorageUnavailable)
     def _storage_down(_exc: StorageUnavailable):

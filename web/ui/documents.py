@@ -23,6 +23,7 @@ from eakte.storage import DocumentStore
 from engine.errors import Conflict, Forbidden
 from engine.models import Case, User, UserTask
 from processes import casefile
+from processes.file_rules import FileHasActiveCases
 
 DIRECTION_LABELS = {"incoming": "Eingang", "outgoing": "Ausgang", "internal": "intern"}
 FILE_STATUS_LABELS = {"open": "offen", "closed": "geschlossen (zdA)"}
@@ -182,3 +183,46 @@ def german_rejection(exc: UnsupportedContent) -> str:
         if match:
             return prefix + text(match)
     return f"{prefix}Die Datei wurde nicht angenommen (technisch: {message})."
+
+
+def close_refusal_text(refusal: Exception) -> str:
+    """Return the German reason why a file cannot be closed now (``casefile.close_refusal``)."""
+    if isinstance(refusal, FileHasActiveCases):
+        parts = []
+        if refusal.running:
+            parts.append("1 Vorgang läuft noch" if refusal.running == 1 else f"{refusal.running} Vorgänge laufen noch")
+        if refusal.suspended:
+            parts.append("1 Vorgang ist angehalten" if refusal.suspended == 1
+                         else f"{refusal.suspended} Vorgänge sind angehalten")
+        return ("Die Akte kann erst geschlossen werden, wenn alle ihre Vorgänge beendet sind: "
+                f"{' und '.join(parts)}. Ein angehaltener Vorgang muss fortgesetzt und beendet oder abgebrochen werden.")
+    if isinstance(refusal, Forbidden):
+        return ("Eine Akte schließen dürfen die Leitung und die Sachbearbeiterinnen und Sachbearbeiter, die an einem "
+                "Vorgang der Akte gearbeitet haben.")
+    return "Die Akte kann jetzt nicht geschlossen werden."
+
+
+MEDIA_TYPE_WORDS = {"application/pdf": "ein PDF", "image/png": "ein PNG-Bild", "image/jpeg": "ein JPEG-Bild",
+                    "image/tiff": "ein TIFF-Bild", "application/xml": "XML", "application/json": "JSON",
+                    "text/plain": "Text", "text/html": "eine HTML-Seite"}
+
+
+def stored_message(subject: str, uploaded_name: str | None, version) -> str:
+    """Return the confirmation after an upload; it says so when the file was stored under another name.
+
+    The stored name's extension follows the content, not the name the file came with
+    (``kaputt.pdf`` holding text is stored as ``kaputt.txt``).
+    """
+    uploaded = (uploaded_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if version.filename == uploaded:
+        return f"Dokument „{subject}“ abgelegt ({version.filename})."
+    message = f"Dokument „{subject}“ abgelegt als {version.filename}."
+    before = uploaded.rsplit(".", 1)[1].lower() if "." in uploaded else ""
+    after = version.filename.rsplit(".", 1)[-1].lower()
+    if before != after and not (before == "jpeg" and after == "jpg") and not (before == "tiff" and after == "tif"):
+        kind = MEDIA_TYPE_WORDS.get(version.media_type, version.media_type)
+        message += (f" Die Datei „{uploaded}“ ist ihrem Inhalt nach {kind}; deshalb hat sie die passende Endung "
+                    f"bekommen." if uploaded else f" Die Datei ist ihrem Inhalt nach {kind}.")
+    else:
+        message += " Der Dateiname wurde um Zeichen bereinigt, die in Dateinamen nicht erlaubt sind."
+    return message

@@ -35,6 +35,11 @@ OPERATION_LABELS = {
     "eakte.dokument": "Dokument aus einer Vorlage erstellen",
     "eakte.zustellen": "Bescheid digital zustellen",
     "eakte.zda": "Akte schließen (zdA)",
+    "frist.berechnen": "Frist in Tagen berechnen",
+    "termin.berechnen": "Beginn eines Termins berechnen",
+    "gebuehr.festsetzen": "Gebühr festsetzen (Kassenzeichen)",
+    "geburt.beurkunden": "Im Geburtenregister beurkunden",
+    "eheschliessung.beurkunden": "Im Eheregister beurkunden",
 }
 MAX_PREVIEW_SAMPLE = 200_000
 

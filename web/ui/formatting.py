@@ -38,8 +38,39 @@ def groesse(size: int | None) -> str:
     return f"{zahl(size / (1024 * 1024))} MB"
 
 
+PRIORITY_HIGH = 70
+PRIORITY_LOW = 30
+
+
+def prioritaet(value: int | None) -> str:
+    """Say a task's priority (0-100, default 50) in words: ``hoch`` from 70, ``niedrig`` up to 30, else ``normal``."""
+    if value is None:
+        return "normal"
+    if value >= PRIORITY_HIGH:
+        return "hoch"
+    if value <= PRIORITY_LOW:
+        return "niedrig"
+    return "normal"
+
+
+def eintraege(count: int | str) -> str:
+    """Say how many entries: ``1 Eintrag``, ``3 Einträge``; a text such as ``mehr als 10.000`` is kept."""
+    if isinstance(count, int):
+        return "1 Eintrag" if count == 1 else f"{zahl(count)} Einträge"
+    return f"{count} Einträge"
+
+
+def kalenderwoche(week: str) -> str:
+    """Write an ISO week ``2026-W49`` as Germans do: ``KW 49/2026`` (other text unchanged)."""
+    year, _, number = week.partition("-W")
+    if not (year.isdigit() and number.isdigit()):
+        return week
+    return f"KW {int(number)}/{year}"
+
+
 CHANNEL_LABELS = {"api": "Schnittstelle (API)", "portal": "Online-Portal", "xbau": "XBau-Nachricht",
-                  "paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax"}
+                  "paper": "Papier (Post)", "counter": "Schalter / vor Ort", "email": "E-Mail", "fax": "Fax",
+                  "fitconnect": "FIT-Connect (Onlinedienst)"}
 """German names of the intake channels recorded in Case.channel (see processes/intake.py)."""
 
 

@@ -21,7 +21,7 @@ from engine.db import utcnow
 from processes.administration.sso import SignInRefused, sign_in
 from web.database import get_session
 from web.ui.auth import login_form, start_session
-from web.ui.common import register_error_pages, safe_next
+from web.ui.common import after_login, register_error_pages, safe_next
 
 bp = Blueprint("ui_oidc", __name__, url_prefix="/ui/anmelden/sso")
 register_error_pages(bp)
@@ -73,7 +73,7 @@ def callback():
     except SignInRefused as exc:
         return _failed(_REFUSALS[exc.reason].format(detail=exc.detail), 403, next_url)
     start_session(user)
-    return redirect(next_url)
+    return redirect(after_login(user, next_url))
 
 
 _REFUSALS = {

@@ -60,7 +60,7 @@ def submit(case_id):
     """File the uploaded documents; deliver them as the awaited message if the clerk says so."""
     db, user, ctx = get_session(), ui_user(), engine_context()
     case = casework.get_case(db, user, case_id)
-    awaited = {m.name: m for m in runner.awaited_messages(ctx, case)} if case.status == "running" else {}
+    awaited = {m.name: m for m in awaited_post(ctx, case)}
     form = request.form
     choice = form.get("zuordnung", "")
     subject, doc_type = form.get("betreff", "").strip(), form.get("dokumentart", "")
@@ -99,6 +99,13 @@ def submit(case_id):
     return redirect(url_for("ui_cases.show", case_id=case.id))
 
 
+def awaited_post(ctx, case) -> list[runner.AwaitedMessage]:
+    """The messages the case waits for that incoming post can be (not a fee's payment: that is booked at the Kasse)."""
+    if case.status != "running":
+        return []
+    return [m for m in runner.awaited_messages(ctx, case) if m.name not in intake.RESERVED_MESSAGES]
+
+
 def _numbered(subject: str, index: int, total: int) -> str:
     return subject if total == 1 else f"{subject} ({index}/{total})"
 
@@ -106,7 +113,7 @@ def _numbered(subject: str, index: int, total: int) -> str:
 def _page(case_id: str, errors: dict | None = None, values=None, status: int = 200):
     db, user, ctx = get_session(), ui_user(), engine_context()
     case = casework.get_case(db, user, case_id)
-    awaited = runner.awaited_messages(ctx, case) if case.status == "running" else []
+    awaited = awaited_post(ctx, case)
     choices = [(m.name, f"Das ist der erwartete Eingang: {m.step}", "Der Vorgang geht danach weiter.")
                for m in awaited]
     choices.append((ONLY_FILED, "Sonstiger Eingang: nur in die Akte legen", "Der Vorgang bleibt, wo er ist."))

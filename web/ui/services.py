@@ -13,10 +13,11 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from eakte import audit
-from engine.definitions import visible_to
+from engine import task_rules
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.models import Case, ProcessDefinition, User, UserTask
 from processes import casework
+from web.ui.steps import element_names
 
 MAX_NOTE_LENGTH = 4000
 GROUP_LENGTH = UserTask.__table__.c.candidate_group.type.length
@@ -75,10 +76,11 @@ def hand_to_group(session: Session, user: User, task: UserTask, group: str) -> N
 
 
 def colleagues(session: Session, user: User) -> list[User]:
-    """Return the active users of the user's authority."""
-    return list(session.scalars(
+    """Return the active users of the user's authority who work on tasks (clerks and supervisors; no admin or
+    modeller accounts)."""
+    return [u for u in session.scalars(
         select(User).where(User.authority_id == user.authority_id, User.active).order_by(User.display_name)
-    ))
+    ) if task_rules.works_on_tasks(u)]
 
 
 def groups_of_authority(session: Session, user: User) -> list[str]:
@@ -91,14 +93,46 @@ def groups_of_authority(session: Session, user: User) -> list[str]:
     return sorted(groups)
 
 
-def procedures(session: Session, user: User) -> list[str]:
-    """Return the keys of the processes the user's authority uses (its own and the shared ones), for filters.
+def procedure_names(session: Session, user: User) -> dict[str, str]:
+    """Return the name of every procedure visible to the user's authority by process key (its newest version's name).
 
-    Read from the definitions, not the cases: their number does not grow with the cases.
+    A process without a name in its model is shown by its key.
     """
-    return list(session.scalars(
-        select(ProcessDefinition.key).distinct().where(visible_to(user.authority_id)).order_by(ProcessDefinition.key)
-    ))
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name)
+        .where(or_(ProcessDefinition.authority_id == user.authority_id, ProcessDefinition.authority_id.is_(None)))
+        .order_by(ProcessDefinition.key, ProcessDefinition.version)
+    )
+    return {key: (name or key) for key, name in rows}
+
+
+def task_names(session: Session, user: User, process_keys: set[str]) -> dict[tuple[str, str], str]:
+    """Return the names of the user tasks of the newest visible version of each procedure, by (process key, BPMN id).
+
+    Task rows may carry an item in their name ("Stellungnahme abgeben – Gemeinde"); figures about all
+    instances of a task use the model's name.
+    """
+    names: dict[tuple[str, str], str] = {}
+    for key in process_keys:
+        definition = session.scalar(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.key == key,
+                   or_(ProcessDefinition.authority_id == user.authority_id, ProcessDefinition.authority_id.is_(None)))
+            .order_by(ProcessDefinition.version.desc()).limit(1)
+        )
+        if definition is not None:
+            names.update({(key, bpmn_id): name for bpmn_id, name in element_names(definition).items()})
+    return names
+
+
+def procedures(session: Session, user: User, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Return (process key, name) of the procedures the user's authority uses (its own and the shared ones), by name.
+
+    Read from the definitions (``procedure_names``, passed in if the caller has them), not from the cases: a
+    filter list must not cost more as cases accumulate.
+    """
+    names = procedure_names(session, user) if names is None else names
+    return sorted(names.items(), key=lambda pair: (pair[1].lower(), pair[0]))
 
 
 @dataclass(frozen=True)
@@ -144,41 +178,29 @@ def _case_search(user: User, query: CaseQuery) -> Select:
     return statement
 
 
+def suspended_cases(session: Session, tasks: list[UserTask]) -> set[str]:
+    """Return the ids of the suspended cases among the cases of ``tasks`` (one query)."""
+    case_ids = {task.case_id for task in tasks}
+    if not case_ids:
+        return set()
+    return set(session.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.status == "suspended")))
+
+
 @dataclass(frozen=True)
-class Step:
-    """A BPMN element of the case's process: its id (for the diagram) and its name (for people)."""
+class RelatedCases:
+    """The cases a case is connected with: the one whose call activity or event started it, and its children."""
 
-    bpmn_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class DiagramState:
-    """Steps done (in the order they were first done) and steps waiting for a person."""
-
-    completed: list[Step]
-    active: list[Step]
-
-    @property
-    def completed_ids(self) -> list[str]:
-        return [step.bpmn_id for step in self.completed]
-
-    @property
-    def active_ids(self) -> list[str]:
-        return [step.bpmn_id for step in self.active]
+    parent: Case | None
+    source: Case | None
+    children: list[Case]
 
 
-def diagram_state(session: Session, case: Case) -> DiagramState:
-    """Collect completed steps from the case's history and active ones from its open tasks."""
-    events, _ = audit.history(session, case.id, 0, 100_000)
-    completed: dict[str, Step] = {}
-    for event in events:
-        data = event.data or {}
-        bpmn_id = data.get("bpmn_id")
-        if event.kind in ("step.completed", "task.completed") and bpmn_id and bpmn_id not in completed:
-            completed[bpmn_id] = Step(bpmn_id, data.get("name") or bpmn_id)
-    active = {t.bpmn_id: Step(t.bpmn_id, t.name or t.bpmn_id) for t in casework.open_tasks_of(session, case)}
-    return DiagramState(list(completed.values()), list(active.values()))
+def related_cases(session: Session, user: User, case: Case) -> RelatedCases:
+    """Return the calling case, the starting case and the child cases of ``case`` (of the user's authority)."""
+    others = cases_by_id(session, user, {i for i in (case.parent_case_id, case.source_case_id) if i})
+    children = session.scalars(select(Case).where(Case.authority_id == user.authority_id,
+                                                  Case.parent_case_id == case.id).order_by(Case.started_at)).all()
+    return RelatedCases(others.get(case.parent_case_id), others.get(case.source_case_id), list(children))
 
 
 def bpmn_file(definition: ProcessDefinition) -> tuple[str, bytes]:

@@ -17,7 +17,7 @@ from web.ui import documents, formatting
 from web.ui.common import login_required, register_error_pages, ui_user
 from web.ui.forms.submission import read_submission
 from web.ui.forms.values import tree_from_data
-from web.ui.forms.widgets import build_widgets, error_summary
+from web.ui.forms.widgets import build_context, build_widgets, error_summary
 
 bp = Blueprint("ui_start", __name__, url_prefix="/ui/neuer-vorgang")
 register_error_pages(bp)
@@ -103,8 +103,9 @@ def _page(process_key: str, tree: dict | None = None, values: dict | None = None
     general = [message for name, messages in unplaced.items() if name not in ("betreff", "kanal", "anlagen")
                for message in messages]
     summary += [("feld-betreff", message) for message in general]
+    intro = [w for w in build_context(entry.form, {}) if w.kind in ("display_text", "display_html")]
     return render_template(
-        "ui/start_form.html", title=f"Neuer Vorgang: {entry.title}", entry=entry, widgets=widgets,
+        "ui/start_form.html", title=f"Neuer Vorgang: {entry.title}", entry=entry, widgets=widgets, intro=intro,
         summary=summary, errors=errors, values=values or {"kanal": ""}, channels=CHANNEL_LABELS,
         files_lost=files_lost,
     ), status

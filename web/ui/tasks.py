@@ -1,5 +1,5 @@
 """The task page: the step's form, case summary, documents, notes, follow-up date; claim, unclaim, hand over,
-upload, complete."""
+upload, complete. Tasks of a suspended case are shown as such and cannot be claimed or completed."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from eakte.errors import FileClosed, UnsupportedContent
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES, Dokument
 from engine import runner
-from engine.errors import InvalidData
+from engine.errors import CaseNotActive, Forbidden, InvalidData
 from engine.forms import form_of
-from processes import casework
+from processes import casework, handover
 from web.database import get_session
 from web.engine_context import document_store, engine_context
 from web.ui import documents, services, vertretung
+from web.ui.common import error_page, german_message, login_required, register_error_pages, ui_user
 from web.ui.forms.submission import read_submission
 from web.ui.forms.values import tree_from_data
 from web.ui.forms.widgets import build_context, build_widgets, error_summary
-from web.ui.common import login_required, register_error_pages, ui_user
 
 bp = Blueprint("ui_tasks", __name__, url_prefix="/ui/aufgaben")
 register_error_pages(bp)
@@ -57,24 +57,39 @@ def unclaim(task_id):
 
 
 @bp.post("/<task_id>/zuweisen")
-@login_required("supervisor")
+@login_required("clerk", "supervisor")
 def assign(task_id):
-    """Hand the task to a colleague or to a group (supervisors)."""
+    """Hand the task to a colleague (``processes.handover``), or (supervisors) give it to another group."""
     db, user = get_session(), ui_user()
     username, group = request.form.get("kollege", "").strip(), request.form.get("gruppe", "").strip()
     if username:
-        assignee = casework.find_user(db, user.authority_id, username)
-        runner.claim_task(db, engine_context(), task_id, user, assignee)
-        flash(f"Die Aufgabe ist jetzt {assignee.display_name} zugewiesen.")
+        try:
+            task, colleague, added = handover.hand_over(db, engine_context(), user, task_id, username,
+                                                        add_to_group=request.form.get("zur_gruppe") == "ja")
+        except InvalidData:  # not a member of the task's group, and adding them was not chosen
+            task = casework.get_task(db, user, task_id)
+            return _page(task_id, status=422, handover_values=request.form, form_errors={"kollege": [
+                f"Die gewählte Person gehört nicht zur Gruppe {task.candidate_group}. Kreuzen Sie „Zur Gruppe "
+                f"{task.candidate_group} hinzufügen“ an, wenn sie die Aufgabe trotzdem bearbeiten soll."]})
+        except Forbidden:
+            return _page(task_id, status=403, handover_values=request.form, form_errors={"kollege": [
+                "An diese Person können Sie die Aufgabe nicht übergeben. Sachbearbeiterinnen und Sachbearbeiter "
+                "übergeben an Kolleginnen und Kollegen derselben Gruppe; Konten für Verwaltung oder Modellierung "
+                "bearbeiten keine Aufgaben."]})
+        joined = f" und zur Gruppe {task.candidate_group} hinzugefügt" if added else ""
+        flash(f"Die Aufgabe ist jetzt {colleague.display_name} zugewiesen{joined}.")
+    elif group and not user.has_role("supervisor"):
+        return error_page(403, "Nur die Leitung kann eine Aufgabe an eine andere Gruppe geben.")
     elif group:
         try:
             services.hand_to_group(db, user, casework.get_task(db, user, task_id), group)
         except InvalidData as exc:
-            return _page(task_id, form_errors={"_zuweisen": exc.details["fields"]["gruppe"]}, status=422)
+            return _page(task_id, form_errors={"gruppe": exc.details["fields"]["gruppe"]}, status=422)
         flash(f"Die Aufgabe liegt jetzt offen bei der Gruppe {group}.")
     else:
-        return _page(task_id, form_errors={"_zuweisen": ["Bitte eine Kollegin, einen Kollegen oder eine Gruppe wählen."]},
-                     status=422)
+        field = "gruppe" if "gruppe" in request.form else "kollege"
+        return _page(task_id, status=422, form_errors={field: [
+            "Bitte eine Gruppe wählen." if field == "gruppe" else "Bitte eine Kollegin oder einen Kollegen wählen."]})
     return redirect(url_for(".show", task_id=task_id))
 
 
@@ -128,6 +143,9 @@ def upload(task_id):
     if len(files) != 1:
         problems["datei"] = ["Bitte genau eine Datei auswählen."]
     if problems:
+        if files and "datei" not in problems:  # browsers never fill a file input in again
+            problems["datei"] = ["Bitte wählen Sie die Datei noch einmal aus: Nach einem Fehler kann der Browser die "
+                                 "gewählte Datei aus Sicherheitsgründen nicht behalten."]
         return _page(task_id, form_errors=problems, upload_values=form, status=422)
     try:
         version = documents.upload_into_task(
@@ -141,7 +159,7 @@ def upload(task_id):
         return _page(task_id, form_errors={"datei": [
             "Die Akte ist geschlossen (zdA) und nimmt keine Dokumente mehr an. Die Leitung kann sie wieder öffnen."]},
             upload_values=form, status=409)
-    flash(f"Dokument „{subject}“ abgelegt ({version.filename}).")
+    flash(documents.stored_message(subject, files[0].filename, version))
     return redirect(url_for(".show", task_id=task_id) + "#dokumente")
 
 
@@ -168,6 +186,8 @@ def complete(task_id):
         data = submission.data
     try:
         runner.complete_task(db, ctx, task_id, user, data, on_behalf_of=absent)
+    except CaseNotActive as exc:  # e.g. suspended while the form was open: keep what was entered
+        return _page(task_id, tree=tree, form_errors={"_form": [german_message(exc)]}, status=409)
     except InvalidData as exc:  # the engine checks the form again, with the same form
         fields = {k: [str(m) for m in v] for k, v in exc.details.get("fields", {}).items()}
         return _page(task_id, tree=tree, form_errors=fields or {"_form": [exc.message]}, status=422)
@@ -176,41 +196,58 @@ def complete(task_id):
 
 
 def _page(task_id: str, tree: dict | None = None, form_errors: dict | None = None, status: int = 200,
-          upload_values=None, focus: str | None = None):
+          upload_values=None, focus: str | None = None, handover_values=None):
     db, user, ctx = get_session(), ui_user(), engine_context()
     task = casework.get_task(db, user, task_id)
     case = casework.get_case(db, user, task.case_id)
     form = form_of(ctx.forms, case.definition, task.bpmn_id)
     form_errors = form_errors or {}
+    suspended = case.status == "suspended"
     on_behalf = vertretung.absent_for_task(db, user, task, ctx.clock())
-    may_work = task.status == "open" and (task.assignee_id == user.id or on_behalf is not None)
+    may_work = (task.status == "open" and (task.assignee_id == user.id or on_behalf is not None)
+                and case.status == "running")
     widgets, unplaced = [], dict(form_errors)
     if form is not None and may_work:
         shown_tree = tree if tree is not None else tree_from_data(form, case.data)
         widgets, unplaced = build_widgets(form, shown_tree, form_errors, focus)
-    file = documents.case_file(db, user, case, task_id=task.id)
-    shown = _fields_shown(task, user, file)
+    file = documents.case_file(db, user, case)
+    assignees = handover.eligible_assignees(db, user, task) if _may_hand_over(task, user) else None
+    shown = _fields_shown(task, user, file, bool(assignees and (assignees.members or assignees.others)))
     general_errors = [m for k, msgs in unplaced.items() if k not in shown for m in msgs]
     return render_template(
         "ui/task.html", title=task.name, task=task, case=case, form=form, widgets=widgets,
         context=build_context(form, case.data) if form is not None else [],
         field_errors_summary=error_summary(widgets) if may_work else [],
-        form_errors=form_errors, general_errors=general_errors, may_work=may_work,
-        notes=services.notes_of(db, case, limit=20), now=ctx.clock(),
-        colleagues=services.colleagues(db, user) if user.has_role("supervisor") else [],
-        groups=services.groups_of_authority(db, user) if user.has_role("supervisor") else [],
-        file=file, direction_labels=documents.DIRECTION_LABELS,
-        document_types=DOCUMENT_TYPES, upload=upload_values or {}, on_behalf=on_behalf,
+        form_errors=form_errors, general_errors=general_errors, may_work=may_work, suspended=suspended,
+        notes=services.notes_of(db, case, limit=20), now=ctx.clock(), assignees=assignees,
+        group_options=[(g, g) for g in services.groups_of_authority(db, user)] if user.has_role("supervisor") else [],
+        file=file, task_documents=[item for item in file.documents if item.dokument.task_id == task.id],
+        direction_labels=documents.DIRECTION_LABELS, procedure_name=case.definition.name or case.definition.key,
+        document_type_options=[(t, t) for t in DOCUMENT_TYPES], upload=upload_values or {},
+        handover_values=handover_values or {}, general_error_items=[(None, m) for m in general_errors],
+        on_behalf=on_behalf,
     ), status
 
 
-def _fields_shown(task, user, file) -> set[str]:
+def _may_hand_over(task, user) -> bool:
+    """Supervisors may hand over any open task; clerks one they hold or one open in their group."""
+    if task.status != "open":
+        return False
+    if user.has_role("supervisor"):
+        return True
+    return task.assignee_id == user.id or (task.assignee_id is None and (
+        task.candidate_group is None or task.candidate_group in (user.groups or ())))
+
+
+def _fields_shown(task, user, file, hands_over: bool) -> set[str]:
     """Return the names of the other inputs task.html renders (errors of all others are listed at the top)."""
     if task.status != "open":
         return set()
     shown = {"notiz", "wiedervorlage"}
+    if hands_over:
+        shown.add("kollege")
     if user.has_role("supervisor"):
-        shown.add("_zuweisen")
+        shown.add("gruppe")
     if file.akte and (task.assignee_id == user.id or user.has_role("supervisor")):
         shown |= UPLOAD_FIELDS
     return shown

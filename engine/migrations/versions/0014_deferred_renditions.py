@@ -7,7 +7,7 @@
   trusting them (web/token_cache.py).
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0008
 Create Date: 2027-01-10 09:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,7 @@ import pytest
 
 from engine.forms.formjs import FormDefinitionError, read_form_js
 from engine.forms.json_schema import read_json_schema
-from processes.baugenehmigung import forms as bau
-from processes.personenstand import forms as pstand
+from tests.engine.forms import json_schema_samples as samples
 from tests.engine.forms.helpers import form_definition
 
 
@@ -65,31 +64,31 @@ def test_form_js_needs_type_id_and_schema_version_4():
 
 
 def test_json_schema_constructs_become_fields():
-    named = dict(read_json_schema(pstand.NAMEN_BESTIMMEN).walk())
+    named = dict(read_json_schema(samples.NAMEN_BESTIMMEN).walk())
     assert named["vornamen"].kind == "list" and named["vornamen"].plain_list and named["vornamen"].max_items == 5
     assert named["namensgrundlage"].kind == "select"
-    review = dict(read_json_schema(pstand.ANZEIGE_PRUEFEN).walk())
+    review = dict(read_json_schema(samples.ANZEIGE_PRUEFEN).walk())
     assert review["nachweise"].kind == "checklist" and len(review["nachweise"].options) == 6
-    participation = dict(read_json_schema(bau.BETEILIGUNG_FESTLEGEN).walk())
+    participation = dict(read_json_schema(samples.BETEILIGUNG_FESTLEGEN).walk())
     assert participation["beteiligungsfrist"].kind == "duration"
     assert participation["beteiligungsfrist"].duration_units == ("D",)
-    check = dict(read_json_schema(bau.VOLLSTAENDIGKEIT_PRUEFEN).walk())
+    check = dict(read_json_schema(samples.VOLLSTAENDIGKEIT_PRUEFEN).walk())
     assert check["rohbausumme"].kind == "money" and check["rohbausumme"].unit == "EUR"
     assert check["fehlende_unterlagen"].condition.holds(lambda path: {"vollstaendig": False} if path == "" else None)
     assert check["gebaeudeart"].condition.describe(lambda p: "Vollständig") == "„Vollständig“ angekreuzt ist"
-    start = dict(read_json_schema(bau.BAUANTRAG_ERFASSEN).walk())
+    start = dict(read_json_schema(samples.BAUANTRAG_ERFASSEN).walk())
     assert start["antragsteller.address.postal_code"].kind == "textfield"
     assert start["antragsteller.type"].kind == "radio"
     assert [o.label for o in start["antragsteller.type"].options] == ["Privatperson", "Unternehmen oder Organisation"]
-    marriage = dict(read_json_schema(pstand.TERMIN_FESTLEGEN).walk())
+    marriage = dict(read_json_schema(samples.TERMIN_FESTLEGEN).walk())
     assert marriage["trautermin"].kind == "date" and marriage["uhrzeit"].kind == "time"
 
 
 def test_json_schema_read_only_properties_are_context():
-    decision = read_json_schema(bau.ENTSCHEIDEN)
+    decision = read_json_schema(samples.ENTSCHEIDEN)
     context = {f.key: f.kind for f in decision.display_fields}
-    assert context == {"stellungnahmen": "table", "bebauungsplan": "group", "gebuehr": "money",
-                       "tarifstelle": "textfield"}
+    assert context == {"rueckgabe_begruendung": "textfield", "stellungnahmen": "table", "bebauungsplan": "group",
+                       "gebuehr": "money", "tarifstelle": "textfield"}
     [table] = [f for f in decision.display_fields if f.kind == "table"]
     assert [c.label for c in table.columns] == ["Stelle", "Ergebnis", "Begründung", "Zustimmung durch Schweigen"]
     assert {path for path, f in decision.walk() if f.is_input} == {"entscheidung", "auflagen", "begruendung"}
@@ -104,3 +103,47 @@ def test_form_js_dynamic_list_and_time_options_are_honoured():
     fields = dict(form.walk())
     assert fields["zeugen"].fixed_rows and fields["zeugen"].initial_rows == 2
     assert fields["termin"].kind == "datetime" and fields["termin"].time_format == "utc_offset"
+
+
+def _form(*components):
+    return read_form_js({"type": "default", "id": "f", "schemaVersion": 16, "components": list(components)})
+
+
+def test_form_js_custom_properties_say_what_form_js_cannot():
+    form = _form(
+        {"type": "textfield", "key": "frist", "label": "Frist", "properties": {"x-duration-units": "D,W"}},
+        {"type": "group", "path": "vater", "label": "Vater", "description": "Nur wenn bekannt",
+         "properties": {"x-optional": "true", "eigene": "bleibt ohne Wirkung"},
+         "components": [{"type": "textfield", "key": "name", "label": "Name", "validate": {"required": True}}]},
+        {"type": "dynamiclist", "path": "vornamen", "label": "Vornamen",
+         "properties": {"x-plain": "true", "x-min-items": "1", "x-max-items": "5"},
+         "components": [{"type": "textfield", "key": "vorname", "label": "Vorname"}]},
+        {"type": "group", "path": "plan", "label": "Bebauungsplan", "components": [
+            {"type": "textfield", "key": "name", "label": "Name", "readonly": True},
+            {"type": "number", "key": "grz", "label": "GRZ", "readonly": True}]})
+    fields = dict(form.walk())
+    assert fields["frist"].kind == "duration" and fields["frist"].duration_units == ("D", "W")
+    assert not fields["vater"].required and fields["vater"].description == "Nur wenn bekannt"
+    names = fields["vornamen"]
+    assert names.plain_list and (names.min_items, names.max_items) == (1, 5) and names.required
+    assert fields["plan"].is_display and [f.key for f in form.display_fields] == ["plan"]
+
+
+@pytest.mark.parametrize("component, fragment", [
+    ({"type": "number", "key": "n", "properties": {"x-duration-units": "D"}}, "belongs on a textfield"),
+    ({"type": "textfield", "key": "n", "properties": {"x-duration-units": "T"}}, "has a value it cannot have"),
+    ({"type": "textfield", "key": "n", "properties": {"x-farbe": "rot"}}, "'x-farbe' of component 'textfield'"),
+    ({"type": "group", "label": "G", "properties": {"x-optional": "true"},
+      "components": [{"type": "textfield", "key": "a"}]}, "has a value it cannot have"),
+    ({"type": "dynamiclist", "path": "l", "properties": {"x-plain": "true"}, "components": [
+        {"type": "textfield", "key": "a"}, {"type": "textfield", "key": "b"}]}, "has a value it cannot have"),
+    ({"type": "dynamiclist", "path": "l", "properties": {"x-max-items": "viele"},
+      "components": [{"type": "textfield", "key": "a"}]}, "has a value it cannot have"),
+    ({"type": "textfield", "key": "n", "properties": ["x-plain"]}, "must be an object"),
+])
+def test_form_js_custom_properties_are_refused_where_they_do_not_fit(component, fragment):
+    with pytest.raises(FormDefinitionError) as info:
+        _form(component)
+    [found] = info.value.problems
+    assert found.pointer.startswith("/components/0/properties") and fragment in found.message, found
+    assert found.german

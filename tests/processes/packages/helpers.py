@@ -13,6 +13,7 @@ from engine import jobs
 from engine.worker import Worker
 
 PACKAGES = Path(__file__).parent
+MANIFEST = "manifest.json"
 
 
 def package_files(name: str = "gewerbe", key: str | None = None) -> dict[str, bytes]:
@@ -72,3 +73,14 @@ def drain(app, authority_id: str, limit: int = 100) -> int:
     while count < limit and worker.run_once():
         count += 1
     return count
+
+
+def camunda_package(model: str, key: str) -> dict[str, bytes]:
+    """A package made with Camunda Modeler: a fixture model (``antrag_c8``: C8 ``zeebe:formDefinition formId`` and an
+    embedded ``zeebe:userTaskForm``; ``antrag_c7``: C7 ``camunda:formRef`` and ``camunda:formKey``) under process id
+    ``key``, its two form-js files as the Modeler saves them, and a manifest."""
+    from tests.engine.forms.helpers import model_files
+
+    manifest = {"format": 1, "process": key, "name": f"Antrag ({'Camunda 8' if model.endswith('c8') else 'Camunda 7'})",
+                "version": "1.0.0", "groups": [{"name": "Sachbearbeitung"}], "roles": ["clerk"]}
+    return {**model_files(model, key), MANIFEST: json.dumps(manifest, ensure_ascii=False, indent=2).encode()}

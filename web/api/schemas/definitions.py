@@ -26,6 +26,23 @@ class ProcessDefinitionSchema(Schema):
     user_tasks = fields.List(fields.Nested(UserTaskInfoSchema))
 
 
+class DeployedProcessSchema(Schema):
+    """A process of the uploaded files, deployed as its own definition."""
+
+    id = fields.String()
+    key = fields.String()
+    version = fields.Integer()
+
+
+class DeploymentSchema(ProcessDefinitionSchema):
+    """The definition of the main process of a deployment, with every process the files deployed."""
+
+    deployed_processes = fields.List(
+        fields.Nested(DeployedProcessSchema), dump_only=True,
+        metadata={"description": "every executable process of the files (the pools of a collaboration, called "
+                                 "processes), the main one first; each can be started by its key"})
+
+
 class DeployQuerySchema(Schema):
     """Options of a deployment."""
 

@@ -25,6 +25,7 @@ class TaskSchema(Schema):
     follow_up_at = fields.DateTime(allow_none=True)
     business_key = fields.String(allow_none=True)
     subject = fields.String(allow_none=True)
+    applicant = fields.String(allow_none=True, metadata={"description": "the applicant's name, as the inbox search finds it"})
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
@@ -48,7 +49,7 @@ class TaskQuerySchema(PageQuerySchema):
     procedure = fields.String(metadata={"description": "process key"})
     overdue = fields.Boolean(load_default=False)
     status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "text in file number or subject"})
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "text in file number, subject or applicant's name"})
     sort = fields.String(load_default="due_at", validate=validate.OneOf(_SORTS))
 
 
@@ -67,9 +68,14 @@ _ON_BEHALF = {"description": "user name of the absent colleague you stand in for
 
 
 class TaskClaimSchema(Schema):
-    """Claim a task for oneself or (supervisors) for a colleague."""
+    """Claim a task for oneself, or hand it to a colleague."""
 
-    assignee = fields.String(validate=validate.Length(min=1, max=100))
+    assignee = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": (
+        "user name of the colleague to hand the task to: supervisors may name any clerk or supervisor, clerks a "
+        "colleague of the task's group; administrators, modellers and deactivated users cannot receive tasks")})
+    add_to_group = fields.Boolean(load_default=False, metadata={"description": (
+        "supervisors: add the colleague to the task's candidate group first (required when they are not a member; "
+        "recorded in the case's history)")})
     on_behalf_of = fields.String(validate=validate.Length(min=1, max=100), metadata=_ON_BEHALF)
 
 

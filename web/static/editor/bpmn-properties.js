@@ -1,5 +1,6 @@
 // The properties of the selected BPMN element, as a plain HTML form beside the diagram: its name, the
-// form of a user task (zeebe:formDefinition formId, as Camunda Modeler links forms), the operation of
+// form of a user task (zeebe:formDefinition formId, as Camunda Modeler links forms) and the group that
+// gets it (spiffworkflow:property candidateGroup; a lane does the same for all its tasks), the operation of
 // a service task with its parameters and result variable (spiffworkflow:serviceTaskOperator), and the
 // condition of a flow out of a gateway. Changes go through bpmn-js's modeling (undo works).
 (function () {
@@ -71,7 +72,7 @@
     var bo = element.businessObject;
     container.appendChild(el("p", { "class": "hint", text: "Element " + bo.id + " (" + bo.$type.replace("bpmn:", "") + ")" }));
     this.nameField(element);
-    if (is(element, "bpmn:UserTask")) { this.formField(element); }
+    if (is(element, "bpmn:UserTask")) { this.formField(element); this.groupField(element); }
     if (is(element, "bpmn:ServiceTask")) { this.serviceFields(element); }
     if (is(element, "bpmn:SequenceFlow") && bo.sourceRef &&
         (bo.sourceRef.$instanceOf("bpmn:ExclusiveGateway") || bo.sourceRef.$instanceOf("bpmn:InclusiveGateway"))) {
@@ -104,6 +105,30 @@
       modeler.get("modeling").updateProperties(element, { extensionElements: extensions });
     });
     this.container.appendChild(field("Formular", control, "Das Formular, das die Bearbeiterin ausfüllt (Abschnitt Formulare)."));
+  };
+
+  PropertiesPanel.prototype.groupField = function (element) {
+    var modeler = this.modeler;
+    var bo = element.businessObject;
+    function properties() {
+      var holder = extensionValues(bo).filter(function (v) { return v.$type === "spiffworkflow:Properties"; })[0];
+      return holder && holder.properties ? holder.properties : [];
+    }
+    var current = properties().filter(function (p) { return p.name === "candidateGroup"; })[0];
+    var input = el("input", { type: "text" });
+    input.value = current ? current.value || "" : "";
+    input.addEventListener("change", function () {
+      var moddle = modeler.get("moddle");
+      var kept = properties().filter(function (p) { return p.name !== "candidateGroup"; });
+      if (input.value.trim()) {
+        kept = kept.concat([moddle.create("spiffworkflow:Property", { name: "candidateGroup", value: input.value.trim() })]);
+      }
+      var values = extensionValues(bo).filter(function (v) { return v.$type !== "spiffworkflow:Properties"; });
+      if (kept.length) { values.push(moddle.create("spiffworkflow:Properties", { properties: kept })); }
+      modeler.get("modeling").updateProperties(element, { extensionElements: moddle.create("bpmn:ExtensionElements", { values: values }) });
+    });
+    this.container.appendChild(field("Gruppe", input,
+      "Die Gruppe, in deren Aufgabenliste die Aufgabe erscheint, z. B. Sachbearbeitung (sonst die der Lane)."));
   };
 
   PropertiesPanel.prototype.serviceFields = function (element) {

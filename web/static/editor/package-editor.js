@@ -131,7 +131,8 @@
       clearTimeout(timer);
       timer = setTimeout(check, 700);
     });
-    return modeler.importXML(area.value).then(function () {
+    return modeler.importXML(area.value).then(function (result) {
+      keepVariableReferences(modeler, result.warnings || []);
       fitCanvas(modeler.get("canvas"));
       collapse(area);
       block.dataset.ready = "true";
@@ -140,6 +141,21 @@
       block.querySelector(".bpmn-properties").textContent =
         "Das Diagramm kann nicht angezeigt werden (" + error.message + "). Bitte das XML unten als Text bearbeiten.";
       block.dataset.ready = "error";
+    });
+  }
+
+  // SpiffWorkflow reads a multi-instance's loopDataInputRef / loopDataOutputRef as the name of a case variable
+  // ("fachbehoerden"); for bpmn-js they are references to elements, and one that names no element is dropped on
+  // import (a warning), so saving would lose it. Keep each as a reference to a stand-in with that id: it is written
+  // back as the same text, and nothing else is added to the model.
+  function keepVariableReferences(modeler, warnings) {
+    var moddle = modeler.get("moddle");
+    warnings.forEach(function (warning) {
+      var property = warning.property || "";
+      if (warning.element && typeof warning.value === "string" && /unresolved reference/.test(warning.message || "") &&
+          /^bpmn:loopData(Input|Output)Ref$/.test(property)) {
+        warning.element.set(property, moddle.create("bpmn:Property", { id: warning.value }));
+      }
     });
   }
 
