@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.processes.procedure_env import start_installation
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -80,3 +82,22 @@ def screenshot(tab, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def installation(backend, tmp_path_factory):
+    """App, simulators and seal as the procedure tests have them (tests/processes/procedure_env.py), for one test
+    module; the app served on a free port of 127.0.0.1 (``installation.base_url``)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        inst, simulators = start_installation(tmp_path_factory.mktemp("installation"), backend, monkeypatch)
+        with simulators:
+            server = make_server("127.0.0.1", 0, inst.app, threaded=True)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            inst.base_url = f"http://127.0.0.1:{server.server_port}"
+            try:
+                yield inst
+            finally:
+                server.shutdown()
+                thread.join(timeout=5)
+        inst.app.extensions["db_engine"].dispose()

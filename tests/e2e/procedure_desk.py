@@ -1,7 +1,7 @@
 """What the browser tests of the bundled procedures share: an installation served over HTTP, and a desk per person.
 
-The installation is the one the procedure tests use (tests/processes/procedure_env.py): the app configured like
-production, with the specialist-system simulators, a seal, and the bundled models. It is served on 127.0.0.1; the
+The installation (fixture ``installation`` in tests/e2e/conftest.py) is the one the procedure tests use: the app
+configured like production, with the specialist-system simulators, a seal, and the bundled models, served on 127.0.0.1; the
 worker runs in the test process after each step a person takes (``drain``), as the product's background worker
 would. After the set-up (authority, file plan, users, deployed procedures) everything happens in the browser: each
 person works at a ``Desk`` (their own browser context), every page they see is checked with axe-core, and no page
@@ -13,33 +13,13 @@ from __future__ import annotations
 import re
 import threading
 
-import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from engine import definitions
 from engine.db import transaction
 from tests.e2e.conftest import VIEWPORT, assert_accessible, screenshot
-from tests.processes.procedure_env import model_files, start_installation
+from tests.processes.procedure_env import model_files
 from tests.web.ui_helpers import PASSWORD
-
-
-@pytest.fixture(scope="module")
-def installation(backend, tmp_path_factory):
-    """App, simulators and seal for one test module; the app served on a free port of 127.0.0.1."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        inst, simulators = start_installation(tmp_path_factory.mktemp("installation"), backend, monkeypatch)
-        with simulators:
-            server = make_server("127.0.0.1", 0, inst.app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            inst.base_url = f"http://127.0.0.1:{server.server_port}"
-            try:
-                yield inst
-            finally:
-                server.shutdown()
-                thread.join(timeout=5)
-        inst.app.extensions["db_engine"].dispose()
 
 
 def deploy_procedures(installation, authority, *procedures: str) -> None:
@@ -129,6 +109,36 @@ class Desk:
         self.page.get_by_role("link", name=aktenzeichen, exact=True).first.click()
         expect(self.page.get_by_role("heading", level=1)).to_contain_text(aktenzeichen)
         self.check()
+
+    def find_case(self, aktenzeichen: str) -> None:
+        """Find a case by its Aktenzeichen in the Posteingang (a clerk's way to any case of the authority)."""
+        self.menu("Posteingang")
+        self.page.get_by_label("Aktenzeichen").fill(aktenzeichen)
+        self.page.get_by_role("button", name="Vorgang suchen").click()
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text(aktenzeichen)
+        self.check()
+
+    def hand_in(self, aktenzeichen: str, subject: str, doc_type: str, path) -> None:
+        """Record documents handed in on paper as what the case waits for; the case goes on."""
+        self.find_case(aktenzeichen)
+        expect(self.page.get_by_label("Das ist der erwartete Eingang: Nachreichung abwarten")).to_be_checked()
+        self.page.get_by_label("Betreff").fill(subject)
+        self.page.get_by_label("Dokumentart").select_option(doc_type)
+        self.page.get_by_label("Dateien").set_input_files(str(path))
+        self.page.get_by_role("button", name="Eingang erfassen").click()
+        expect(self.page.get_by_text(re.compile("Der Vorgang geht weiter"))).to_be_visible()
+        self.check()
+        self.drain()
+
+    def check_closed_file(self, aktenzeichen: str, *documents: str) -> None:
+        """The case is finished, its file closed (zdA), and the documents are in it (case page, by subject)."""
+        self.find_case(aktenzeichen)
+        self.open_case(aktenzeichen)
+        expect(self.page.get_by_role("region", name="Überblick")).to_contain_text("abgeschlossen")
+        expect(self.page.get_by_text("geschlossen (zdA)").first).to_be_visible()
+        listed = self.page.get_by_role("table", name=f"Dokumente der Akte {aktenzeichen}")
+        for subject in documents:
+            expect(listed).to_contain_text(subject)
 
     def close(self) -> None:
         """Close the browser context; fail if a page broke its Content-Security-Policy."""

@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from tests.e2e.procedure_desk import Desk, deploy_procedures, installation, started_aktenzeichen  # noqa: F401
+from tests.e2e.procedure_desk import Desk, deploy_procedures, started_aktenzeichen
 from tests.web.test_ui_case_file import pdf_bytes
 from tests.web.ui_helpers import ui_user
 
@@ -137,17 +137,10 @@ def _decide(desk: Desk, aktenzeichen: str, decision: str, reason: str, condition
     desk.complete(name)
 
 
-def _open_the_case(desk: Desk, aktenzeichen: str) -> None:
-    desk.menu("Posteingang")  # a clerk reaches any case of the authority by its Aktenzeichen
-    desk.page.get_by_label("Aktenzeichen").fill(aktenzeichen)
-    desk.page.get_by_role("button", name="Vorgang suchen").click()
-    desk.check()
-    desk.open_case(aktenzeichen)
-
-
 def _book_the_fee(desk: Desk, aktenzeichen: str) -> None:
     """The fee arrived by transfer: booked at the Kasse from the case page; the notices are then delivered."""
-    _open_the_case(desk, aktenzeichen)
+    desk.find_case(aktenzeichen)
+    desk.open_case(aktenzeichen)
     desk.page.get_by_role("link", name=re.compile("^Zahlung zum Kassenzeichen .* buchen$")).click()
     desk.check()
     desk.page.get_by_label("Betrag in Euro").fill("320,00")  # a typing error first: nothing is booked
@@ -161,18 +154,6 @@ def _book_the_fee(desk: Desk, aktenzeichen: str) -> None:
     desk.drain()
 
 
-def _check_closed_file(desk: Desk, aktenzeichen: str, *documents: str) -> None:
-    """The case is finished, its file closed (zdA), and the documents are in it."""
-    _open_the_case(desk, aktenzeichen)
-    overview = desk.page.get_by_role("region", name="Überblick")
-    expect(overview).to_contain_text("abgeschlossen")
-    expect(desk.page.get_by_text("geschlossen (zdA)").first).to_be_visible()
-    listed = desk.page.get_by_role("table", name=f"Dokumente der Akte {aktenzeichen}")
-    for subject in documents:
-        expect(listed).to_contain_text(subject)
-    desk.shot(f"bauantrag-akte-{aktenzeichen}")
-
-
 def test_complete_application_is_approved(office, tmp_path):
     aktenzeichen = _apply_on_paper(office("paul"), tmp_path)
     _check_completeness(office("paul"), aktenzeichen)
@@ -183,8 +164,9 @@ def test_complete_application_is_approved(office, tmp_path):
     _decide(office("berta"), aktenzeichen, "Genehmigung mit Auflagen", "Das Vorhaben ist zulässig.",
             conditions="Rauchmelder gemäß Stellungnahme der Brandschutzdienststelle.")
     _book_the_fee(office("berta"), aktenzeichen)
-    _check_closed_file(office("berta"), aktenzeichen, "Bescheid:", "Gebührenbescheid", "Lageplan",
-                       "Bauzeichnungen", "Zahlungsnachweis")
+    office("berta").check_closed_file(aktenzeichen, "Bescheid:", "Gebührenbescheid", "Lageplan", "Bauzeichnungen",
+                                      "Zahlungsnachweis")
+    office("berta").shot("bauantrag-akte-genehmigt")
 
 
 def test_incomplete_application_completed_by_documents_handed_in_later(office, tmp_path):
@@ -193,24 +175,13 @@ def test_incomplete_application_completed_by_documents_handed_in_later(office, t
     statik = tmp_path / "Statik.pdf"
     statik.write_bytes(pdf_bytes())
     paul = office("paul")  # the missing documents arrive on paper
-    paul.menu("Posteingang")
-    paul.page.get_by_label("Aktenzeichen").fill(aktenzeichen)
-    paul.page.get_by_role("button", name="Vorgang suchen").click()
-    expect(paul.page.get_by_label("Das ist der erwartete Eingang: Nachreichung abwarten")).to_be_checked()
-    paul.check()
-    paul.page.get_by_label("Betreff").fill("Standsicherheitsnachweis")
-    paul.page.get_by_label("Dokumentart").select_option("Bauvorlage")
-    paul.page.get_by_label("Dateien").set_input_files(str(statik))
-    paul.page.get_by_role("button", name="Eingang erfassen").click()
-    expect(paul.page.get_by_text(re.compile("Der Vorgang geht weiter"))).to_be_visible()
-    paul.check()
-    paul.drain()
+    paul.hand_in(aktenzeichen, "Standsicherheitsnachweis", "Bauvorlage", statik)
     _check_completeness(paul, aktenzeichen)
     _choose_agencies(office("berta"), aktenzeichen, "Gemeinde")
     _give_statement(office("frieda"), aktenzeichen, "Gemeinde", "Zustimmung", "Einvernehmen erteilt.")
     _decide(office("berta"), aktenzeichen, "Genehmigung", "Das Vorhaben ist zulässig.")
     _book_the_fee(office("berta"), aktenzeichen)
-    _check_closed_file(office("berta"), aktenzeichen, "Bescheid:", "Standsicherheitsnachweis", "Gebührenbescheid")
+    office("berta").check_closed_file(aktenzeichen, "Bescheid:", "Standsicherheitsnachweis", "Gebührenbescheid")
 
 
 def test_incomplete_application_is_treated_as_withdrawn_after_the_deadline(office, tmp_path):
@@ -222,7 +193,7 @@ def test_incomplete_application_is_treated_as_withdrawn_after_the_deadline(offic
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=15), tick=True):
         paul.drain(limit=1)
     paul.drain(ahead=timedelta(days=15))
-    _check_closed_file(paul, aktenzeichen, "Rücknahme", "Anfrage", "Lageplan")
+    paul.check_closed_file(aktenzeichen, "Rücknahme", "Anfrage", "Lageplan")
 
 
 def test_refusal_is_returned_by_the_supervisor_changed_and_approved(office, tmp_path):
@@ -264,4 +235,4 @@ def test_refusal_is_returned_by_the_supervisor_changed_and_approved(office, tmp_
     lea.page.get_by_label("Ablehnung freigeben: der Ablehnungsbescheid wird erstellt").check()
     lea.complete(release)
     _book_the_fee(berta, aktenzeichen)
-    _check_closed_file(berta, aktenzeichen, "Bescheid:", "Gebührenbescheid", "Protokoll: Ablehnung freigeben", "Lageplan")
+    berta.check_closed_file(aktenzeichen, "Bescheid:", "Gebührenbescheid", "Protokoll: Ablehnung freigeben", "Lageplan")

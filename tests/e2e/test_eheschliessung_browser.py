@@ -13,7 +13,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from processes.personenstand.services import REGISTER_TIMEZONE
-from tests.e2e.procedure_desk import Desk, deploy_procedures, installation, started_aktenzeichen  # noqa: F401
+from tests.e2e.procedure_desk import Desk, deploy_procedures, started_aktenzeichen
 from tests.processes.personenstand_env import load_civil_status_plan
 from tests.web.test_ui_case_file import pdf_bytes
 from tests.web.ui_helpers import ui_user
@@ -93,20 +93,6 @@ def _perform_marriage(desk: Desk, aktenzeichen: str, begins: datetime) -> None:
     desk.complete(name)
 
 
-def _check_closed_file(desk: Desk, aktenzeichen: str, *documents: str) -> None:
-    desk.menu("Posteingang")
-    desk.page.get_by_label("Aktenzeichen").fill(aktenzeichen)
-    desk.page.get_by_role("button", name="Vorgang suchen").click()
-    desk.check()
-    desk.open_case(aktenzeichen)
-    expect(desk.page.get_by_role("region", name="Überblick")).to_contain_text("abgeschlossen")
-    expect(desk.page.get_by_text("geschlossen (zdA)").first).to_be_visible()
-    listed = desk.page.get_by_role("table", name=f"Dokumente der Akte {aktenzeichen}")
-    for subject in documents:
-        expect(listed).to_contain_text(subject)
-    desk.shot("eheschliessung-akte-abgeschlossen")
-
-
 def test_marriage_registered_in_the_browser(standesamt):
     desk = standesamt
     aktenzeichen = _register_intent(desk)
@@ -116,7 +102,8 @@ def test_marriage_registered_in_the_browser(standesamt):
     desk.complete("Unterlagen prüfen")
     begins = _appoint(desk, aktenzeichen)
     _perform_marriage(desk, aktenzeichen, begins)
-    _check_closed_file(desk, aktenzeichen, "Eheurkunde Anna Marie Schulz und Mehmet Yılmaz", "Terminbestätigung")
+    desk.check_closed_file(aktenzeichen, "Eheurkunde Anna Marie Schulz und Mehmet Yılmaz", "Terminbestätigung")
+    desk.shot("eheschliessung-akte-abgeschlossen")
 
 
 def test_marriage_with_a_document_handed_in_later(standesamt, tmp_path):
@@ -129,21 +116,11 @@ def test_marriage_with_a_document_handed_in_later(standesamt, tmp_path):
     desk.complete("Unterlagen prüfen")
     register = tmp_path / "Registerausdruck.pdf"
     register.write_bytes(pdf_bytes())
-    desk.menu("Posteingang")
-    desk.page.get_by_label("Aktenzeichen").fill(aktenzeichen)
-    desk.page.get_by_role("button", name="Vorgang suchen").click()
-    expect(desk.page.get_by_label("Das ist der erwartete Eingang: Nachreichung abwarten")).to_be_checked()
-    desk.page.get_by_label("Betreff").fill("Beglaubigter Registerausdruck")
-    desk.page.get_by_label("Dokumentart").select_option("Urkunde")
-    desk.page.get_by_label("Dateien").set_input_files(str(register))
-    desk.page.get_by_role("button", name="Eingang erfassen").click()
-    expect(desk.page.get_by_text(re.compile("Der Vorgang geht weiter"))).to_be_visible()
-    desk.check()
-    desk.drain()
+    desk.hand_in(aktenzeichen, "Beglaubigter Registerausdruck", "Urkunde", register)
     desk.open_task("Unterlagen prüfen", aktenzeichen)
     desk.claim()
     desk.page.get_by_label("Die Unterlagen sind vollständig, die Ehefähigkeit ist geprüft").check()
     desk.complete("Unterlagen prüfen")
     begins = _appoint(desk, aktenzeichen)
     _perform_marriage(desk, aktenzeichen, begins)
-    _check_closed_file(desk, aktenzeichen, "Eheurkunde", "Beglaubigter Registerausdruck", "Nachforderung")
+    desk.check_closed_file(aktenzeichen, "Eheurkunde", "Beglaubigter Registerausdruck", "Nachforderung")
