@@ -175,7 +175,7 @@ def test_protocol_of_a_completed_task_shows_as_pending_until_its_pdf_is_made(app
     page.get_by_role("button", name="Erledigen").click()
     expect(page.get_by_text("Aufgabe „Antrag prüfen“ erledigt.")).to_be_visible()
     page.get_by_role("link", name="Bescheid erstellen").click()
-    page.get_by_role("link", name="Alle Dokumente der Akte").click()
+    page.get_by_role("link", name="Akte mit Historie öffnen").click()
 
     documents = page.get_by_role("table", name=re.compile("^Dokumente der Akte"))
     protocol = documents.get_by_role("row").filter(has_text="Protokoll: Antrag prüfen")
