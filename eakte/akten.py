@@ -20,13 +20,19 @@ def akte_stream(akte: Akte) -> str:
 
 
 def open_akte(
-    session: Session, *, authority_id: str, unit: FilePlanUnit, title: str, now: datetime, actor: str | None
+    session: Session, *, authority_id: str, unit: FilePlanUnit, title: str, now: datetime, actor: str | None,
+    aktenzeichen: str | None = None,
 ) -> Akte:
-    """Create a file under ``unit`` with the next Aktenzeichen of this year."""
+    """Create a file under ``unit`` with the next Aktenzeichen of this year.
+
+    Args:
+        aktenzeichen: The file's Aktenzeichen if the caller took it already (``next_aktenzeichen``
+            for this authority, unit and year), e.g. to store it with its own rows first.
+    """
     akte = Akte(
         authority_id=authority_id,
         unit_id=unit.id,
-        aktenzeichen=next_aktenzeichen(session, authority_id, unit.code, now.year),
+        aktenzeichen=aktenzeichen or next_aktenzeichen(session, authority_id, unit.code, now.year),
         title=title,
         confidentiality=unit.confidentiality,
         created_at=now,
@@ -34,15 +40,15 @@ def open_akte(
     session.add(akte)
     session.flush()
     audit.record(session, akte_stream(akte), "akte.opened", actor=actor, authority_id=authority_id,
-                 data={"aktenzeichen": akte.aktenzeichen, "unit": unit.code, "title": title})
+                 data={"aktenzeichen": akte.aktenzeichen, "unit": unit.code, "title": title}, opens_stream=True)
     return akte
 
 
 def add_vorgang(session: Session, akte: Akte, *, case_id: str | None, title: str, now: datetime) -> Vorgang:
-    """Add a Vorgang (one procedure run) to an open file."""
+    """Add a Vorgang (one procedure run) to an open file; it is numbered in the INSERT itself."""
     ensure_writable(akte)
-    count = session.scalar(select(func.count()).select_from(Vorgang).where(Vorgang.akte_id == akte.id)) or 0
-    vorgang = Vorgang(akte_id=akte.id, case_id=case_id, number=count + 1, title=title, created_at=now)
+    following = select(func.count() + 1).where(Vorgang.akte_id == akte.id).scalar_subquery()
+    vorgang = Vorgang(akte=akte, case_id=case_id, number=following, title=title, created_at=now)
     session.add(vorgang)
     session.flush()
     return vorgang

@@ -97,7 +97,11 @@ def _storable_text(text: str) -> str:
 
 def compute_hash(event: AuditEvent | SimpleNamespace) -> str:
     """Compute the hash of an event (anything with its attributes) from its fields and its predecessor's hash."""
-    payload = {
+    return hashlib.sha256(_canonical(_hashed_fields(event)).encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(event: AuditEvent | SimpleNamespace) -> dict:
+    return {
         "stream": event.stream,
         "seq": event.seq,
         "authority_id": event.authority_id,
@@ -108,7 +112,21 @@ def compute_hash(event: AuditEvent | SimpleNamespace) -> str:
         "data": event.data,
         "prev_hash": event.prev_hash,
     }
-    return hashlib.sha256(_canonical(payload).encode("utf-8")).hexdigest()
+
+
+def _hashed_text_around_chain(item: dict) -> tuple[str, str] | None:
+    """Split the hashed text of an event at its predecessor's hash and its number (PostgreSQL chains it).
+
+    The keys are sorted, so the text ends with ``"prev_hash":"<hash>","seq":<n>,"stream":<stream>}``;
+    returns the text before ``<hash>`` and the text after ``<n>``, or None if it does not look so.
+    """
+    text = _canonical(_hashed_fields(SimpleNamespace(**item, seq=0, prev_hash=GENESIS_HASH)))
+    marker = f'"prev_hash":"{GENESIS_HASH}","seq":0,"stream":'
+    index = text.rfind(marker)
+    stream = text[index + len(marker):]
+    if index < 0 or stream != json.dumps(item["stream"], ensure_ascii=False) + "}":
+        return None
+    return text[:index] + '"prev_hash":"', ',"stream":' + stream
 
 
 def record(
@@ -159,6 +177,8 @@ def write_pending(session: Session) -> None:
     postgres = is_postgres(session)
     for stream in sorted(by_stream):  # a fixed lock order avoids deadlocks between transactions
         is_new = stream in new_streams
+        if postgres and not is_new and _append_chained(session, stream, by_stream[stream]):
+            continue
         seq, prev_hash = (0, GENESIS_HASH) if is_new else _lock_head(session, stream)
         rows = []
         for item in by_stream[stream]:
@@ -195,6 +215,51 @@ _OPEN_POSTGRES = text("""
     WITH new_head AS (
         INSERT INTO eakte_audit_heads (stream, seq, hash) VALUES (:stream, :seq, :hash) RETURNING seq
     )""" + _INSERT_EVENTS_POSTGRES)
+
+
+# Lock the head, chain and hash the events, move the head and insert them: one statement and one round
+# trip on PostgreSQL (sha256() of the same text compute_hash hashes). A stream without a head inserts
+# nothing; the caller then creates the head (``_lock_head``) and appends as on SQLite.
+_APPEND_CHAINED_POSTGRES = text("""
+    WITH RECURSIVE
+    head AS (SELECT seq, hash FROM eakte_audit_heads WHERE stream = :stream FOR UPDATE),
+    e AS (
+        SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS e(
+            n integer, authority_id text, case_id text, kind text, actor text, occurred_at timestamptz, data json,
+            before_hash text, after_seq text)
+    ),
+    chain (n, seq, prev_hash, hash) AS (
+        SELECT e.n, head.seq + 1, head.hash::text,
+               encode(sha256(convert_to(e.before_hash || head.hash || '","seq":' || (head.seq + 1) || e.after_seq,
+                                        'UTF8')), 'hex')
+        FROM e CROSS JOIN head WHERE e.n = 1
+        UNION ALL
+        SELECT e.n, chain.seq + 1, chain.hash,
+               encode(sha256(convert_to(e.before_hash || chain.hash || '","seq":' || (chain.seq + 1) || e.after_seq,
+                                        'UTF8')), 'hex')
+        FROM chain JOIN e ON e.n = chain.n + 1
+    ),
+    moved AS (
+        UPDATE eakte_audit_heads SET seq = last.seq, hash = last.hash
+        FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) AS last
+        WHERE eakte_audit_heads.stream = :stream
+    )
+    INSERT INTO eakte_audit_events (stream, seq, authority_id, case_id, kind, actor, occurred_at, data, prev_hash, hash)
+    SELECT :stream, chain.seq, e.authority_id, e.case_id, e.kind, e.actor, e.occurred_at, e.data, chain.prev_hash,
+           chain.hash
+    FROM chain JOIN e ON e.n = chain.n
+""")
+
+
+def _append_chained(session: Session, stream: str, items: list[dict]) -> bool:
+    """Append events to an existing stream in one statement (PostgreSQL); False if it has no head yet."""
+    rows = []
+    for number, item in enumerate(items, start=1):
+        around = _hashed_text_around_chain(item)
+        if around is None:
+            return False
+        rows.append({**item, "n": number, "before_hash": around[0], "after_seq": around[1]})
+    return session.execute(_APPEND_CHAINED_POSTGRES, {"stream": stream, "rows": _as_json(rows)}).rowcount == len(rows)
 
 
 def _as_json(rows: list[dict]) -> str:

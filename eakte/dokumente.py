@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -23,7 +23,7 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eakte import audit
+from eakte import audit, renditions
 from eakte.akten import ensure_writable
 from eakte.errors import AccessDenied, EakteError, NotFound
 from eakte.intake import CheckedContent
@@ -31,6 +31,10 @@ from eakte.models import Akte, Dokument, DokumentVersion, Vorgang
 from eakte.models.aktenplan import CONFIDENTIALITY_LEVELS
 from eakte.models.dokument import DIRECTIONS, DOCUMENT_TYPES
 from eakte.storage import DocumentStore, IntegrityMismatch, StoredObject, key_for
+
+
+_PUT_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eakte-put")
+"""Threads that put content to the store while the caller writes the rows (started on first use)."""
 
 
 def _stream_of(vorgang: Vorgang) -> str:
@@ -52,8 +56,13 @@ def store_document(
     task_id: str | None = None,
     task_name: str | None = None,
     confidentiality: str | None = None,
+    rendition_recipe: dict | None = None,
 ) -> DokumentVersion:
-    """File new content as version 1 of a new document in ``vorgang``."""
+    """File new content as version 1 of a new document in ``vorgang``.
+
+    With a ``rendition_recipe`` (eakte/renditions.py) the version's rendition
+    is made later: it is pending until then.
+    """
     akte = session.get(Akte, vorgang.akte_id)
     ensure_writable(akte)
     if doc_type not in DOCUMENT_TYPES:
@@ -70,7 +79,8 @@ def store_document(
         current_version=0,
     )
     session.add(dokument)
-    return _add_version(session, store, akte, vorgang, dokument, content, actor=actor, now=now)
+    return _add_version(session, store, akte, vorgang, dokument, content, actor=actor, now=now,
+                        rendition_recipe=rendition_recipe)
 
 
 def add_version(
@@ -83,12 +93,13 @@ def add_version(
                         actor=actor, now=now)
 
 
-def _add_version(session, store, akte, vorgang, dokument, content: CheckedContent, *, actor, now) -> DokumentVersion:
+def _add_version(session, store, akte, vorgang, dokument, content: CheckedContent, *, actor, now,
+                 rendition_recipe: dict | None = None) -> DokumentVersion:
     parts = [(content.data, content.media_type)]
     if content.rendition is not None:
         parts.append((content.rendition, content.rendition_media_type or content.media_type))
-    with _storing_meanwhile(store, parts) as (stored, *renditions):
-        rendition = renditions[0] if renditions else None
+    with _storing_meanwhile(store, parts) as (stored, *stored_rendition):
+        rendition = stored_rendition[0] if stored_rendition else None
         dokument.current_version += 1
         version = DokumentVersion(
             dokument=dokument, version=dokument.current_version, filename=content.filename,
@@ -97,6 +108,7 @@ def _add_version(session, store, akte, vorgang, dokument, content: CheckedConten
             rendition_sha256=rendition.sha256 if rendition else None,
             rendition_media_type=(content.rendition_media_type or content.media_type) if rendition else None,
             findings=list(content.findings), created_at=now, created_by=actor,
+            rendition_recipe=rendition_recipe if rendition is None else None,
         )
         session.add(version)
         session.flush()
@@ -124,14 +136,17 @@ def _storing_meanwhile(store: DocumentStore, parts: list[tuple[bytes, str]]) -> 
     raised. An object written without its rows being committed (block
     failed, or the process died before the commit) is an orphan.
     """
-    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="eakte-put") as workers:
-        puts = [workers.submit(store.put, io.BytesIO(data), size=len(data), content_type=media_type)
-                for data, media_type in parts]
-        planned = [_planned(data) for data, _media_type in parts]
+    puts = [_PUT_THREADS.submit(store.put, io.BytesIO(data), size=len(data), content_type=media_type)
+            for data, media_type in parts]
+    planned = [_planned(data) for data, _media_type in parts]
+    try:
         yield planned
-        for put, expected in zip(puts, planned):
-            if (stored := put.result()) != expected:
-                raise IntegrityMismatch(f"the store filed the content as {stored}, expected {expected}")
+    except BaseException:
+        wait(puts)
+        raise
+    for put, expected in zip(puts, planned):
+        if (stored := put.result()) != expected:
+            raise IntegrityMismatch(f"the store filed the content as {stored}, expected {expected}")
 
 
 def _planned(data: bytes) -> StoredObject:
@@ -179,7 +194,9 @@ def read_content(
     session: Session, store: DocumentStore, version: DokumentVersion, *, actor: str, roles: list[str],
     works_on_case: bool, original: bool = False,
 ) -> Iterator[bytes]:
-    """Stream a version's content and log the read; the cleaned rendition unless ``original``.
+    """Stream a version's content and log the read; the rendition unless ``original``.
+
+    A rendition that is still pending is made now (``renditions.ensure_rendition``).
 
     Raises:
         AccessDenied: the confidentiality level does not allow this reader.
@@ -189,6 +206,8 @@ def read_content(
         raise AccessDenied(f"the document is classified '{dokument.confidentiality}'")
     vorgang = session.get(Vorgang, dokument.vorgang_id)
     akte = session.get(Akte, dokument.akte_id)
+    if not original:
+        renditions.ensure_rendition(session, store, version, actor=actor)
     use_rendition = version.rendition_key is not None and not original
     audit.record(
         session, _stream_of(vorgang), "document.read", actor=actor, authority_id=akte.authority_id,

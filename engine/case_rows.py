@@ -8,7 +8,8 @@ committed.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import NotFound
 from engine.models import Case, UserTask
@@ -32,16 +33,23 @@ def lock_case(session: Session, case_id: str, authority_id: str | None = None) -
 def load_task(session: Session, task_id: str, authority_id: str, for_update: bool = False) -> UserTask:
     """Return a task row of the authority (locked if ``for_update``).
 
+    Its case comes along in the same statement, without its state (for the
+    events about the task; ``session.get(Case, ...)`` then finds it).
+
     Raises:
         NotFound: no such task in the authority.
     """
-    query = select(UserTask).where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+    query = (select(UserTask, Case).join(Case, Case.id == UserTask.case_id)
+             .where(UserTask.id == task_id, UserTask.authority_id == authority_id)
+             .options(lazyload(UserTask.assignee), load_only(Case.id, Case.authority_id, Case.status),
+                      lazyload(Case.definition)))
     if for_update:
         query = query.with_for_update(of=UserTask)
-    row = session.scalar(query.execution_options(populate_existing=True))
+    row = session.execute(query.execution_options(populate_existing=True)).first()
     if row is None:
         raise NotFound(f"no task with id '{task_id}'")
-    return row
+    set_committed_value(row[0], "case", row[1])  # held by the task, so the session keeps it
+    return row[0]
 
 
 def lock_task_and_case(session: Session, task_id: str, authority_id: str) -> tuple[Case, UserTask]:

@@ -8,6 +8,7 @@ timeout) instead of failing half-way; on PostgreSQL row locks do that job.
 
 from __future__ import annotations
 
+import select
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -16,6 +17,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import JSON, Column, DateTime, MetaData, Table, bindparam, create_engine, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -74,7 +76,34 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _refuse_connection_closed_by_server)
+    return engine
+
+
+def _refuse_connection_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Hand out no pooled connection that the server has closed, without a round trip (instead of a pre-ping).
+
+    A restarting or terminating PostgreSQL server sends an error and closes
+    the socket of every idle connection, so its socket turns readable; a
+    healthy idle connection has nothing to read. Such a connection is refused
+    (``DisconnectionError``) and the pool opens a new one. A server that
+    vanished silently (host down) is noticed by the first statement: that
+    request fails with 503, the pool drops all its connections (SQLAlchemy's
+    disconnect handling), and the next request connects afresh.
+    """
+    try:
+        closed = getattr(dbapi_connection, "closed", False) or bool(_poll_readable(dbapi_connection.fileno()))
+    except (OSError, ValueError, AttributeError) as exc:  # no socket any more
+        raise DisconnectionError(f"connection unusable: {exc}") from exc
+    if closed:
+        raise DisconnectionError("the database server closed the connection")
+
+
+def _poll_readable(fd: int) -> list:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return poller.poll(0)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -104,7 +104,7 @@ def issue_token_row(session: Session, user: User, label: str = "") -> tuple[ApiT
         raise InvalidData(f"a token label must be at most {ApiToken.__table__.c.label.type.length} characters, "
                           "without control characters")
     token = "af_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_sha256=_token_hash(token), label=label)
+    row = ApiToken(user_id=user.id, token_sha256=token_hash(token), label=label)
     session.add(row)
     session.flush()
     return row, token
@@ -122,7 +122,7 @@ def revoke_tokens(session: Session, user: User) -> int:
 def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user owning ``token``, or None."""
     row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(ApiToken.token_sha256 == token_hash(token), ApiToken.revoked_at.is_(None))
     )
     if row is None or not row.user.active:
         return None
@@ -148,5 +148,6 @@ def check_password(user: User, password: str) -> bool:
         return False
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """Return the stored form of an API token: its SHA-256 in hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, new_id, utcnow
@@ -69,3 +69,17 @@ class PasswordReset(Base):
     created_by: Mapped[str | None] = mapped_column(String(200))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class IdentityGeneration(Base):
+    """One number that moves whenever a user, an API token or an authority changes or goes.
+
+    Moved by PostgreSQL triggers (migration 0014), never by code; web processes
+    compare it with the number their verified tokens were checked at
+    (web/token_cache.py). The table has exactly one row (``id`` 1).
+    """
+
+    __tablename__ = "engine_identity_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)

@@ -377,4 +377,7 @@ def run_workers(factory: sessionmaker[Session], ctx: EngineContext, stop: thread
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        while thread.is_alive():
+            # With a timeout: a signal that hit a worker thread (busy in C code, e.g. rendering)
+            # only runs its Python handler (stop) once the main thread wakes up.
+            thread.join(timeout=0.5)

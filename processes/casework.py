@@ -35,6 +35,10 @@ from processes.packages.setup import start_guard
 from processes.packages.store import declared_operations
 from processes.filing import CaseFiler, record_case_event
 from processes.online import OnlineServices, register as register_online
+from processes.renditions import register as register_renditions
+
+ENDED = ("completed", "cancelled")
+"""Statuses of a case that has ended."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def build_context(
     """Create the engine context with every bundled procedure registered.
 
     With a document store, every case is filed into the E-Akte (see
-    processes/filing.py) and the procedures' steps that write notices are
+    processes/filing.py), the worker makes the renditions of filed records
+    (processes/renditions.py) and the procedures' steps that write notices are
     available; without one, only the audit log is written (the engine
     benchmark measures that configuration). Connector endpoints come from
     ``connectors`` or, by default, from AKTENFLUSS_CONNECTORS_FILE; FIT-Connect
@@ -73,6 +78,7 @@ def build_context(
     register_all(registry, steps)
     if store is not None:
         register_online(registry, store, online)
+        register_renditions(registry, store)
     connectors = connectors if connectors is not None else ConnectorConfig.from_env()
     register_connectors(registry, connectors)
     events = CaseFiler(store, clock) if store is not None else record_case_event
@@ -130,7 +136,9 @@ def get_case(session: Session, user: User, case_id: str) -> Case:
 
 
 def open_tasks_of(session: Session, case: Case) -> list[UserTask]:
-    """Return the open human tasks of a case."""
+    """Return the open human tasks of a case (none, without asking the database, once it ended)."""
+    if case.status in ENDED:  # ending a case closes its open tasks in the same transaction
+        return []
     return list(session.scalars(
         select(UserTask).where(UserTask.case_id == case.id, UserTask.status == "open").order_by(UserTask.created_at)
     ))

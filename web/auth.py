@@ -8,7 +8,6 @@ from flask import Flask, current_app, g, request
 from flask_smorest import abort
 
 from engine.db import utcnow
-from engine.identity import user_for_token
 from engine.models import User
 from processes.administration.sso import ClaimRules, SignInRefused, sign_in
 from web.database import get_session
@@ -34,7 +33,7 @@ def _user_for_bearer(token: str) -> User | None:
     """Return the user of a product token, or of a valid OIDC access token (None: not a valid product token)."""
     verifier = current_app.extensions.get("oidc_access")
     if token.startswith(OWN_TOKEN_PREFIX) or verifier is None:
-        return user_for_token(get_session(), token)
+        return current_app.extensions["verified_tokens"].user(get_session(), token)
     try:
         claims = verifier.claims(token)
     except InvalidAccessToken as exc:

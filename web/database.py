@@ -20,13 +20,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.db import make_engine, make_session_factory
+from web import token_cache
 
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory and hook the transaction into requests."""
     engine = make_engine(app.config["DATABASE_URL"])
+    if engine.dialect.name == "postgresql":
+        token_cache.install(engine)  # transactions begin by reading the identity generation
     app.extensions["db_engine"] = engine
     app.extensions["db_sessions"] = make_session_factory(engine)
+    app.extensions["verified_tokens"] = token_cache.VerifiedTokens()
     app.after_request(_finish_transaction)
     app.teardown_request(_close_session)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, new_id, utcnow
@@ -14,6 +14,7 @@ DOCUMENT_TYPES = (
     "Nachricht", "Anfrage", "Auskunft", "Sonstiges",
 )
 DIRECTIONS = ("incoming", "outgoing", "internal")
+RENDITION_READY, RENDITION_PENDING, RENDITION_NONE = "ready", "pending", "none"
 
 
 class Dokument(Base):
@@ -59,9 +60,18 @@ class DokumentVersion(Base):
     rendition_key: Mapped[str | None] = mapped_column(String(200))
     rendition_sha256: Mapped[str | None] = mapped_column(String(64))
     rendition_media_type: Mapped[str | None] = mapped_column(String(120))
+    # How the rendition is made when it is not made with the version (eakte/renditions.py); kept afterwards.
+    rendition_recipe: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     findings: Mapped[list] = mapped_column(default=list)  # e.g. active content found in a PDF
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200))
     destroyed_at: Mapped[datetime | None]
 
     dokument: Mapped[Dokument] = relationship(back_populates="versions")
+
+    @property
+    def rendition_status(self) -> str:
+        """``ready`` (the rendition exists), ``pending`` (the worker makes it) or ``none`` (no rendition)."""
+        if self.rendition_key is not None:
+            return RENDITION_READY
+        return RENDITION_PENDING if self.rendition_recipe is not None else RENDITION_NONE

@@ -35,6 +35,7 @@ from eakte.audit import record
 from eakte.errors import EakteError
 from eakte.models import Akte, ArchiveHandover, Dokument, FilePlanUnit, Vorgang
 from eakte.pdf import PdfRejected, inspect_pdf
+from eakte.renditions import ensure_renditions_of_akte
 from eakte.storage import DocumentStore, StorageError
 from eakte.xdomea import codes
 from eakte.xdomea.history import collect_history
@@ -127,6 +128,9 @@ def export_0503(
         )
     validate_contact(sender, "sender")
     validate_contact(recipient, "recipient")
+    # The file leaves complete: renditions the worker has not made yet are made now (and audited before
+    # the export). The package carries the primary files; a rendition is the clerks' reading copy.
+    ensure_renditions_of_akte(session, store, akte, actor=actor)
     process_id = str(uuid.uuid4())
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from engine.db import transaction
 from engine.models import User
 from processes import casefile
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, screenshot
 from tests.web.test_ui_case_file import pdf_bytes
 from tests.web.test_ui_incidents import _failed_case
 from tests.web.ui_helpers import PASSWORD, deploy_and_start, new_key, open_task_ids, ui_user
@@ -164,3 +164,33 @@ def test_clerk_makes_a_notice_available_and_sees_the_delivery(app, live_server, 
     deliveries = page.get_by_role("table", name=re.compile("^Zustellungen der Akte"))
     expect(deliveries).to_contain_text("zum Abruf bereit")
     assert_accessible(page)
+
+
+def test_protocol_of_a_completed_task_shows_as_pending_until_its_pdf_is_made(app, live_server, page, authority,
+                                                                              session_factory):
+    ui_user(session_factory, authority, "paula", display_name="Paula Protokoll")
+    deploy_and_start(app, session_factory, ui_user(session_factory, authority, "starter"), new_key(), prefix="PDF")
+    log_in(page, live_server, authority, "paula")
+    page.get_by_role("row").filter(has_text="Vorhaben PDF-0001").get_by_role("button", name=re.compile("Übernehmen")).click()
+    page.get_by_role("button", name="Erledigen").click()
+    expect(page.get_by_text("Aufgabe „Antrag prüfen“ erledigt.")).to_be_visible()
+    page.get_by_role("link", name="Bescheid erstellen").click()
+    page.get_by_role("link", name="Akte mit Historie öffnen").click()
+
+    documents = page.get_by_role("table", name=re.compile("^Dokumente der Akte"))
+    protocol = documents.get_by_role("row").filter(has_text="Protokoll: Antrag prüfen")
+    expect(protocol).to_contain_text("PDF-Fassung wird erstellt")  # the worker has not made it yet
+    assert_accessible(page)
+    screenshot(page, "akte-protokoll-pdf-wird-erstellt")
+
+    with page.expect_download() as download:
+        protocol.get_by_role("link", name="Protokoll: Antrag prüfen, Version 1 herunterladen").click()
+    assert download.value.suggested_filename == "protokoll.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")  # made at once for the reader
+    page.reload()
+    protocol = page.get_by_role("table", name=re.compile("^Dokumente der Akte")).get_by_role("row").filter(
+        has_text="Protokoll: Antrag prüfen")
+    expect(protocol).not_to_contain_text("PDF-Fassung wird erstellt")
+    expect(protocol.get_by_role("link", name="Original wie eingegangen")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "akte-protokoll-pdf-fertig")

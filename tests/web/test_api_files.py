@@ -63,9 +63,13 @@ def test_completed_task_is_filed_with_pdfa_protocol(client, people, case):
     protocol = next(d for d in akte["documents"] if d["doc_type"] == "Protokoll")
     assert protocol["task_id"] == task["id"] and protocol["task_name"] == "Antrag prüfen"
     version = protocol["versions"][0]
-    assert version["media_type"] == "application/json" and version["rendition_media_type"] == "application/pdf"
+    assert version["media_type"] == "application/json"
+    assert version["rendition_status"] == "pending" and version["has_rendition"] is False  # the worker makes it
     readable = client.get(f"/api/v1/documents/{protocol['id']}/content", headers=people["clerk"].headers)
-    assert readable.mimetype == "application/pdf"
+    assert readable.mimetype == "application/pdf"  # made at once for the reader
+    version = client.get(f"/api/v1/documents/{protocol['id']}", headers=people["clerk"].headers).json["versions"][0]
+    assert version["rendition_status"] == "ready" and version["rendition_media_type"] == "application/pdf"
+    assert readable.headers["X-Content-SHA256"] == hashlib.sha256(readable.data).hexdigest()
     with pikepdf.open(io.BytesIO(readable.data)) as pdf, pdf.open_metadata() as meta:
         assert meta["pdfaid:part"] == "2"
     original = client.get(f"/api/v1/documents/{protocol['id']}/content", query_string={"original": "true"},

@@ -40,3 +40,24 @@ def test_the_young_and_the_old_case_are_measured_around_step_10_and_the_given_st
         steps = sorted(case.data["done"] for case in loops)
     last = bench.STEP_WINDOW[1]
     assert steps == [last, 40 + (last - 10)]  # windows of equal width, centred on step 10 and step 40
+
+
+def test_bare_and_engine_rounds_alternate_and_the_ratio_is_their_median(backend, session_factory, monkeypatch):
+    calls = []
+    bare = bench.bare_spiff_lifecycles
+    monkeypatch.setattr(bench, "bare_spiff_lifecycles", lambda count, model=None: calls.append(("bare", count)) or
+                        bare(count, model))
+    original_transaction = bench.transaction
+
+    def counting_transaction(sessions):
+        if calls and calls[-1][0] != "engine":
+            calls.append(("engine", 0))
+        return original_transaction(sessions)
+
+    monkeypatch.setattr(bench, "transaction", counting_transaction)
+    result = bench.run(backend.database_url, lifecycles=6, long_steps=12, rounds=3)
+
+    assert [kind for kind, _ in calls][:6] == ["bare", "engine"] * 3
+    assert [count for kind, count in calls if kind == "bare"] == [2, 2, 2]
+    assert len(result.round_ratios) == 3
+    assert min(result.round_ratios) <= result.ratio <= max(result.round_ratios)

@@ -9,6 +9,10 @@ Measures, in one run:
 3. the cost of completing the 10th step of a young case and the 1000th of an old one
    (the two take turns, see ``_step_costs``).
 
+1 and 2 run in alternating rounds (bare, engine, bare, engine, ...), so a
+change of the machine's load between them weighs on both alike; the ratio is
+the median of the rounds' ratios, and its spread is reported.
+
 It writes into the configured database under a throw-away authority.
 """
 
@@ -37,27 +41,33 @@ STEP_WINDOW = (5, 15)
 """Steps of the young case that are measured (the 10th in the middle); the old case's window is as wide."""
 
 
+ROUNDS = 10
+"""Rounds of each side; each round runs lifecycles / ROUNDS lifecycles (at least one)."""
+
+
 @dataclass(frozen=True)
 class EngineBenchResult:
-    """Figures of one benchmark run."""
+    """Figures of one benchmark run (rates are medians over the rounds)."""
 
     bare_per_second: float
     engine_per_second: float
     step_ms_early: float
     step_ms_late: float
+    round_ratios: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float:
-        return self.engine_per_second / self.bare_per_second
+        """Median of the rounds' engine/bare ratios."""
+        return statistics.median(self.round_ratios) if self.round_ratios else self.engine_per_second / self.bare_per_second
 
     @property
     def late_vs_early(self) -> float:
         return self.step_ms_late / self.step_ms_early
 
 
-def bare_spiff_lifecycles(count: int) -> float:
+def bare_spiff_lifecycles(count: int, model=None) -> float:
     """Run ``count`` lifecycles on bare SpiffWorkflow in memory; return lifecycles per second."""
-    model = load_model({"bench_lifecycle.bpmn": (MODELS / "bench_lifecycle.bpmn").read_bytes()})
+    model = model or load_model({"bench_lifecycle.bpmn": (MODELS / "bench_lifecycle.bpmn").read_bytes()})
     started = time.perf_counter()
     for _ in range(count):
         workflow = BpmnWorkflow(model.spec, model.subprocess_specs)
@@ -74,36 +84,46 @@ def bare_spiff_lifecycles(count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run(database_url: str, lifecycles: int = 300, long_steps: int = 1000) -> EngineBenchResult:
+def run(database_url: str, lifecycles: int = 300, long_steps: int = 1000, rounds: int = ROUNDS) -> EngineBenchResult:
     """Run all three measurements against ``database_url``."""
-    bare = bare_spiff_lifecycles(lifecycles)
     engine = make_engine(database_url)
     try:
-        return _measure(make_session_factory(engine), bare, lifecycles, long_steps)
+        return _measure(make_session_factory(engine), lifecycles, long_steps, rounds)
     finally:
         engine.dispose()
 
 
-def _measure(sessions, bare: float, lifecycles: int, long_steps: int) -> EngineBenchResult:
+def _measure(sessions, lifecycles: int, long_steps: int, rounds: int) -> EngineBenchResult:
     ctx = build_context()
     with transaction(sessions) as session:
         authority = create_authority(session, f"bench-{uuid.uuid4().hex[:10]}", "Benchmark")
         user = create_user(session, authority, "bench", roles=["clerk"], groups=["Sachbearbeitung"])
         lifecycle_def = _deploy(session, "bench_lifecycle.bpmn", authority.id)
         loop_def = _deploy(session, "bench_loop.bpmn", authority.id)
+    model = load_model({"bench_lifecycle.bpmn": (MODELS / "bench_lifecycle.bpmn").read_bytes()})
 
-    started = time.perf_counter()
-    for _ in range(lifecycles):
-        with transaction(sessions) as session:
-            case = runner.start_case(session, ctx, session.get(ProcessDefinition, lifecycle_def.id), authority_id=authority.id,
-                                     actor="bench", data={"applicant": "Erika Mustermann"})
-            case_id = case.id
-        with transaction(sessions) as session:
-            runner.complete_task(session, ctx, _open_task(session, case_id), session.get(User, user.id), {"approved": True})
-    engine_rate = lifecycles / (time.perf_counter() - started)
+    def engine_lifecycles(count: int) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            with transaction(sessions) as session:
+                case = runner.start_case(session, ctx, session.get(ProcessDefinition, lifecycle_def.id),
+                                         authority_id=authority.id, actor="bench", data={"applicant": "Erika Mustermann"})
+                case_id = case.id
+            with transaction(sessions) as session:
+                runner.complete_task(session, ctx, _open_task(session, case_id), session.get(User, user.id),
+                                     {"approved": True})
+        return count / (time.perf_counter() - started)
+
+    rounds = max(1, min(rounds, lifecycles))
+    per_round = [lifecycles // rounds + (1 if number < lifecycles % rounds else 0) for number in range(rounds)]
+    bare_rates, engine_rates = [], []
+    for count in per_round:  # alternating: bare, engine, bare, engine, ...
+        bare_rates.append(bare_spiff_lifecycles(count, model))
+        engine_rates.append(engine_lifecycles(count))
+    ratios = tuple(engine / bare for engine, bare in zip(engine_rates, bare_rates))
 
     early, late = _step_costs(sessions, ctx, loop_def.id, authority.id, user.id, long_steps)
-    return EngineBenchResult(bare, engine_rate, early, late)
+    return EngineBenchResult(statistics.median(bare_rates), statistics.median(engine_rates), early, late, ratios)
 
 
 def _step_costs(sessions, ctx, definition_id: str, authority_id: str, user_id: str, long_steps: int) -> tuple[float, float]:

@@ -20,7 +20,7 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
@@ -158,15 +158,18 @@ def _vacuum(engine, attempts: int = 3) -> None:
 
 
 def _page_timing(database_url: str, user_id: str, repeats: int) -> Timing | None:
+    from engine.login_sessions import start_login_session
     from web import create_app
+    from web.ui.common import LOGIN_KEY
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     with app.app_context():
-        with transaction(app.extensions["db_sessions"]) as session:
-            authority_id = session.get(User, user_id).authority_id
+        with transaction(app.extensions["db_sessions"]) as session:  # signed in as the clerk (a login session)
+            secret = start_login_session(session, session.get(User, user_id), datetime.now(timezone.utc),
+                                         timedelta(hours=1))
     with client.session_transaction() as flask_session:
-        flask_session["user_id"], flask_session["authority_id"] = user_id, authority_id
+        flask_session[LOGIN_KEY] = secret
     samples = []
     for _ in range(max(10, repeats // 5)):
         t0 = time.perf_counter()

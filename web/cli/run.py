@@ -25,8 +25,11 @@ def demo(host: str, port: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="web processes")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="web processes (about one per core; see the README on sizing)")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="request threads per web process (they overlap database and storage waits)")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web UI and the REST API with gunicorn (stateless processes; scale by adding more)."""
     import secrets
 
@@ -42,7 +45,7 @@ def serve(host: str, port: int, workers: int) -> None:
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", threads)  # gthread workers: keep-alive connections, one thread per request
             self.cfg.set("accesslog", "-")
             self.cfg.set("logger_class", "web.access_log.RedactingGunicornLogger")  # no tokens in the access log
 
@@ -79,6 +82,7 @@ def worker(concurrency: int, lease: float, poll: float, retry_base: float, autho
         click.echo("SQLite supports one worker; using --concurrency 1", err=True)
         concurrency = 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # not seven lines per rendered document
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request, stream_with_context
 
 from eakte.models import DokumentVersion
+from eakte.models.dokument import RENDITION_NONE
 from processes import casefile
 from web.database import get_session
 from web.engine_context import document_store
@@ -23,9 +24,12 @@ INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 
 def served_media_type(version: DokumentVersion, original: bool = False) -> str:
-    """Return the media type a download of ``version`` delivers: its rendition's, unless the original is asked for."""
-    if version.rendition_key is not None and not original:
-        return version.rendition_media_type or version.media_type
+    """Return the media type a download of ``version`` delivers: its rendition's, unless the original is asked for.
+
+    A pending rendition is made when it is asked for, as a PDF (eakte/renditions.py).
+    """
+    if version.rendition_status != RENDITION_NONE and not original:
+        return version.rendition_media_type or "application/pdf"
     return version.media_type
 
 

@@ -94,10 +94,11 @@ def _inbox_page(args=None, filter_error: str | None = None, filter_name: str = "
     if result.total_capped:  # more tasks than counted: say so, and keep the next page reachable
         total, pages = f"mehr als {result.total:,}".replace(",", "."), max(pages, page + 1)
     params = {k: v for k, v in args.items() if k != "seite"}
+    names = services.procedure_names(db, user)
     return render_template(
         "ui/inbox.html", title="Aufgaben", tasks=result.items, total=total, page=page, per_page=per_page,
         pages=pages, now=now, scopes=scopes, scope=scope, sort=sort, due=due, columns=_columns(params, sort),
-        procedures=services.procedures(db, user), procedure_names=services.procedure_names(db, user),
+        procedures=services.procedures(db, user, names), procedure_names=names,
         suspended=services.suspended_cases(db, result.items),
         params=params, saved_filters=_saved(db, user, params), filter_error=filter_error, filter_name=filter_name,
         filter_params=FILTER_PARAMS,

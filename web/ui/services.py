@@ -140,15 +140,14 @@ def task_names(session: Session, user: User, process_keys: set[str]) -> dict[tup
     return names
 
 
-def procedures(session: Session, user: User) -> list[tuple[str, str]]:
-    """Return (process key, name) of the procedures that have cases in the user's authority, by name."""
-    keys = session.scalars(
-        select(ProcessDefinition.key).distinct()
-        .join(Case, Case.definition_id == ProcessDefinition.id)
-        .where(Case.authority_id == user.authority_id)
-    )
-    names = procedure_names(session, user)
-    return sorted(((key, names.get(key, key)) for key in keys), key=lambda pair: (pair[1].lower(), pair[0]))
+def procedures(session: Session, user: User, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Return (process key, name) of the procedures the user's authority uses (its own and the shared ones), by name.
+
+    Read from the definitions (``procedure_names``, passed in if the caller has them), not from the cases: a
+    filter list must not cost more as cases accumulate.
+    """
+    names = procedure_names(session, user) if names is None else names
+    return sorted(names.items(), key=lambda pair: (pair[1].lower(), pair[0]))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ EVENT_LABELS = {
     "user.group_added": "Zur Gruppe hinzugefügt",
     "document.stored": "Dokument abgelegt",
     "document.read": "Dokument geöffnet",
+    "document.rendered": "PDF-Fassung erstellt",
     "service.called": "Fachverfahren abgefragt",
     "service.discarded": "Antwort eines Fachverfahrens verworfen (der Schritt wartete nicht mehr)",
     "message.received": "Nachricht eingegangen",

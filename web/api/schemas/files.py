@@ -16,6 +16,10 @@ class VersionSchema(Schema):
     size = fields.Integer()
     sha256 = fields.String()
     has_rendition = fields.Function(lambda v: v.rendition_key is not None)
+    rendition_status = fields.String(
+        validate=validate.OneOf(("ready", "pending", "none")),
+        metadata={"description": "ready: the rendition exists; pending: it is being made in the background (a "
+                                 "download of the rendition makes it at once); none: the version has no rendition"})
     rendition_media_type = fields.String(allow_none=True)
     findings = fields.List(fields.String())
     created_at = fields.DateTime()
