@@ -74,7 +74,7 @@ class PasswordReset(Base):
 class IdentityGeneration(Base):
     """One number that moves whenever a user, an API token or an authority changes or goes.
 
-    Moved by PostgreSQL triggers (migration 0014), never by code; web processes
+    Moved by PostgreSQL triggers (migration 0012), never by code; web processes
     compare it with the number their verified tokens were checked at
     (web/token_cache.py). The table has exactly one row (``id`` 1).
     """

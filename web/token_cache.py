@@ -5,7 +5,7 @@ its user and the user's authority. A web process on PostgreSQL keeps what
 that query found (per token hash, at most ``TTL`` seconds) together with the
 *identity generation* it was found at: one number in
 ``engine_identity_generation`` that database triggers move whenever a user,
-an API token or an authority is changed or deleted (migration 0014), by
+an API token or an authority is changed or deleted (migration 0012), by
 whichever process or tool does it. Each request reads the current number
 (below) and uses a kept entry only if the number is still the same; after
 any revocation, deactivation or change of roles or groups, every process's

@@ -1,7 +1,7 @@
 """Inbox: saved personal filters, and the applicant's name on task rows (searchable, trigram index on PostgreSQL).
 
 Revision ID: 0010
-Revises: 0013
+Revises: 0009
 Create Date: 2026-12-10 09:00:00.000000
 
 Task rows created before this revision have no applicant name; the inbox finds
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0013'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Execution semantics: child cases of call activities, cases started by other cases, error outcome, event subscriptions.
 
-Revision ID: 0008
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-05 12:00:00.000000
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None

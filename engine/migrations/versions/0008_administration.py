@@ -4,8 +4,8 @@ users, absences without substitute and substitutions per group.
 The candidate groups users had are turned into groups of the same name (serving the candidate group of that name),
 with the users as members.
 
-Revision ID: 0007
-Revises: 0012
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-05 15:59:44.780552
 """
 
@@ -15,8 +15,8 @@ import uuid
 from datetime import datetime, timezone
 
 
-revision = '0007'
-down_revision = '0012'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Procedure packages: connector systems per authority, imported packages.
 
-Revision ID: 0012
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05 16:05:29.550067
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Applicants: portal accounts (pseudonyms) and their cases, FIT-Connect submissions, online fee payments.
 
-Revision ID: 0013
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-10 06:00:00.000000
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@
   processes can keep verified API tokens and notice at once when to stop
   trusting them (web/token_cache.py).
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2027-01-10 09:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014'
-down_revision = '0008'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

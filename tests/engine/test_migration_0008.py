@@ -1,4 +1,4 @@
-"""Migration 0007 turns the candidate groups users had into groups of the same name, with the users as members."""
+"""Migration 0008 turns the candidate groups users had into groups of the same name, with the users as members."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.core
 
 def test_existing_candidate_groups_become_groups_with_members(tmp_path):
     url = f"sqlite:///{tmp_path / 'alt.db'}"
-    upgrade(url, "0006")
+    upgrade(url, "0007")
     engine = create_engine(url)
     with engine.begin() as db:
         for authority in ("a1", "a2"):

@@ -1,7 +1,7 @@
 """FIT-Connect replies: the applicant's reply channel of a submission, notices sent back through the reply channel.
 
-Revision ID: 0016
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-14 09:00:00.000000
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016'
-down_revision = '0008'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
