@@ -64,7 +64,8 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_worker_killed_while_rendering_gives_exactly_one_rendition(backend, authority, session_factory, tmp_path):
+def _case_with_a_long_protocol(backend, authority, session_factory):
+    """Complete a task with many entries, so that rendering its protocol takes a while; return store and case id."""
     store = open_store(backend.storage_url)
     ctx = build_context(store=lambda: store, connectors=ConnectorConfig())
     key = bg.deploy_fixture(session_factory, ctx, authority.id, "simple_lifecycle.bpmn")
@@ -74,6 +75,11 @@ def test_worker_killed_while_rendering_gives_exactly_one_rendition(backend, auth
     entries = {f"angabe_{number:03d}": f"Wert {number}" for number in range(ENTRIES)}
     with transaction(session_factory) as session:
         runner.complete_task(session, ctx, task_id, session.get(User, clerk.id), {"approved": True, **entries})
+    return store, case_id
+
+
+def test_worker_killed_while_rendering_gives_exactly_one_rendition(backend, authority, session_factory, tmp_path):
+    store, case_id = _case_with_a_long_protocol(backend, authority, session_factory)
 
     victim = _worker(backend, authority, tmp_path / "worker.log")
     _wait_for(lambda: _job(session_factory, authority.id).status == "doing", 60, "the claim")
@@ -106,15 +112,7 @@ def test_worker_killed_while_rendering_gives_exactly_one_rendition(backend, auth
 
 def test_worker_told_to_stop_while_rendering_finishes_the_rendition_and_stops(backend, authority, session_factory,
                                                                               tmp_path):
-    store = open_store(backend.storage_url)
-    ctx = build_context(store=lambda: store, connectors=ConnectorConfig())
-    key = bg.deploy_fixture(session_factory, ctx, authority.id, "simple_lifecycle.bpmn")
-    case_id = bg.start(session_factory, ctx, authority.id, key, {"applicant_count": 1})
-    clerk = authority.user("anna", groups=["Sachbearbeitung"])
-    [task_id] = bg.open_task_row_ids(session_factory, case_id)
-    entries = {f"angabe_{number:03d}": f"Wert {number}" for number in range(ENTRIES)}
-    with transaction(session_factory) as session:
-        runner.complete_task(session, ctx, task_id, session.get(User, clerk.id), {"approved": True, **entries})
+    _case_with_a_long_protocol(backend, authority, session_factory)
 
     worker = _worker(backend, authority, tmp_path / "worker.log")
     _wait_for(lambda: _job(session_factory, authority.id).status == "doing", 60, "the claim")
