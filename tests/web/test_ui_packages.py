@@ -14,7 +14,7 @@ from engine.db import transaction
 from engine.models import User
 from tests.processes.packages.helpers import package_files, process_key, zipped
 from tests.web.ui_helpers import csrf_token, login, post_form, ui_user
-from web.ui.editor_state import EMPTY_DATA_ROWS, EMPTY_GROUP_ROWS, from_form
+from web.ui.editor_state import EMPTY_DATA_ROWS, EMPTY_GROUP_ROWS, from_files, from_form
 
 
 def _upload(client, files: dict[str, bytes]):
@@ -198,10 +198,13 @@ def test_the_editor_reads_data_labels_row_by_row_and_names_bad_rows():
         "eintrag.gebuehr": {"label": "Gebühr", "format": "money"}}
     assert set(state.errors) == {"daten_pfad.5", "daten_codes.6"}
     assert "Zeile 6 der Falldaten" in state.errors["daten_codes.6"]
-    rows = state.data_rows()
+    rows = from_files("gewerbe", state.to_files()).data_rows()  # as the saved package opens again
     assert rows[1] == {"pfad": "art", "bezeichnung": "Erwerbsart", "darstellung": "",
                        "codes": "HG=Haupterwerb; NG=Nebenerwerb"}
     assert len(rows) == 3 + EMPTY_DATA_ROWS and "data" not in state.extra_manifest
+    shown = state.data_rows()  # the page shown again with the errors keeps every row as typed, at its number
+    assert shown[4]["pfad"] == "ohne_bezeichnung" and shown[5]["codes"] == "neu" and shown[3]["pfad"] == ""
+    assert len(shown) == 6 + EMPTY_DATA_ROWS
 
 
 def test_the_editor_reads_groups_roles_and_the_file_plan_unit_and_names_what_is_missing():
@@ -222,3 +225,5 @@ def test_the_editor_reads_groups_roles_and_the_file_plan_unit_and_names_what_is_
     assert permanent.manifest["file_plan"]["retention_years"] == "permanent"
     half = from_form(MultiDict([("schluessel", "x"), ("aktenplan_kennzeichen", "32.11"), ("aktenplan_jahre", "0")]))
     assert set(half.errors) == {"aktenplan_titel", "aktenplan_jahre"}
+    assert half.file_plan_values() == {"code": "32.11", "title": "", "years": "0", "permanent": False,
+                                     "disposal": ""}  # shown again as typed

@@ -42,6 +42,7 @@ class EditorState:
     files: dict[str, str] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    entered: MultiDict | None = None  # the submitted form: its rows and fields are shown again as typed
 
     def names(self, suffix: str) -> list[str]:
         """Return the file names with a suffix, sorted."""
@@ -54,17 +55,43 @@ class EditorState:
         return json.dumps(rest, ensure_ascii=False, indent=2) if rest else "{}"
 
     def data_rows(self) -> list[dict]:
-        """Return the manifest's data labels as rows (path, label, format, codes as text) and empty rows."""
-        rows = [{"pfad": path, "bezeichnung": spec.get("label", ""), "darstellung": spec.get("format", ""),
-                 "codes": "; ".join(f"{code}={word}" for code, word in (spec.get("values") or {}).items())}
-                for path, spec in (self.manifest.get("data") or {}).items()]
+        """Return the data labels as rows (path, label, format, codes as text), as typed or from the manifest,
+        and empty rows."""
+        if self.entered is not None:
+            rows = _up_to_last_filled([dict(zip(("pfad", "bezeichnung", "darstellung", "codes"), row))
+                                       for row in zip(*(self.entered.getlist(f"daten_{name}")
+                                                        for name in ("pfad", "bezeichnung", "darstellung", "codes")))],
+                                      ("pfad", "bezeichnung", "codes"))
+        else:
+            rows = [{"pfad": path, "bezeichnung": spec.get("label", ""), "darstellung": spec.get("format", ""),
+                     "codes": "; ".join(f"{code}={word}" for code, word in (spec.get("values") or {}).items())}
+                    for path, spec in (self.manifest.get("data") or {}).items()]
         return rows + [{"pfad": "", "bezeichnung": "", "darstellung": "", "codes": ""}] * EMPTY_DATA_ROWS
 
     def group_rows(self) -> list[dict]:
-        """Return the groups the package names (name, description) and empty rows."""
-        rows = [{"name": g.get("name", ""), "description": g.get("description", "")}
-                for g in self.manifest.get("groups") or () if isinstance(g, dict)]
+        """Return the groups (name, description), as typed or from the manifest, and empty rows."""
+        if self.entered is not None:
+            rows = _up_to_last_filled([{"name": name, "description": description} for name, description
+                                       in zip(self.entered.getlist("gruppe_name"),
+                                              self.entered.getlist("gruppe_beschreibung"))],
+                                      ("name", "description"))
+        else:
+            rows = [{"name": g.get("name", ""), "description": g.get("description", "")}
+                    for g in self.manifest.get("groups") or () if isinstance(g, dict)]
         return rows + [{"name": "", "description": ""}] * EMPTY_GROUP_ROWS
+
+    def file_plan_values(self) -> dict:
+        """Return the fields of the suggested file plan unit, as typed or from the manifest."""
+        if self.entered is not None:
+            entered = self.entered
+            return {"code": entered.get("aktenplan_kennzeichen", ""), "title": entered.get("aktenplan_titel", ""),
+                    "years": entered.get("aktenplan_jahre", ""), "permanent": bool(entered.get("aktenplan_dauernd")),
+                    "disposal": entered.get("aktenplan_aussonderung", "")}
+        unit = self.manifest.get("file_plan") or {}
+        years = unit.get("retention_years", "")
+        return {"code": unit.get("code", ""), "title": unit.get("title", ""),
+                "years": "" if years == "permanent" else str(years), "permanent": years == "permanent",
+                "disposal": unit.get("disposal", "")}
 
     def template_info(self, name: str) -> dict:
         """Return the manifest's entry of a template (title, doc_type, sample)."""
@@ -75,6 +102,12 @@ class EditorState:
         files = {name: text.encode("utf-8") for name, text in self.files.items()}
         files[MANIFEST] = (json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         return files
+
+
+def _up_to_last_filled(rows: list[dict], fields: tuple[str, ...]) -> list[dict]:
+    """Return the submitted rows up to the last one with something typed (row numbers stay those of the errors)."""
+    filled = [index for index, row in enumerate(rows) if any(row[name].strip() for name in fields)]
+    return rows[:filled[-1] + 1] if filled else []
 
 
 def from_files(key: str, files: dict[str, bytes]) -> EditorState:
@@ -101,7 +134,7 @@ def new_package(key: str, name: str) -> EditorState:
 
 def from_form(form: MultiDict) -> EditorState:
     """Read the editor page's fields; entries that cannot be used are named in ``errors``."""
-    state = EditorState(form.get("schluessel", "").strip())
+    state = EditorState(form.get("schluessel", "").strip(), entered=form)
     names, contents = form.getlist("datei_name"), form.getlist("datei_inhalt")
     for name, content in list(zip(names, contents))[:MAX_FILES]:
         name = name.strip()
