@@ -42,6 +42,8 @@ SORT_COLUMNS = {
 }
 SCOPES = ("mine", "groups", "all_mine", "authority")
 COUNT_CAP = 10_000
+LIKE_ESCAPE = "/"
+"""Escape character of the patterns ``contains_pattern`` makes."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class _Shape:
     sort: str
 
 
+def contains_pattern(text: str) -> str:
+    """Return a LIKE pattern (escape character ``LIKE_ESCAPE``) that finds ``text`` anywhere, taken literally."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
 def _shape(user: User, flt: TaskFilter, sort: str) -> _Shape:
     return _Shape(flt.scope, len(_groups(user)), len(flt.substituted_ids), bool(flt.process_key), flt.overdue,
                   flt.due_before is not None, bool(flt.text), sort)
@@ -105,7 +112,7 @@ def _values(user: User, flt: TaskFilter, now: datetime) -> dict:
     values = {"authority_id": user.authority_id, "status": flt.status, "process_key": flt.process_key, "now": now,
               "due_before": flt.due_before, "assignees": [user.id, *flt.substituted_ids]}
     if flt.text:
-        values["pattern"] = "%" + flt.text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        values["pattern"] = contains_pattern(flt.text)
     values.update((f"group_{index}", group) for index, group in enumerate(_groups(user)))
     return values
 
@@ -125,8 +132,8 @@ def _branches(shape: _Shape) -> list[Select]:
     if shape.text:
         # ILIKE on PostgreSQL (served by the trigram indexes), lower() LIKE lower() on SQLite.
         pattern = bindparam("pattern")
-        base = base.where(or_(UserTask.business_key.ilike(pattern, escape="/"), UserTask.subject.ilike(pattern, escape="/"),
-                              UserTask.applicant.ilike(pattern, escape="/")))
+        base = base.where(or_(*(column.ilike(pattern, escape=LIKE_ESCAPE)
+                                for column in (UserTask.business_key, UserTask.subject, UserTask.applicant))))
     if shape.scope == "authority":
         return [base]
     scopes = []

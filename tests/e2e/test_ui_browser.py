@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import expect
+from sqlalchemy import update
 
 from engine.db import transaction
-from engine.models import User
+from engine.models import User, UserTask
 from processes import casefile
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.web.test_ui_case_file import pdf_bytes
@@ -194,3 +195,35 @@ def test_protocol_of_a_completed_task_shows_as_pending_until_its_pdf_is_made(app
     expect(protocol.get_by_role("link", name="Original wie eingegangen")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "akte-protokoll-pdf-fertig")
+
+
+def test_clerk_finds_a_case_without_an_open_task_by_the_applicants_name(app, live_server, page, authority,
+                                                                         session_factory):
+    boss = ui_user(session_factory, authority, "leitung", roles=("supervisor", "clerk"))
+    ui_user(session_factory, authority, "telefon", display_name="Tom Telefon", groups=())
+    [case_id] = deploy_and_start(app, session_factory, boss, new_key(), prefix="RUF")
+    with transaction(session_factory) as session:
+        session.execute(update(UserTask).where(UserTask.case_id == case_id).values(applicant="Jens Petersen"))
+
+    log_in(page, live_server, authority, "telefon")
+    expect(page.get_by_text("Vorhaben RUF-0001")).to_have_count(0)  # nothing of this case in his inbox
+    page.get_by_role("link", name="Aktensuche").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aktensuche")
+    assert_accessible(page)
+    page.get_by_label("Suche", exact=True).fill("petersen")
+    page.get_by_role("button", name="Suchen").click()
+    results = page.get_by_role("table", name=re.compile("Gefundene Akten"))
+    expect(results.get_by_role("row")).to_have_count(2)  # heading and one case
+    expect(results).to_contain_text("Vorhaben RUF-0001")
+    screenshot(page, "aktensuche-sachbearbeitung")
+    assert_accessible(page)
+    results.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Akte")
+    expect(page.get_by_text("Vorhaben RUF-0001").first).to_be_visible()
+    assert_accessible(page)
+
+    page.go_back()
+    page.get_by_label("Begonnen ab").fill("2030-01-01")
+    page.get_by_role("button", name="Suchen").click()
+    expect(page.get_by_text("Keine Akten gefunden.")).to_be_visible()
+    assert_accessible(page)

@@ -249,7 +249,7 @@ def test_filters_and_ids_with_hostile_values_never_give_a_server_error(world, se
     client = world["client"]
     pages = {
         "/ui/aufgaben": ["seite", "pro_seite", "bereich", "sortierung", "faellig", "verfahren", "suche"],
-        "/ui/aufsicht/akten": ["seite", "pro_seite", "aktenzeichen", "verfahren", "status", "von", "bis", "bearbeitung"],
+        "/ui/aktensuche": ["seite", "pro_seite", "suche", "verfahren", "status", "von", "bis", "bearbeitung"],
         "/ui/aufsicht/kennzahlen": ["von", "bis"],
         "/ui/aufsicht/stoerungen": ["seite", "pro_seite"],
         f"/ui/akten/{world['case']}": ["seite", "pro_seite"],

@@ -166,6 +166,6 @@ def test_case_search_shows_procedure_names_and_no_developer_text(app, client, au
     key = new_key()
     deploy_and_start(app, session_factory, boss, key)
     login(client, authority, "leitung")
-    page = client.get("/ui/aufsicht/akten").get_data(as_text=True)
+    page = client.get("/ui/aktensuche").get_data(as_text=True)
     assert "sobald" not in page and "angebunden" not in page
-    assert ">Antrag im UI</option>" in page and "<td>Antrag im UI</td>" in page and "1 Eintrag" in page
+    assert ">Antrag im UI</option>" in page and '<td class="kern-table__cell">Antrag im UI</td>' in page and "1 Eintrag" in page

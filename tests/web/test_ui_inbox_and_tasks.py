@@ -159,7 +159,7 @@ def test_other_authority_gets_404_for_typed_urls(app, client, authority, other_a
         assert response.status_code == 404, url
         assert "Nicht gefunden" in response.get_data(as_text=True)
     assert post_form(stranger, f"/ui/aufgaben/{task_id}/uebernehmen").status_code == 404
-    assert "AZ-0001" not in stranger.get("/ui/aufsicht/akten").get_data(as_text=True)
+    assert "AZ-0001" not in stranger.get("/ui/aktensuche").get_data(as_text=True)
     assert "AZ-0001" not in stranger.get("/ui/aufgaben?bereich=authority").get_data(as_text=True)
 
 

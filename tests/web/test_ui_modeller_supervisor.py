@@ -55,7 +55,6 @@ def test_clerk_may_not_upload(client, authority, session_factory):
     ui_user(session_factory, authority, "carl")
     login(client, authority, "carl")
     assert client.get("/ui/modelle").status_code == 403
-    assert client.get("/ui/aufsicht/akten").status_code == 403
 
 
 def test_case_page_shows_history_pages_and_diagram_state(app, client, authority, session_factory):
@@ -76,7 +75,7 @@ def test_case_page_shows_history_pages_and_diagram_state(app, client, authority,
     assert client.get(f"/ui/akten/{case_id}/diagramm.bpmn").status_code == 200
 
 
-def test_supervisor_case_search(app, client, authority, session_factory):
+def test_case_search(app, client, authority, session_factory):
     boss = ui_user(session_factory, authority, "leitung", roles=("supervisor", "clerk"))
     key = new_key()
     ids = deploy_and_start(app, session_factory, boss, key, count=3)
@@ -85,16 +84,16 @@ def test_supervisor_case_search(app, client, authority, session_factory):
             started_at=datetime(2024, 1, 10, tzinfo=timezone.utc)))
         business_key = session.get(Case, ids[1]).business_key
     login(client, authority, "leitung")
-    assert client.get(f"/ui/aufsicht/akten?verfahren={key}").get_data(as_text=True).count("/ui/akten/") == 3
-    found = client.get(f"/ui/aufsicht/akten?aktenzeichen={business_key}").get_data(as_text=True)
+    assert client.get(f"/ui/aktensuche?verfahren={key}").get_data(as_text=True).count("/ui/akten/") == 3
+    found = client.get(f"/ui/aktensuche?suche={business_key.lower()}").get_data(as_text=True)
     assert found.count("/ui/akten/") == 1 and business_key in found
-    dated = client.get("/ui/aufsicht/akten?von=2024-01-01&bis=2024-01-31").get_data(as_text=True)
+    dated = client.get("/ui/aktensuche?von=2024-01-01&bis=2024-01-31").get_data(as_text=True)
     assert dated.count("/ui/akten/") == 1
-    assert client.get("/ui/aufsicht/akten?von=gestern").status_code == 422
-    assert "Keine Akten" in client.get("/ui/aufsicht/akten?status=completed").get_data(as_text=True)
+    assert client.get("/ui/aktensuche?von=gestern").status_code == 422
+    assert "Keine Akten" in client.get("/ui/aktensuche?status=completed").get_data(as_text=True)
     task_id = open_task_ids(session_factory, ids[2])[0]
     post_form(client, f"/ui/aufgaben/{task_id}/uebernehmen")
-    assert client.get("/ui/aufsicht/akten?bearbeitung=leitung").get_data(as_text=True).count("/ui/akten/") == 1
+    assert client.get("/ui/aktensuche?bearbeitung=leitung").get_data(as_text=True).count("/ui/akten/") == 1
 
 
 def test_kpis_are_counted_from_the_database(app, client, authority, session_factory):
@@ -147,3 +146,25 @@ def test_modeller_sees_form_problems_in_german_with_the_place(app, client, autho
     assert response.status_code == 422
     assert ">antrag-pruefung.form</td>" in html and "<code>/components/3/conditional/hide</code>" in html
     assert "Formularelement „radio“ (Schlüssel „entscheidung“): Der FEEL-Ausdruck „=sum(betraege) &gt; 10“" in html
+
+
+def test_clerks_find_cases_by_subject_or_applicant_even_without_an_open_task(app, client, authority, session_factory):
+    clerk = ui_user(session_factory, authority, "carla", roles=("clerk",))
+    ui_user(session_factory, authority, "modell", roles=("modeller",))
+    ids = deploy_and_start(app, session_factory, clerk, new_key(), count=3)
+    with transaction(session_factory) as session:
+        session.execute(update(Case).where(Case.id == ids[0]).values(subject="Carport 100% Holz"))
+        session.execute(update(UserTask).where(UserTask.case_id == ids[1]).values(applicant="Jens Petersen",
+                                                                                 status="completed"))
+    login(client, authority, "carla")
+    assert 'href="/ui/aktensuche"' in client.get("/ui/aufgaben").get_data(as_text=True)
+    by_subject = client.get("/ui/aktensuche?suche=carport").get_data(as_text=True)
+    assert by_subject.count("/ui/akten/") == 1 and "Carport 100% Holz" in by_subject
+    by_applicant = client.get("/ui/aktensuche?suche=PETERSEN").get_data(as_text=True)
+    assert by_applicant.count("/ui/akten/") == 1 and f"/ui/akten/{ids[1]}" in by_applicant
+    assert client.get("/ui/aktensuche?suche=100%25").get_data(as_text=True).count("/ui/akten/") == 1
+    assert "Keine Akten gefunden" in client.get("/ui/aktensuche?suche=_").get_data(as_text=True)
+
+    modeller = app.test_client()
+    login(modeller, authority, "modell")
+    assert modeller.get("/ui/aktensuche").status_code == 403

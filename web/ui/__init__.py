@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from web.ui import (account, assets, auth, case_actions, cases, editor, files, formatting, inbox, incidents, kasse,
-                    kpi, model_messages, modeller, oidc, online_intake, posteingang, procedures, start, supervisor,
+from web.ui import (account, assets, auth, case_actions, case_search, cases, editor, files, formatting, inbox, incidents, kasse,
+                    kpi, model_messages, modeller, oidc, online_intake, posteingang, procedures, start,
                     tasks, vertretung)
 from web.ui.verwaltung import BLUEPRINTS as ADMIN_BLUEPRINTS
 from web.ui.common import ui_user
@@ -16,7 +16,7 @@ from web.ui.common import ui_user
 csrf = CSRFProtect()
 
 BLUEPRINTS = (auth.site_bp, auth.bp, oidc.bp, inbox.bp, tasks.bp, cases.bp, case_actions.bp, files.bp, posteingang.bp,
-              online_intake.bp, kasse.bp, start.bp, modeller.bp, editor.bp, procedures.bp, supervisor.bp, incidents.bp,
+              online_intake.bp, kasse.bp, start.bp, modeller.bp, editor.bp, procedures.bp, case_search.bp, incidents.bp,
               kpi.bp, assets.bp, account.bp, vertretung.bp, *ADMIN_BLUEPRINTS)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from eakte import audit
 from engine import task_rules
 from engine.errors import Conflict, Forbidden, InvalidData
+from engine.inbox import LIKE_ESCAPE, contains_pattern
 from engine.models import Case, ProcessDefinition, User, UserTask
 from engine.substitutions import on_behalf_data
 from processes import casework
@@ -152,9 +153,13 @@ def procedures(session: Session, user: User, names: dict[str, str] | None = None
 
 @dataclass(frozen=True)
 class CaseQuery:
-    """Criteria of the supervisors' case search; empty criteria match everything."""
+    """Criteria of the case search; empty criteria match everything.
 
-    business_key: str | None = None
+    ``text`` is found in the Aktenzeichen, the subject or the applicant's name on one of the case's tasks
+    (any case, upper or lower).
+    """
+
+    text: str | None = None
     process_key: str | None = None
     status: str | None = None
     started_from: datetime | None = None
@@ -174,8 +179,12 @@ def search_cases(session: Session, user: User, query: CaseQuery, page: int, per_
 
 def _case_search(user: User, query: CaseQuery) -> Select:
     statement = select(Case).where(Case.authority_id == user.authority_id)
-    if query.business_key:
-        statement = statement.where(func.lower(Case.business_key).like(f"%{query.business_key.lower()}%"))
+    if query.text:
+        pattern = contains_pattern(query.text)
+        statement = statement.where(or_(
+            Case.business_key.ilike(pattern, escape=LIKE_ESCAPE), Case.subject.ilike(pattern, escape=LIKE_ESCAPE),
+            exists().where(UserTask.case_id == Case.id, UserTask.applicant.ilike(pattern, escape=LIKE_ESCAPE)),
+        ))
     if query.process_key:
         statement = statement.where(Case.definition.has(ProcessDefinition.key == query.process_key))
     if query.status:

@@ -1,4 +1,9 @@
-"""Supervisors' case search (Aktenzeichen, procedure, status, date range, clerk)."""
+"""Case search for clerks and supervisors: Aktenzeichen, subject or applicant, procedure, status, dates, clerk.
+
+A clerk answering an applicant's call finds the case here even while it has no
+open task (it waits for documents, a fee or another authority). Opening a
+case from the result is logged like every view of a case (``case.viewed``).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,12 @@ from web.ui import services
 from web.ui.cases import STATUS_LABELS
 from web.ui.common import login_required, page_args, register_error_pages, ui_user
 
-bp = Blueprint("ui_supervisor", __name__, url_prefix="/ui/aufsicht")
+bp = Blueprint("ui_case_search", __name__, url_prefix="/ui")
 register_error_pages(bp)
 
 
-@bp.get("/akten")
-@login_required("supervisor")
+@bp.get("/aktensuche")
+@login_required("clerk", "supervisor")
 def search():
     """Search the authority's cases."""
     db, user, args = get_session(), ui_user(), request.args
@@ -24,7 +29,7 @@ def search():
     started_from = _day(args.get("von"), "von", errors)
     started_until = _day(args.get("bis"), "bis", errors, next_day=True)
     query = services.CaseQuery(
-        business_key=(args.get("aktenzeichen") or "").strip() or None,
+        text=(args.get("suche") or "").strip()[:100] or None,
         process_key=args.get("verfahren") or None,
         status=args.get("status") if args.get("status") in STATUS_LABELS else None,
         started_from=started_from,
@@ -36,7 +41,7 @@ def search():
     return render_template(
         "ui/case_search.html", title="Aktensuche", cases=cases, total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), errors=errors, args=args, status_labels=STATUS_LABELS,
-        procedures=services.procedures(db, user), clerks=services.colleagues(db, user),
+        procedures=services.procedures(db, user), clerks=[(u.username, u.display_name) for u in services.colleagues(db, user)],
         params={k: v for k, v in args.items() if k != "seite"},
     ), 422 if errors else 200
 
