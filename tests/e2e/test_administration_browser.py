@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -117,7 +117,7 @@ def test_a_substitute_completes_the_absent_colleagues_task_until_the_absence_end
     page.get_by_role("link", name="Mein Konto").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mein Konto")
     assert_accessible(page)
-    today = date.today()
+    today = datetime.now(LEGAL_TIME).date()
     page.get_by_label("Erster Tag").fill(today.isoformat())
     page.get_by_role("textbox", name=re.compile("^Letzter Tag")).fill(today.isoformat())
     page.get_by_role("combobox", name=re.compile("^Vertretung")).select_option(label="Vera Vogel")
@@ -146,14 +146,14 @@ def test_a_substitute_completes_the_absent_colleagues_task_until_the_absence_end
     expect(page.get_by_text("Wiedervorlage gespeichert.")).to_be_visible()
     page.get_by_label("Neue Notiz").fill("Rückruf der Antragstellerin abwarten")
     page.get_by_role("button", name="Notiz speichern").click()
-    expect(page.locator(".notes")).to_contain_text("vera in Vertretung für Anna Alt")
+    expect(page.locator(".notes")).to_contain_text("Vera Vogel in Vertretung für Anna Alt")
     assert_accessible(page)
     page.get_by_role("button", name="Erledigen").click()
     expect(page.get_by_text("Aufgabe „Antrag prüfen“ erledigt.")).to_be_visible()
     page.go_back()  # the task page again, now done; from there to its file
     page.get_by_role("link", name=re.compile(r"\d")).first.click()
     expect(page.get_by_role("heading", name="Historie")).to_be_visible()
-    expect(page.locator(".timeline")).to_contain_text("vera in Vertretung für Anna Alt")
+    expect(page.locator(".timeline")).to_contain_text("Vera Vogel in Vertretung für Anna Alt")
     assert_accessible(page)
     assert len(open_task_ids(session_factory, cases[0])) == 1  # the case went on to its next task
 

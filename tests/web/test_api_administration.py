@@ -3,7 +3,7 @@ role checks and the authority boundary (an administrator of B sees and changes n
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from eakte.models import AuditEvent
 from engine.db import transaction
+from engine.legal_time import LEGAL_TIME
 from tests.conftest import unique_key
 from tests.web.helpers import deploy, model_bytes, start
 from tests.web.ui_helpers import login, ui_user
@@ -157,7 +158,7 @@ def test_absences_substitutes_and_work_in_substitution(client, authority):
     task_id = case["open_tasks"][0]["id"]
     assert client.post(f"/api/v1/tasks/{task_id}/claim", json={}, headers=anna.headers).status_code == 200
 
-    today = date.today().isoformat()
+    today = datetime.now(LEGAL_TIME).date().isoformat()
     absence = client.post("/api/v1/substitutions", json={"substitute": "vera", "starts_on": today},
                           headers=anna.headers)
     assert absence.status_code == 201, absence.json
@@ -180,7 +181,7 @@ def test_absences_substitutes_and_work_in_substitution(client, authority):
     assert client.get("/api/v1/substitutions", headers=vera.headers).json == []  # ended ones are past
     past = client.get("/api/v1/substitutions?include_past=true", headers=boss.headers).json
     assert [a["id"] for a in past] == [absence.json["id"]]
-    late = (date.today() - timedelta(days=2)).isoformat()
+    late = (datetime.now(LEGAL_TIME).date() - timedelta(days=2)).isoformat()
     refused = client.post("/api/v1/substitutions", json={"starts_on": late, "ends_on": late}, headers=anna.headers)
     assert refused.status_code == 422 and "over already" in refused.json["message"]
     for day in ("0001-01-01", "9999-12-31"):  # the day's bounds in legal time would leave the calendar

@@ -4,13 +4,14 @@ confirmation pages for destructive steps, secrets shown once, every change in th
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from engine.db import transaction
 from engine.models import Group, User
+from engine.legal_time import LEGAL_TIME
 from tests.web.ui_helpers import PASSWORD, csrf_token, login, post_form, ui_user
 
 pytestmark = pytest.mark.core
@@ -193,7 +194,7 @@ def test_own_absence_with_a_substitute_and_the_vertretung_view(app, authority, s
     login(substitute, authority, "vera")
     task_id = open_task_ids(session_factory, case_id)[0]
     post_form(absent, f"/ui/aufgaben/{task_id}/uebernehmen")
-    today = date.today()
+    today = datetime.now(LEGAL_TIME).date()
     wrong = _post(absent, "/ui/konto/abwesenheit", {"von": (today + timedelta(days=3)).isoformat(),
                                                    "bis": today.isoformat(), "vertretung": "vera"}, "/ui/konto")
     assert wrong.status_code == 422 and "nicht vor dem ersten Tag" in wrong.get_data(as_text=True)
@@ -210,7 +211,7 @@ def test_own_absence_with_a_substitute_and_the_vertretung_view(app, authority, s
     assert "in Vertretung für Anna Alt" in task_page
     assert _post(substitute, f"/ui/aufgaben/{task_id}/erledigen", {}, f"/ui/aufgaben/{task_id}").status_code == 302
     history = substitute.get(f"/ui/akten/{case_id}").get_data(as_text=True)
-    assert "vera in Vertretung für Anna Alt" in history
+    assert "Vera Vogel in Vertretung für Anna Alt" in history
 
 
 def test_own_api_tokens_are_shown_once_and_revoked(app, client, authority, session_factory):

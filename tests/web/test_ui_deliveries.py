@@ -107,7 +107,7 @@ def test_section_lists_a_delivery_with_its_times_and_status(client, world, sessi
     section = _section(client.get(world["page"]))
     assert '<th scope="col">Erster Abruf (Bekanntgabe durch Abruf)</th>' in section
     assert re.search(r"<caption>Zustellungen der Akte [^<]+ zum Abruf</caption>", section)
-    assert _rows(section) == [["Baugenehmigung Carport, Version 1", RECIPIENT, "02.03.2026 10:00 von system",
+    assert _rows(section) == [["Baugenehmigung Carport, Version 1", RECIPIENT, "02.03.2026 10:00 von System",
                                "12.03.2026 10:00", "–", "0", "zum Abruf bereit"]]
 
 

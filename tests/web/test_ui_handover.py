@@ -56,7 +56,7 @@ def test_a_clerk_hands_a_task_to_a_colleague_of_the_same_group(client, team, ses
     assert "Die Aufgabe ist jetzt Tom Taube zugewiesen." in done.get_data(as_text=True)
     assert _assignee(session_factory, team["task"]) == "tom"
     history = client.get(f"/ui/akten/{team['case']}").get_data(as_text=True).split('id="h-historie"')[1]
-    assert "Aufgabe zugewiesen: Antrag prüfen" in history and "(an tom)" in history
+    assert "Aufgabe zugewiesen: Antrag prüfen" in history and "(an Tom Taube)" in history
 
 
 def test_a_clerk_cannot_hand_a_task_outside_its_group_or_to_accounts_that_do_no_task_work(client, team,

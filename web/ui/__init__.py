@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from web.ui import (account, assets, auth, case_actions, case_search, cases, editor, files, formatting, inbox, incidents, kasse,
-                    kpi, model_messages, modeller, oidc, online_intake, posteingang, procedures, start,
+                    kpi, model_messages, modeller, oidc, online_intake, people, posteingang, procedures, start,
                     tasks, vertretung)
 from web.ui.verwaltung import BLUEPRINTS as ADMIN_BLUEPRINTS
 from web.ui.common import ui_user
@@ -46,6 +46,7 @@ def init_app(app: Flask, api_blueprints=()) -> None:
     app.add_template_filter(formatting.kalenderwoche, "kalenderwoche")
     app.add_template_filter(files.opens_inline, "im_browser")
     app.add_template_filter(model_messages.german, "modellmeldung")
+    app.add_template_filter(people.person, "person")
 
     @app.context_processor
     def _ui_globals():
