@@ -89,6 +89,12 @@ def test_case_search(app, client, authority, session_factory):
     assert found.count("/ui/akten/") == 1 and business_key in found
     dated = client.get("/ui/aktensuche?von=2024-01-01&bis=2024-01-31").get_data(as_text=True)
     assert dated.count("/ui/akten/") == 1
+    # Dates are German days: 23:30 UTC on 9 January is 00:30 on 10 January in Schwerin.
+    with transaction(session_factory) as session:
+        session.execute(update(Case).where(Case.id == ids[0]).values(
+            started_at=datetime(2024, 1, 9, 23, 30, tzinfo=timezone.utc)))
+    assert client.get("/ui/aktensuche?von=2024-01-10&bis=2024-01-10").get_data(as_text=True).count("/ui/akten/") == 1
+    assert client.get("/ui/aktensuche?bis=2024-01-09").get_data(as_text=True).count("/ui/akten/") == 0
     assert client.get("/ui/aktensuche?von=gestern").status_code == 422
     assert "Keine Akten" in client.get("/ui/aktensuche?status=completed").get_data(as_text=True)
     task_id = open_task_ids(session_factory, ids[2])[0]

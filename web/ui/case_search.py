@@ -7,10 +7,11 @@ case from the result is logged like every view of a case (``case.viewed``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 
+from engine.legal_time import LEGAL_TIME
 from web.database import get_session
 from web.ui import services
 from web.ui.cases import STATUS_LABELS
@@ -41,13 +42,14 @@ def search():
     return render_template(
         "ui/case_search.html", title="Aktensuche", cases=cases, total=total, page=page, per_page=per_page,
         pages=max(1, -(-total // per_page)), errors=errors, args=args, status_labels=STATUS_LABELS,
-        procedures=services.procedures(db, user), clerks=[(u.username, u.display_name) for u in services.colleagues(db, user)],
+        procedures=services.procedures(db, user),
+        clerks=[(u.username, u.display_name) for u in services.colleagues(db, user)],
         params={k: v for k, v in args.items() if k != "seite"},
     ), 422 if errors else 200
 
 
 def _day(raw: str | None, name: str, errors: dict[str, str], next_day: bool = False) -> datetime | None:
-    """Return the start of the day ``raw`` (of the day after it with ``next_day``), or note a German error."""
+    """Return the start of the German day ``raw`` (of the day after it with ``next_day``), or note a German error."""
     if not raw:
         return None
     try:
@@ -55,4 +57,4 @@ def _day(raw: str | None, name: str, errors: dict[str, str], next_day: bool = Fa
     except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         errors[name] = "Bitte ein gültiges Datum eingeben."
         return None
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=LEGAL_TIME)
