@@ -7,7 +7,7 @@ case from the result is logged like every view of a case (``case.viewed``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Blueprint, render_template, request
 
@@ -54,7 +54,7 @@ def _day(raw: str | None, name: str, errors: dict[str, str], next_day: bool = Fa
         return None
     try:
         day = date.fromisoformat(raw) + timedelta(days=1 if next_day else 0)
-    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
+        return datetime.combine(day, time(0), tzinfo=LEGAL_TIME).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31, or 1 January 1 in UTC
         errors[name] = "Bitte ein gültiges Datum eingeben."
         return None
-    return datetime.combine(day, time(0), tzinfo=LEGAL_TIME)
